@@ -1,0 +1,19 @@
+"""Exception hierarchy of upscatter.
+
+Every error the package raises on purpose derives from :class:`UpscatterError`, so a caller
+(and the CLI, which prints one line and exits non-zero) can tell user mistakes from bugs.
+"""
+
+from __future__ import annotations
+
+
+class UpscatterError(Exception):
+    """Base class of every error raised on purpose by upscatter."""
+
+
+class ParameterError(UpscatterError, ValueError):
+    """Bad physical input: a negative or NaN mass, an unknown flavour, target, model or option."""
+
+
+class DataError(UpscatterError):
+    """A public release file is missing or corrupted; the message says how to obtain it."""

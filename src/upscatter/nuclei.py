@@ -1,0 +1,127 @@
+"""Isotopes and detector materials.
+
+Nuclear masses are atomic masses (AME2020, Wang et al., Chin. Phys. C 45 (2021) 030003) minus Z
+electron masses, as prescribed in physics-notes ("Conventions"); electron binding energies
+(< 0.2 MeV) are neglected. Natural abundances and standard atomic weights are IUPAC values
+(CIAAW 2019); the germanium abundances are the ones physics-notes quotes for paper 002.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import lookup
+from .constants import ATOMIC_MASS_UNIT, AVOGADRO, M_ELECTRON
+from .units import kg
+
+
+@dataclass(frozen=True)
+class Isotope:
+    """A nuclide.
+
+    Attributes
+    ----------
+    name : str
+        Label such as ``"Cs133"``.
+    Z, A : int
+        Proton and mass numbers.
+    atomic_mass_u : float
+        Atomic mass in unified atomic mass units (AME2020).
+    """
+
+    name: str
+    Z: int
+    A: int
+    atomic_mass_u: float
+
+    @property
+    def N(self) -> int:
+        """Neutron number."""
+        return self.A - self.Z
+
+    @property
+    def mass(self) -> float:
+        """Nuclear mass in MeV (atomic mass minus Z electron masses)."""
+        return self.atomic_mass_u * ATOMIC_MASS_UNIT - self.Z * M_ELECTRON
+
+
+CS133 = Isotope("Cs133", 55, 133, 132.905451961)
+I127 = Isotope("I127", 53, 127, 126.904471900)
+AR40 = Isotope("Ar40", 18, 40, 39.9623831237)
+GE70 = Isotope("Ge70", 32, 70, 69.92424875)
+GE72 = Isotope("Ge72", 32, 72, 71.922075826)
+GE73 = Isotope("Ge73", 32, 73, 72.923458956)
+GE74 = Isotope("Ge74", 32, 74, 73.921177761)
+GE76 = Isotope("Ge76", 32, 76, 75.921402726)
+
+ISOTOPES: dict[str, Isotope] = {
+    iso.name: iso for iso in (CS133, I127, AR40, GE70, GE72, GE73, GE74, GE76)
+}
+
+
+@dataclass(frozen=True)
+class Material:
+    """A detector material: a mix of isotopes per formula unit.
+
+    Attributes
+    ----------
+    name : str
+        Registry name (``"CsI"``, ``"Ar"``, ``"Ge"``).
+    components : tuple of (Isotope, float)
+        Each isotope with the number of its nuclei per formula unit (for an element, its
+        natural abundance).
+    molar_mass_g : float
+        Molar mass of one formula unit in g/mol.
+    """
+
+    name: str
+    components: tuple[tuple[Isotope, float], ...]
+    molar_mass_g: float
+
+    @property
+    def isotopes(self) -> tuple[Isotope, ...]:
+        """The isotopes of the material, in the order of ``components``."""
+        return tuple(iso for iso, _ in self.components)
+
+    def nuclei_per_kg(self) -> np.ndarray:
+        """Number of nuclei of each isotope per kg of material, shape ``(n_isotopes,)``.
+
+        N = N_A * (1000 g / M_mol) * (nuclei per formula unit), as in paper 003 Eq. (12).
+        """
+        per_unit = np.array([count for _, count in self.components])
+        return AVOGADRO * 1000.0 / self.molar_mass_g * per_unit
+
+    def nuclei_in(self, mass: float) -> np.ndarray:
+        """Number of nuclei of each isotope in a detector of ``mass`` (internal units, MeV)."""
+        return self.nuclei_per_kg() * (mass / kg)
+
+    def electrons_per_kg(self) -> float:
+        """Number of atomic electrons per kg of material (sum of Z over nuclei)."""
+        z = np.array([iso.Z for iso in self.isotopes], dtype=float)
+        return float(np.sum(self.nuclei_per_kg() * z))
+
+
+MATERIALS: dict[str, Material] = {
+    "CsI": Material("CsI", ((CS133, 1.0), (I127, 1.0)), 132.90545196 + 126.90447),
+    # Atmospheric argon is 99.6% Ar-40; the remainder is treated as Ar-40 at the standard
+    # atomic weight, which is what the COHERENT LAr analyses do.
+    "Ar": Material("Ar", ((AR40, 1.0),), 39.948),
+    "Ge": Material(
+        "Ge",
+        ((GE70, 0.2057), (GE72, 0.2745), (GE73, 0.0775), (GE74, 0.3650), (GE76, 0.0773)),
+        72.630,
+    ),
+}
+
+
+def get_material(name: str) -> Material:
+    """Look up a material by name (``CsI``, ``Ar``, ``Ge``; case-insensitive)."""
+    canonical = {key.lower(): key for key in MATERIALS}
+    return lookup("target material", MATERIALS, canonical.get(str(name).lower(), name))
+
+
+def get_isotope(name: str) -> Isotope:
+    """Look up an isotope by name (e.g. ``Cs133``)."""
+    return lookup("isotope", ISOTOPES, name)
