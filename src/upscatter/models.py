@@ -1,0 +1,201 @@
+"""Physics models as coupling polynomials over basis channels (DESIGN.md, performance idea).
+
+A model turns a detector material into a list of :class:`~upscatter.rates.Channel` objects whose
+basis cross sections have one trailing axis per coupling monomial, and maps couplings to the
+values of those monomials. Expected counts are then
+
+    N = N_SM + sum_k K_k * monomial_k(couplings),
+
+with K computed once per mass point by :func:`upscatter.rates.binned_counts`.
+
+Registered models: ``sm`` (no new physics), ``vector`` and ``scalar`` (paper 003: light
+mediators with universal couplings g to u, d and e; counts scale as g^4), ``zprime`` (paper 000,
+down-philic Z', tree level x^2 with x = g_chi g_q; loops are added by :mod:`upscatter.xsec.loops`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._validate import as_float, lookup
+from .nuclei import Material
+from .rates import ELECTRON, NUCLEAR, Channel
+from .xsec.mediators import (
+    scalar_nucleus_dsigma_dT,
+    vector_dsigma_dT,
+    vector_nucleus_dsigma_dT,
+)
+from .xsec.sm import sm_dsigma_dT
+
+
+def sm_channels(material: Material, form_factor: str = "helm", radius_scale: float = 1.0):
+    """SM CEvNS channels, one per isotope of ``material`` (no parameters, no basis axis)."""
+
+    def make(isotope):
+        def dsigma(E, T, flavour):
+            return sm_dsigma_dT(E, T, isotope, form_factor, radius_scale)
+
+        return dsigma
+
+    return [
+        Channel(f"{iso.name} CEvNS", iso.mass, n, NUCLEAR, make(iso))
+        for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
+    ]
+
+
+@dataclass(frozen=True)
+class Model:
+    """A new-physics model: how to build basis channels and evaluate coupling monomials.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    parameters : tuple of str
+        Names of the mass parameters (MeV) the channels take, e.g. ``("m_chi", "m_med")``.
+    coupling : str
+        Name of the coupling the monomials are powers of.
+    powers : tuple of int
+        Power of the coupling for each basis entry.
+    build : callable
+        ``build(material, **options) -> list[Channel]``.
+    description : str
+        One line for ``--help`` and JSON output.
+    """
+
+    name: str
+    parameters: tuple[str, ...]
+    coupling: str
+    powers: tuple[int, ...]
+    build: Callable[..., list[Channel]]
+    description: str = ""
+    options: dict = field(default_factory=dict)
+
+    def channels(self, material: Material, **options) -> list[Channel]:
+        """Basis channels of this model for ``material``."""
+        return self.build(material, **{**self.options, **options})
+
+    def monomials(self, coupling) -> np.ndarray:
+        """Values of the basis monomials, shape np.shape(coupling) + (n_basis,)."""
+        g = np.asarray(coupling, dtype=float)[..., None]
+        return g ** np.asarray(self.powers, dtype=float)
+
+
+def _nuclear_basis(func, material: Material, **xsec_options) -> list[Channel]:
+    """Channels with a one-entry basis for per-isotope nucleus cross sections func(...)."""
+
+    def make(isotope):
+        def dsigma(E, T, flavour, m_chi, m_med):
+            return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med, **xsec_options)[..., None]
+
+        return dsigma
+
+    return [
+        Channel(f"{iso.name} {func.__name__}", iso.mass, n, NUCLEAR, make(iso), "m_chi", (1,))
+        for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
+    ]
+
+
+def _electron_basis(kind: str, material: Material) -> list[Channel]:
+    """nu e -> chi e channels weighted by Z_eff (paper 003 Eqs. (10)-(11))."""
+    from .xsec import electrons
+
+    func = {
+        "vector": electrons.vector_electron_dsigma_dT,
+        "scalar": electrons.scalar_electron_dsigma_dT,
+    }[kind]
+
+    def make(isotope):
+        def dsigma(E, T, flavour, m_chi, m_med):
+            return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med)[..., None]
+
+        return dsigma
+
+    from .constants import M_ELECTRON
+
+    return [
+        Channel(f"{iso.name} e {kind}", M_ELECTRON, n, ELECTRON, make(iso), "m_chi", (1,))
+        for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
+    ]
+
+
+def _light_mediator_builder(kind: str):
+    func = vector_nucleus_dsigma_dT if kind == "vector" else scalar_nucleus_dsigma_dT
+
+    def build(
+        material: Material,
+        electrons: bool = False,
+        form_factor: str = "klein-nystrand",
+        radius_scale: float = 1.0,
+        **xsec_options,
+    ) -> list[Channel]:
+        channels = _nuclear_basis(
+            func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
+        )
+        if electrons:
+            channels += _electron_basis(kind, material)
+        return channels
+
+    return build
+
+
+def _zprime_tree_builder(
+    material: Material, case: str = "A", form_factor: str = "helm", radius_scale: float = 1.0
+) -> list[Channel]:
+    """Paper 000 Eq. (24), down-philic (g_u = 0, g_d = g_q): per x^2 with x = g_chi g_q.
+
+    Case B (axial quark current) has no coherent tree-level process: no channel.
+    """
+    if case == "B":
+        return []
+    return _nuclear_basis(
+        vector_nucleus_dsigma_dT,
+        material,
+        quark_couplings={"u": 0.0, "d": 1.0},
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+    )
+
+
+MODELS: dict[str, Model] = {
+    "vector": Model(
+        "vector",
+        ("m_chi", "m_med"),
+        "g",
+        (4,),
+        _light_mediator_builder("vector"),
+        "light vector mediator, universal coupling g to u, d (and e), paper 003 Eq. (4)",
+    ),
+    "scalar": Model(
+        "scalar",
+        ("m_chi", "m_med"),
+        "g",
+        (4,),
+        _light_mediator_builder("scalar"),
+        "light scalar mediator, universal coupling g to u, d (and e), paper 003 Eqs. (6)-(7)",
+    ),
+    "zprime": Model(
+        "zprime",
+        ("m_chi", "m_med"),
+        "g_chi*g_q",
+        (2,),
+        _zprime_tree_builder,
+        "paper 000 simplified Z' (down-philic), tree level nu N -> chi N, Eq. (24)",
+    ),
+}
+
+
+def get_model(name: str) -> Model:
+    """Look up a model by name."""
+    return lookup("model", MODELS, name)
+
+
+def check_coupling(value) -> float:
+    """A coupling must be a finite, non-negative number."""
+    return as_float("coupling", value)
+
+
+__all__ = ["MODELS", "Model", "get_model", "sm_channels", "vector_dsigma_dT"]

@@ -1,0 +1,307 @@
+"""The folding engine: flux x dsigma/dT x response -> expected counts, batched over masses.
+
+A rate is built from :class:`Channel` objects (one target species and one process each) and a
+:class:`~upscatter.fluxes.base.Source`. For every recoil energy T the neutrino-energy integral
+runs over [max(E_min(T), e_min), e_max] with fixed Gauss-Legendre nodes mapped onto that range,
+so the kinematic threshold is exact (DESIGN.md); monochromatic lines are evaluated exactly. The
+recoil integral uses composite Gauss-Legendre segments whose ends include every point where the
+integrand jumps or kinks: the response's own breakpoints (bin edges, acceptance steps) and, per
+mass point, the recoil endpoints T_min(E), T_max(E) of every line and spectrum endpoint.
+
+Cross sections are *basis* cross sections: each channel's ``dsigma`` may return extra trailing
+axes (one per coupling monomial, see :mod:`upscatter.models`), and those axes are carried through,
+so couplings never require re-integration.
+
+Shapes: ``params`` maps names (``m_chi``, ``m_med``...) to arrays of shape (n_mass,); results
+have a leading mass axis, then the flux-component axis (kept so that experiments can attach
+arrival-time distributions per component), then bins, then the basis axes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from .errors import ParameterError
+from .fluxes.base import Source
+from .kinematics import e_nu_min, recoil_range
+
+NUCLEAR = "nuclear"
+ELECTRON = "electron"
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One contribution to an event rate: a target species and a (basis) cross section.
+
+    Attributes
+    ----------
+    label : str
+        Human-readable name, e.g. ``"Cs133 CEvNS"``.
+    target_mass : float
+        Mass of the struck target (MeV): the nucleus, or m_e for electron scattering.
+    targets_per_kg : float
+        Number of such targets per kg of detector material.
+    recoil : str
+        ``"nuclear"`` or ``"electron"``: selects the detector response.
+    dsigma : callable
+        ``dsigma(E, T, flavour, **params)`` in MeV^-3 with E, T (MeV) broadcast together and each
+        parameter an array broadcastable against them; may append trailing basis axes
+        ``basis_shape``. Must be exactly zero outside the kinematic range.
+    m_out_param : str or None
+        Name of the parameter holding the outgoing fermion mass (``"m_chi"``), or None for
+        elastic scattering.
+    basis_shape : tuple of int
+        Shape of the trailing basis axes of ``dsigma`` (``()`` for a plain cross section).
+    """
+
+    label: str
+    target_mass: float
+    targets_per_kg: float
+    recoil: str
+    dsigma: Callable[..., np.ndarray]
+    m_out_param: str | None = None
+    basis_shape: tuple[int, ...] = field(default=())
+
+
+class Response(Protocol):
+    """Maps true recoil energy to analysis bins (probabilities include efficiencies)."""
+
+    @property
+    def n_bins(self) -> int: ...
+
+    def t_range(self, recoil: str) -> tuple[float, float]:
+        """True-recoil interval (MeV) outside which every bin probability is zero."""
+        ...
+
+    def breakpoints(self, recoil: str) -> np.ndarray:
+        """True-recoil energies (MeV) where the bin probabilities jump or kink."""
+        ...
+
+    def probabilities(self, T: np.ndarray, recoil: str) -> np.ndarray:
+        """P(bin | T) with shape T.shape + (n_bins,)."""
+        ...
+
+
+@dataclass(frozen=True)
+class RecoilBins:
+    """Perfect detector binned in true recoil energy: P(bin | T) = 1 inside the bin.
+
+    Attributes
+    ----------
+    edges : numpy.ndarray
+        Increasing bin edges in true recoil energy (MeV), used for every recoil kind.
+    """
+
+    edges: np.ndarray
+
+    def __post_init__(self) -> None:
+        edges = np.asarray(self.edges, dtype=float)
+        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0:
+            raise ParameterError("recoil bin edges must be increasing, non-negative, at least two")
+        object.__setattr__(self, "edges", edges)
+
+    @property
+    def n_bins(self) -> int:
+        return self.edges.size - 1
+
+    def t_range(self, recoil: str) -> tuple[float, float]:
+        return float(self.edges[0]), float(self.edges[-1])
+
+    def breakpoints(self, recoil: str) -> np.ndarray:
+        return self.edges
+
+    def probabilities(self, T, recoil: str):
+        T = np.asarray(T, dtype=float)[..., None]
+        return ((T >= self.edges[:-1]) & (T < self.edges[1:])).astype(float)
+
+
+@lru_cache(maxsize=32)
+def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [0, 1] (read-only arrays)."""
+    x, w = np.polynomial.legendre.leggauss(n)
+    nodes, weights = 0.5 * (x + 1.0), 0.5 * w
+    nodes.flags.writeable = False
+    weights.flags.writeable = False
+    return nodes, weights
+
+
+def _expand(params: Mapping[str, np.ndarray], extra_axes: int) -> dict[str, np.ndarray]:
+    """Reshape every (n_mass,) parameter to (n_mass, 1, ..., 1) with ``extra_axes`` ones."""
+    return {k: v.reshape(v.shape + (1,) * extra_axes) for k, v in params.items()}
+
+
+def _kinematic_breakpoints(channel: Channel, source: Source, params, n_mass: int) -> np.ndarray:
+    """Recoil endpoints of every line and spectrum edge, shape (n_mass, k)."""
+    m_out = params[channel.m_out_param] if channel.m_out_param else np.zeros(n_mass)
+    energies = sorted({c.e_max for c in source.components} | {c.e_min for c in source.components})
+    points = []
+    for energy in energies:
+        t_lo, t_hi = recoil_range(energy, channel.target_mass, m_out)
+        points += [t_lo, t_hi]
+    return np.stack(points, axis=-1)
+
+
+def recoil_quadrature(
+    channel: Channel,
+    source: Source,
+    response: Response,
+    params: Mapping[str, np.ndarray],
+    n_per_segment: int = 6,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Composite Gauss-Legendre nodes and weights in true recoil energy, per mass point.
+
+    Returns
+    -------
+    (T, w) : arrays of shape (n_mass, n_nodes), MeV and MeV.
+    """
+    lo, hi = response.t_range(channel.recoil)
+    n_mass = len(next(iter(params.values()))) if params else 1
+    kin = _kinematic_breakpoints(channel, source, params, n_mass)
+    fixed = np.asarray(response.breakpoints(channel.recoil), dtype=float)
+    points = np.concatenate(
+        [np.broadcast_to(fixed, (n_mass, fixed.size)), kin, np.full((n_mass, 2), [lo, hi])],
+        axis=1,
+    )
+    points = np.sort(np.clip(points, lo, hi), axis=1)
+    a, b = points[:, :-1, None], points[:, 1:, None]
+    x, w = gauss_legendre(n_per_segment)
+    nodes = a + (b - a) * x
+    weights = (b - a) * w
+    return nodes.reshape(n_mass, -1), weights.reshape(n_mass, -1)
+
+
+def fluence_weighted_xsec(
+    channel: Channel,
+    source: Source,
+    T: np.ndarray,
+    params: Mapping[str, np.ndarray],
+    n_energy: int = 24,
+) -> np.ndarray:
+    """sum over flux components of fluence x integral dE dn/dE dsigma/dT, per target.
+
+    Parameters
+    ----------
+    T : numpy.ndarray
+        Recoil energies (MeV), shape (n_mass, n_T) (n_mass may be 1 with no parameters).
+    params : mapping of str to numpy.ndarray
+        Model parameters, each of shape (n_mass,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_mass, n_components, n_T) + basis_shape, in MeV^-1 (events per target per
+        recoil energy).
+    """
+    n_basis = len(channel.basis_shape)
+    m_out = params[channel.m_out_param] if channel.m_out_param else 0.0
+    m_out_t = np.reshape(m_out, (*np.shape(m_out), 1)) if channel.m_out_param else 0.0
+    e_threshold = e_nu_min(T, channel.target_mass, m_out_t)  # (n_mass, n_T)
+    x, w = gauss_legendre(n_energy)
+    p_line = _expand(params, 1)
+    p_cont = _expand(params, 2)
+    out = []
+    for comp in source.components:
+        if comp.is_line:
+            value = channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
+        else:
+            a = np.maximum(e_threshold, comp.e_min)
+            width = np.maximum(comp.e_max - a, 0.0)[..., None]  # (n_mass, n_T, 1)
+            E = a[..., None] + width * x
+            integrand = channel.dsigma(E, T[..., None], comp.flavour, **p_cont)
+            integrand = integrand * (comp.shape(E) * width * w).reshape(E.shape + (1,) * n_basis)
+            value = integrand.sum(axis=2)
+        out.append(comp.fluence * np.broadcast_to(value, T.shape + channel.basis_shape))
+    return np.stack(out, axis=1)
+
+
+def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int]:
+    arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
+    sizes = {a.size for a in arrays.values()}
+    if len(sizes) > 1:
+        raise ParameterError(f"mass parameters must have equal lengths, got {sorted(sizes)}")
+    for k, a in arrays.items():
+        if a.ndim != 1:
+            raise ParameterError(f"{k} must be a 1-d array of mass points")
+        if not np.all(np.isfinite(a)) or np.any(a < 0):
+            raise ParameterError(f"{k} must be finite and non-negative")
+    return arrays, (sizes.pop() if sizes else 1)
+
+
+def binned_counts(
+    channels: list[Channel],
+    source: Source,
+    response: Response,
+    detector_mass_kg: float,
+    params: Mapping[str, np.ndarray] | None = None,
+    *,
+    n_per_segment: int = 6,
+    n_energy: int = 24,
+    chunk: int = 128,
+) -> np.ndarray:
+    """Expected counts per analysis bin, per flux component, for a batch of mass points.
+
+    Parameters
+    ----------
+    channels : list of Channel
+        Contributions to add (e.g. the two isotopes of CsI); they must share ``basis_shape``.
+    source : Source
+        Neutrino fluences over the exposure.
+    response : Response
+        Detector response from true recoil to analysis bins.
+    detector_mass_kg : float
+        Detector mass in kg.
+    params : mapping, optional
+        Arrays of shape (n_mass,) (``m_chi``, ``m_med``, ...). Omit for mass-free processes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Counts with shape (n_mass, n_components, n_bins) + basis_shape.
+    """
+    if detector_mass_kg <= 0 or not np.isfinite(detector_mass_kg):
+        raise ParameterError("detector mass must be positive")
+    params, n_mass = _check_params(params or {})
+    basis = {c.basis_shape for c in channels}
+    if len(basis) != 1:
+        raise ParameterError("all channels of one rate must share the same basis shape")
+    basis_shape = basis.pop()
+    total = np.zeros((n_mass, len(source.components), response.n_bins, *basis_shape))
+    for start in range(0, n_mass, chunk):
+        part = {k: v[start : start + chunk] for k, v in params.items()}
+        for channel in channels:
+            T, wT = recoil_quadrature(channel, source, response, part, n_per_segment)
+            rate = fluence_weighted_xsec(channel, source, T, part, n_energy)
+            prob = response.probabilities(T, channel.recoil) * wT[..., None]  # (m, nT, bins)
+            counts = np.einsum("mtb,mct...->mcb...", prob, rate)
+            total[start : start + chunk] += channel.targets_per_kg * detector_mass_kg * counts
+    return total
+
+
+def differential_rate(
+    channels: list[Channel],
+    source: Source,
+    T: np.ndarray,
+    detector_mass_kg: float,
+    params: Mapping[str, np.ndarray] | None = None,
+    *,
+    n_energy: int = 24,
+) -> np.ndarray:
+    """dN/dT at the recoil energies T (MeV), per kg-exposure of the given detector mass.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (n_mass, n_components, n_T) + basis_shape, in events per MeV.
+    """
+    params, n_mass = _check_params(params or {})
+    T = np.broadcast_to(np.asarray(T, dtype=float), (n_mass, np.size(T)))
+    total = 0.0
+    for channel in channels:
+        rate = fluence_weighted_xsec(channel, source, T, params, n_energy)
+        total = total + channel.targets_per_kg * detector_mass_kg * rate
+    return np.asarray(total)
