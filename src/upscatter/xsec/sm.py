@@ -72,6 +72,6 @@ def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale
         / (2.0 * np.pi)
         * weak_charge(isotope) ** 2
         * ff**2
-        * vector_kinematic_bracket(E, T, M)
+        * np.maximum(vector_kinematic_bracket(E, T, M), 0.0)
     )
     return np.where(kinematically_allowed(E, T, M), value, 0.0)
