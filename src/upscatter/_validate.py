@@ -38,7 +38,7 @@ def as_array(name: str, value, *, allow_zero: bool = True, allow_negative: bool 
     if not np.all(np.isfinite(arr)):
         raise ParameterError(f"{name} must be finite (got NaN or infinity)")
     if not allow_negative and np.any(arr < 0):
-        raise ParameterError(f"{name} must not be negative (got {np.min(arr)!r})")
+        raise ParameterError(f"{name} must not be negative (got {float(np.min(arr)):g})")
     if not allow_zero and np.any(arr == 0):
         raise ParameterError(f"{name} must be positive (got 0)")
     return arr

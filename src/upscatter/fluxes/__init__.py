@@ -1,7 +1,23 @@
-"""Neutrino sources: time-integrated fluences per flavour, as :class:`FluxComponent` objects."""
+"""Neutrino sources: time-integrated fluences per flavour, as :class:`FluxComponent` objects.
+
+:data:`SOURCES` maps a source name to a factory returning a :class:`Source`; the factories take
+keyword options with physical defaults (see each module).
+"""
 
 from __future__ import annotations
 
-from .base import FluxComponent, Source
+from collections.abc import Callable
 
-__all__ = ["FluxComponent", "Source"]
+from .._validate import lookup
+from .base import FluxComponent, Source
+from .stopped_pion import stopped_pion_source
+
+SOURCES: dict[str, Callable[..., Source]] = {"sns": stopped_pion_source}
+
+
+def get_source(name: str, **options) -> Source:
+    """Build the source registered as ``name`` with the given options."""
+    return lookup("neutrino source", SOURCES, name)(**options)
+
+
+__all__ = ["SOURCES", "FluxComponent", "Source", "get_source"]

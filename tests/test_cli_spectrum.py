@@ -1,0 +1,74 @@
+"""CLI: `upscatter spectrum` end to end, and one-line errors with non-zero exit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from upscatter import __version__
+from upscatter.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and __version__ in out
+
+
+def test_spectrum_json_totals_add_up(capsys):
+    code, out, _ = run(capsys, "spectrum", "--bins", "4", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert len(payload["N_SM"]) == 4 and len(payload["bins_keV"]) == 5
+    assert payload["totals"]["SM"] == pytest.approx(sum(payload["N_SM"]))
+    assert payload["totals"]["new"] > 0
+
+
+def test_spectrum_table_csv_and_plot(capsys, tmp_path):
+    csv_path, png = tmp_path / "s.csv", tmp_path / "s.png"
+    code, out, _ = run(
+        capsys,
+        "spectrum",
+        "--model",
+        "scalar",
+        "--bins",
+        "3",
+        "--out",
+        str(csv_path),
+        "--plot",
+        str(png),
+    )
+    assert code == 0 and "total" in out
+    assert csv_path.read_text().splitlines()[0] == "T_lo_keV,T_hi_keV,N_SM,N_new,N_total"
+    assert png.stat().st_size > 1000
+
+
+def test_above_kinematic_limit_new_physics_is_zero(capsys):
+    code, out, _ = run(capsys, "spectrum", "--m-chi", "60", "--json")
+    assert code == 0 and json.loads(out)["totals"]["new"] == 0.0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("spectrum", "--m-chi", "-1"),
+        ("spectrum", "--m-med", "nan"),
+        ("spectrum", "--coupling", "-0.1"),
+        ("spectrum", "--target", "Xe"),
+        ("spectrum", "--model", "axion"),
+        ("spectrum", "--source", "sun"),
+        ("spectrum", "--t-min", "5", "--t-max", "1"),
+        ("spectrum", "--bins", "x"),
+    ],
+)
+def test_bad_input_gives_one_line_and_nonzero_exit(capsys, args):
+    code, _, err = run(capsys, *args)
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("upscatter: error:")
