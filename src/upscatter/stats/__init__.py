@@ -1,0 +1,7 @@
+"""Likelihoods of the papers and the Delta chi^2 machinery."""
+
+from __future__ import annotations
+
+from .chi2 import GaussianPullChi2, delta_chi2_threshold
+
+__all__ = ["GaussianPullChi2", "delta_chi2_threshold"]
