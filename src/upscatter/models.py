@@ -17,10 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
 from ._validate import as_float, lookup
+from .constants import M_ELECTRON
 from .nuclei import Material
 from .rates import ELECTRON, NUCLEAR, Channel
 from .xsec.mediators import (
@@ -114,32 +116,28 @@ def _electron_basis(kind: str, material: Material) -> list[Channel]:
 
         return dsigma
 
-    from .constants import M_ELECTRON
-
     return [
         Channel(f"{iso.name} e {kind}", M_ELECTRON, n, ELECTRON, make(iso), "m_chi", (1,))
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
 
-def _light_mediator_builder(kind: str):
+def _light_mediator_channels(
+    kind: str,
+    material: Material,
+    electrons: bool = False,
+    form_factor: str = "klein-nystrand",
+    radius_scale: float = 1.0,
+    **xsec_options,
+) -> list[Channel]:
+    """Nuclear (and optionally electron) channels of the vector or scalar model."""
     func = vector_nucleus_dsigma_dT if kind == "vector" else scalar_nucleus_dsigma_dT
-
-    def build(
-        material: Material,
-        electrons: bool = False,
-        form_factor: str = "klein-nystrand",
-        radius_scale: float = 1.0,
-        **xsec_options,
-    ) -> list[Channel]:
-        channels = _nuclear_basis(
-            func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
-        )
-        if electrons:
-            channels += _electron_basis(kind, material)
-        return channels
-
-    return build
+    channels = _nuclear_basis(
+        func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
+    )
+    if electrons:
+        channels += _electron_basis(kind, material)
+    return channels
 
 
 def _zprime_tree_builder(
@@ -166,7 +164,7 @@ MODELS: dict[str, Model] = {
         ("m_chi", "m_med"),
         "g",
         (4,),
-        _light_mediator_builder("vector"),
+        partial(_light_mediator_channels, "vector"),
         "light vector mediator, universal coupling g to u, d (and e), paper 003 Eq. (4)",
     ),
     "scalar": Model(
@@ -174,7 +172,7 @@ MODELS: dict[str, Model] = {
         ("m_chi", "m_med"),
         "g",
         (4,),
-        _light_mediator_builder("scalar"),
+        partial(_light_mediator_channels, "scalar"),
         "light scalar mediator, universal coupling g to u, d (and e), paper 003 Eqs. (6)-(7)",
     ),
     "zprime": Model(

@@ -33,3 +33,37 @@ def plot_binned_spectrum(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)
+
+
+def plot_bounds(
+    curves: dict[str, tuple[np.ndarray, np.ndarray]],
+    path: str | Path,
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    published: dict[str, tuple[float, float]] | None = None,
+) -> Path:
+    """Log-log bound curves (x, bound) with the excluded region above each shaded lightly.
+
+    ``published`` marks single published points as labelled stars. NaN bounds (no sensitivity)
+    are left as gaps.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    for label, (x, y) in curves.items():
+        (line,) = ax.loglog(x, y, label=label)
+        finite = np.isfinite(y)
+        if finite.any():
+            top = np.nanmax(y[finite]) * 1e3
+            ax.fill_between(x, np.where(finite, y, np.nan), top, color=line.get_color(), alpha=0.08)
+    for label, (x, y) in (published or {}).items():
+        ax.plot([x], [y], marker="*", ms=12, ls="none", label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)

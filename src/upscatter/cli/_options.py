@@ -1,0 +1,73 @@
+"""Options shared by the commands that take an experiment and a model."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import ParameterError
+from ..experiments import EXPERIMENTS, get_experiment
+from ..models import MODELS
+
+
+def experiment_options(func):
+    """--experiment and --time-window."""
+    func = click.option(
+        "--time-window",
+        default=None,
+        help="Arrival-time window START,END in us (CsI 2017; default 0,6).",
+    )(func)
+    return click.option(
+        "--experiment",
+        "experiment_name",
+        default="coherent-csi-2017",
+        show_default=True,
+        help=f"One of {', '.join(EXPERIMENTS)}.",
+    )(func)
+
+
+def build_experiment(experiment_name: str, time_window: str | None):
+    """Experiment from the CLI options (one-line errors for bad values)."""
+    options = {}
+    if time_window is not None:
+        try:
+            lo, hi = (float(t) for t in time_window.split(","))
+        except ValueError:
+            raise ParameterError(
+                f"--time-window takes START,END in us, got {time_window!r}"
+            ) from None
+        options["time_window_us"] = (lo, hi)
+    return get_experiment(experiment_name, **options)
+
+
+def model_options(func):
+    """--model, --case, --electrons."""
+    func = click.option(
+        "--electrons/--no-electrons",
+        default=False,
+        show_default=True,
+        help="Include nu e -> chi e (vector, scalar; experiments with an electron response).",
+    )(func)
+    func = click.option(
+        "--case",
+        type=click.Choice(["A", "B"]),
+        default="A",
+        show_default=True,
+        help="zprime: A (vector quark current) or B (axial).",
+    )(func)
+    return click.option(
+        "--model",
+        "model_name",
+        default="vector",
+        show_default=True,
+        help=f"One of {', '.join(MODELS)}.",
+    )(func)
+
+
+def model_kwargs(model_name: str, case: str, electrons: bool) -> dict:
+    """Model options for Model.channels from the CLI flags."""
+    kwargs: dict = {}
+    if model_name == "zprime":
+        kwargs["case"] = case
+    if electrons:
+        kwargs["electrons"] = True
+    return kwargs

@@ -1,0 +1,125 @@
+"""``upscatter limits``: upper bound on a coupling versus the dark-fermion mass."""
+
+from __future__ import annotations
+
+import click
+import numpy as np
+
+from ..errors import ParameterError
+from ..models import get_model
+from ..scans import coupling_bound
+from ._common import echo_json, parse_float_list
+from ._options import build_experiment, experiment_options, model_kwargs, model_options
+
+
+@click.command("limits")
+@experiment_options
+@model_options
+@click.option(
+    "--m-chi",
+    "m_chi_text",
+    default="log:0.1:100:40",
+    show_default=True,
+    help="MeV: a value, a comma list or log:START:STOP:N.",
+)
+@click.option("--m-med", "m_med", type=float, default=None, help="Fixed mediator mass (MeV).")
+@click.option(
+    "--mass-ratio",
+    type=float,
+    default=None,
+    help="m_med = RATIO x m_chi (default 10 when --m-med is not given).",
+)
+@click.option("--cl", type=float, default=0.9, show_default=True, help="Confidence level.")
+@click.option("--dof", type=int, default=1, show_default=True, help="Degrees of freedom.")
+@click.option(
+    "--executor",
+    type=click.Choice(["serial", "process"]),
+    default="serial",
+    show_default=True,
+    help="Compute basis spectra in this process or a pool.",
+)
+@click.option("--out", type=click.Path(dir_okay=False), help="Save the ScanResult as CSV(+JSON).")
+@click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG of the bound.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def command(
+    experiment_name,
+    time_window,
+    model_name,
+    case,
+    electrons,
+    m_chi_text,
+    m_med,
+    mass_ratio,
+    cl,
+    dof,
+    executor,
+    out,
+    plot,
+    quiet,
+    as_json,
+):
+    """90% CL (or any CL) upper bound on the coupling at each m_chi."""
+    m_chi = parse_float_list(m_chi_text, "--m-chi")
+    if m_med is not None and mass_ratio is not None:
+        raise ParameterError("give --m-med or --mass-ratio, not both")
+    if m_med is not None:
+        if not np.isfinite(m_med) or m_med < 0:
+            raise ParameterError("--m-med must be a non-negative number")
+        med = np.full_like(m_chi, m_med)
+    else:
+        ratio = 10.0 if mass_ratio is None else mass_ratio
+        if not np.isfinite(ratio) or ratio <= 0:
+            raise ParameterError("--mass-ratio must be positive")
+        med = ratio * m_chi
+    experiment = build_experiment(experiment_name, time_window)
+    model = get_model(model_name)
+    show = not (quiet or as_json) and m_chi.size > 1
+    with click.progressbar(
+        length=m_chi.size, label="bounds", file=None if show else _Null()
+    ) as bar:
+        result = coupling_bound(
+            experiment,
+            model,
+            {"m_chi": m_chi, "m_med": med},
+            cl=cl,
+            dof=dof,
+            executor=executor,
+            progress=lambda done, total: bar.update(1),
+            **model_kwargs(model_name, case, electrons),
+        )
+    if out:
+        result.save(out)
+    if plot:
+        from ..plotting import plot_bounds
+
+        plot_bounds(
+            {f"{experiment.name} {model.name}": (m_chi, result.bound)},
+            plot,
+            "m_chi (MeV)",
+            f"{model.coupling} ({int(cl * 100)}% CL bound)",
+        )
+    if as_json:
+        echo_json(result.to_json())
+        return
+    click.echo(
+        f"# {experiment.name}, model={model.name}, {round(cl * 100)}% CL, "
+        f"{dof} dof (Delta chi2 = {result.config['delta_chi2']:.3f})"
+    )
+    click.echo(f"{'m_chi_MeV':>12}{'m_med_MeV':>12}{'bound':>14}")
+    for row in result.rows():
+        bound = f"{row['bound']:.4g}" if row["bound"] is not None else "no bound"
+        click.echo(f"{row['m_chi']:>12.4g}{row['m_med']:>12.4g}{bound:>14}")
+
+
+class _Null:
+    """A file-like sink that hides the progress bar."""
+
+    def write(self, _text):
+        return 0
+
+    def flush(self):
+        return None
+
+    def isatty(self):
+        return False

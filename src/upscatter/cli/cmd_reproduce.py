@@ -1,0 +1,49 @@
+"""``upscatter reproduce NAME``: build a paper figure and compare with published numbers."""
+
+from __future__ import annotations
+
+import click
+
+from ..errors import ParameterError
+from ..reproduce import REPRODUCTIONS, run
+from ._common import echo_json
+
+
+@click.command("reproduce")
+@click.argument("name", required=False)
+@click.option(
+    "--out",
+    "out_dir",
+    default="reproduce-out",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder for figures and JSON.",
+)
+@click.option("--list", "list_only", is_flag=True, help="List the available reproductions.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def command(name, out_dir, list_only, as_json):
+    """Reproduce a figure or table of the papers (see --list)."""
+    if list_only or name is None:
+        entries = {k: v.description for k, v in REPRODUCTIONS.items()}
+        if as_json:
+            echo_json(entries)
+        else:
+            for key, text in entries.items():
+                click.echo(f"{key:32} {text}")
+        if name is None and not list_only:
+            raise ParameterError("name a reproduction (see the list above)")
+        return
+    payload = run(name, out_dir)
+    if as_json:
+        echo_json(payload)
+        return
+    click.echo(f"{name}: {payload['description']} ({payload['seconds']:.1f} s) -> {out_dir}/")
+    for key, value in payload["results"].items():
+        if isinstance(value, dict) and "computed" in value:
+            mark = "ok" if value["within_tolerance"] else "OFF"
+            click.echo(
+                f"  {key}: computed {value['computed']:.3g}, published "
+                f"{value['published']:.3g} (ratio {value['ratio']:.2f}) [{mark}]"
+            )
+        elif key != "files":
+            click.echo(f"  {key}: {value}")

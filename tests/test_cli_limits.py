@@ -1,0 +1,94 @@
+"""CLI: predict, limits, reproduce end to end on small grids; one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from upscatter.cli import main
+
+pytestmark = pytest.mark.usefixtures("data_dir")
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_predict_json(capsys):
+    code, out, _ = run(capsys, "predict", "--model", "zprime", "--coupling", "5e-9", "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert len(payload["N_SM"]) == 12 and payload["totals"]["observed"] == 142
+    assert payload["chi2"] > payload["chi2_SM"]
+    assert set(payload["nuisances_SM"]) == {"alpha", "beta"}
+
+
+def test_limits_json_out_and_plot(capsys, tmp_path):
+    code, out, _ = run(
+        capsys,
+        "limits",
+        "--model",
+        "vector",
+        "--m-chi",
+        "log:1:100:3",
+        "--m-med",
+        "20",
+        "--json",
+        "--out",
+        str(tmp_path / "b.csv"),
+        "--plot",
+        str(tmp_path / "b.png"),
+    )
+    assert code == 0
+    points = json.loads(out)["points"]
+    assert [p["m_med"] for p in points] == [20.0, 20.0, 20.0]
+    assert points[0]["bound"] > 0 and points[2]["bound"] is None
+    assert (tmp_path / "b.csv.json").exists() and (tmp_path / "b.png").stat().st_size > 1000
+
+
+def test_limits_text(capsys):
+    code, out, _ = run(capsys, "limits", "--model", "zprime", "--m-chi", "1,60", "--quiet")
+    assert code == 0 and "no bound" in out
+
+
+def test_reproduce_list_and_run(capsys, tmp_path):
+    code, out, _ = run(capsys, "reproduce", "--list")
+    assert code == 0 and "chao2021-tree" in out
+    code, out, _ = run(capsys, "reproduce", "chao2021-tree", "--out", str(tmp_path), "--json")
+    assert code == 0
+    payload = json.loads(out)
+    assert payload["results"]["bound_m_chi_1MeV_ratio10"]["within_tolerance"]
+    assert (tmp_path / "chao2021-tree.png").exists() and (tmp_path / "chao2021-tree.json").exists()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("limits", "--experiment", "nope"),
+        ("limits", "--model", "nope", "--m-chi", "1"),
+        ("limits", "--m-chi", ""),
+        ("limits", "--m-chi", "-1,2"),
+        ("limits", "--m-chi", "log:0:1:3"),
+        ("limits", "--m-chi", "1", "--m-med", "2", "--mass-ratio", "3"),
+        ("limits", "--m-chi", "1", "--cl", "1.5"),
+        ("predict", "--time-window", "abc"),
+        ("predict", "--m-chi", "nan"),
+        ("reproduce", "nope"),
+    ],
+)
+def test_bad_input_one_line(capsys, args):
+    code, _, err = run(capsys, *args)
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("upscatter: error:")
+
+
+def test_missing_data_file_is_one_line(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("UPSCATTER_DATA", str(tmp_path))
+    monkeypatch.setenv("UPSCATTER_CACHE", str(tmp_path / "cache"))
+    code, _, err = run(capsys, "predict")
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1 and "upscatter data fetch" in err
