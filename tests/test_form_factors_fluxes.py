@@ -27,10 +27,10 @@ def test_small_q_expansions_give_the_textbook_radii():
     s, c, a = 0.9 * units.fm, (1.23 * A ** (1 / 3) - 0.6) * units.fm, 0.52 * units.fm
     r0_sq = c**2 + 7 / 3 * np.pi**2 * a**2 - 5 * s**2
     r2_helm = 0.6 * r0_sq + 3 * s**2
-    assert (1 - helm(q, A)) * 6 / q**2 == pytest.approx(r2_helm, rel=1e-4)
+    assert (1 - helm(q, A)) * 6 / q**2 == pytest.approx(r2_helm, rel=1e-4, abs=0)
     r_a, a_k = 1.23 * A ** (1 / 3) * units.fm, 0.7 * units.fm
     r2_kn = 0.6 * r_a**2 + 6 * a_k**2
-    assert (1 - klein_nystrand(q, A)) * 6 / q**2 == pytest.approx(r2_kn, rel=1e-4)
+    assert (1 - klein_nystrand(q, A)) * 6 / q**2 == pytest.approx(r2_kn, rel=1e-4, abs=0)
 
 
 def test_radius_scale_moves_the_first_zero():

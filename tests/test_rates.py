@@ -99,6 +99,14 @@ def test_batched_equals_one_at_a_time():
         assert np.allclose(batch[i], one[0], rtol=1e-13, atol=0)
 
 
+def test_bins_starting_at_zero_recoil_are_finite():
+    """T = 0 nodes (m_chi > 0: E_min = inf; m_chi = 0: 0 x inf) give no NaN and no warning."""
+    bins = RecoilBins(np.array([0.0, 5.0, 10.0]) * keV)
+    for params in ({"m_chi": [0.0], "m_med": [1.0]}, {"m_chi": [3.0], "m_med": [1.0]}):
+        counts = binned_counts(get_model("vector").channels(CSI), SOURCE, bins, 1.0, params)
+        assert np.all(np.isfinite(counts)) and np.all(counts > 0)
+
+
 def test_rate_is_exactly_zero_above_threshold():
     model = get_model("vector")
     counts = binned_counts(

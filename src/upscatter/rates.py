@@ -209,8 +209,9 @@ def fluence_weighted_xsec(
         if comp.is_line:
             value = channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
         else:
-            a = np.maximum(e_threshold, comp.e_min)
-            width = np.maximum(comp.e_max - a, 0.0)[..., None]  # (n_mass, n_T, 1)
+            # clamp to e_max so that closed ranges (T = 0, above threshold) stay finite
+            a = np.minimum(np.maximum(e_threshold, comp.e_min), comp.e_max)
+            width = (comp.e_max - a)[..., None]  # (n_mass, n_T, 1), zero where closed
             E = a[..., None] + width * x
             integrand = channel.dsigma(E, T[..., None], comp.flavour, **p_cont)
             integrand = integrand * (comp.shape(E) * width * w).reshape(E.shape + (1,) * n_basis)

@@ -1,0 +1,251 @@
+"""``upscatter decays``: widths, lifetime and decay length of chi (paper 003 Sec. IV D).
+
+Masses are given as lists or ranges (``cli._common.parse_float_list``) and evaluated on every
+(m_chi, m_med) combination; ``--along FILE`` instead evaluates along a saved bound curve (a
+ScanResult CSV with columns ``m_chi``, ``m_med`` and ``bound``), taking g_chi = g_f = bound: the
+bound is on g_V = sqrt(g_chi g_f) with universal couplings (paper 003 Sec. II), and the chi
+widths depend on g_chi and g_f separately, so this is the paper's g_chi = g_f convention.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import numpy as np
+
+from .. import decays
+from ..constants import M_ELECTRON, SECONDS_AGE_OF_UNIVERSE
+from ..errors import ParameterError
+from ._common import echo_json, parse_float_list
+
+_COLUMNS = ("m_chi", "m_med", "bound")
+
+
+def _read_bound_curve(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Read m_chi, m_med and bound from a ScanResult CSV; skip rows without a finite bound.
+
+    Lines starting with ``#`` (the saved configuration) and blank lines are ignored; the first
+    remaining line is the header. Returns (m_chi, m_med, bound, number of skipped rows).
+    """
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise ParameterError(f"cannot read --along file {path}: {exc.strerror}") from None
+    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    if len(lines) < 2:
+        raise ParameterError(f"{path}: no header and data rows found (expected a ScanResult CSV)")
+    header = [name.strip().strip('"') for name in lines[0].split(",")]
+    missing = [name for name in _COLUMNS if name not in header]
+    if missing:
+        raise ParameterError(
+            f"{path}: no column {', '.join(missing)} in the header ({', '.join(header)}); "
+            "expected a ScanResult CSV with m_chi, m_med and bound"
+        )
+    columns = [header.index(name) for name in _COLUMNS]
+    try:
+        data = np.genfromtxt(lines[1:], delimiter=",", usecols=columns, dtype=float, ndmin=2)
+    except ValueError as exc:
+        raise ParameterError(f"{path}: cannot read the rows as numbers ({exc})") from None
+    keep = np.all(np.isfinite(data), axis=1)
+    m_chi, m_med, bound = data[keep].T
+    if m_chi.size == 0:
+        raise ParameterError(f"{path}: no row has finite m_chi, m_med and bound")
+    return m_chi, m_med, bound, int(np.count_nonzero(~keep))
+
+
+def _records(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary) -> list[dict]:
+    records = []
+    for i in range(m_chi.size):
+        records.append(
+            {
+                "m_chi_MeV": m_chi[i],
+                "m_med_MeV": m_med[i],
+                "g_chi": g_chi[i],
+                "g_f": g_f[i],
+                "width_MeV": {name: w[i] for name, w in res.widths.items()}
+                | {"total": res.total_width[i]},
+                "branching_ratios": {name: b[i] for name, b in res.branching_ratios.items()},
+                "width_V_to_ee_MeV": res.width_v_to_ee[i],
+                "stable_at_tree_level": bool(res.total_width[i] == 0),
+                "lifetime_s": res.lifetime_s[i],
+                "decay_length_m": None if res.decay_length_m is None else res.decay_length_m[i],
+                "decays_before_bbn": res.decays_before_bbn[i],
+                "outlives_universe": res.outlives_universe[i],
+            }
+        )
+    return records
+
+
+def _print_table(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary) -> None:
+    click.echo(
+        "# m_chi_MeV m_med_MeV g_chi g_f Gamma_tot_MeV BR(V_nu) BR(nu_ee) Gamma(V->ee)_MeV "
+        "lifetime_s decay_length_m before_BBN outlives_Universe"
+    )
+    yes_no = {True: "yes", False: "no"}
+    br_2, br_3 = (res.branching_ratios[name] for name in decays.CHANNELS)
+    for i in range(m_chi.size):
+        length = "-" if res.decay_length_m is None else f"{res.decay_length_m[i]:.4g}"
+        click.echo(
+            f"{m_chi[i]:.6g} {m_med[i]:.6g} {g_chi[i]:.4g} {g_f[i]:.4g} "
+            f"{res.total_width[i]:.4e} {br_2[i]:.4g} {br_3[i]:.4g} {res.width_v_to_ee[i]:.4e} "
+            f"{res.lifetime_s[i]:.4e} {length} {yes_no[bool(res.decays_before_bbn[i])]} "
+            f"{yes_no[bool(res.outlives_universe[i])]}"
+        )
+
+
+def _new_figure():
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 4.8))
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _plot_plane(path, m_chi, m_med, tau, g_chi, g_f) -> None:
+    """Colour map of log10(lifetime/s) over the (m_chi, m_V) grid with the 1 s and age contours."""
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    log_tau = np.ma.masked_invalid(np.log10(np.where(np.isfinite(tau), tau, np.nan)))
+    ax.set_facecolor("0.85")  # masked cells: no tree-level decay open
+    mesh = ax.pcolormesh(m_chi, m_med, log_tau.T, shading="nearest", cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label="log10(lifetime / s)")
+    levels = {0.0: "1 s (BBN)", float(np.log10(SECONDS_AGE_OF_UNIVERSE)): "age of the Universe"}
+    if log_tau.count() and log_tau.min() < max(levels) and log_tau.max() > min(levels):
+        contours = ax.contour(m_chi, m_med, log_tau.T, levels=sorted(levels), colors=["w", "r"])
+        ax.clabel(contours, fmt=levels, fontsize=8)
+    ax.axline((m_chi[0], m_chi[0]), slope=1, color="k", ls="--", lw=0.8, label="m_V = m_chi")
+    ax.axvline(2 * M_ELECTRON, color="k", ls=":", lw=0.8, label="m_chi = 2 m_e")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(m_chi.min(), m_chi.max())
+    ax.set_ylim(m_med.min(), m_med.max())
+    ax.set_xlabel("m_chi (MeV)")
+    ax.set_ylabel("m_V (MeV)")
+    ax.set_title(f"chi lifetime, g_chi = {g_chi:g}, g_f = {g_f:g} (grey: stable at tree level)")
+    ax.legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def _plot_along(path, m_chi, m_med, tau) -> None:
+    """Lifetime along a bound curve, against m_V (or m_chi when m_V is fixed)."""
+    x, label = (m_med, "m_V (MeV)") if np.ptp(m_med) > 0 else (m_chi, "m_chi (MeV)")
+    fig = _new_figure()
+    ax = fig.add_subplot()
+    finite = np.isfinite(tau)
+    order = np.argsort(x[finite])
+    label_curve = "lifetime along the bound"
+    if not finite.all():
+        label_curve += f" ({np.count_nonzero(~finite)} stable point(s) not shown)"
+    ax.plot(x[finite][order], tau[finite][order], "o-", ms=3, label=label_curve)
+    ax.axhline(1.0, color="b", ls="--", label="1 s (BBN)")
+    ax.axhline(SECONDS_AGE_OF_UNIVERSE, color="r", ls="--", label="age of the Universe")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(label)
+    ax.set_ylabel("lifetime (s)")
+    ax.set_title("chi lifetime along the bound (g_chi = g_f = bound)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+@click.command("decays")
+@click.option("--m-chi", help="Dark-fermion mass(es) in MeV: 5, 1,2,5 or log:0.01:50:100.")
+@click.option("--m-med", help="Vector-mediator mass(es) m_V in MeV, same forms as --m-chi.")
+@click.option("--g-chi", type=float, help="Coupling of V to chi and nu (g_chiL).")
+@click.option("--g-f", type=float, help="Vector coupling of V to electrons.")
+@click.option("--energy", type=float, help="Total lab energy of chi (MeV) for the decay length.")
+@click.option(
+    "--n-flavours",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Neutrino flavours chi couples to with g_chi (widths are summed over them).",
+)
+@click.option(
+    "--along",
+    type=click.Path(dir_okay=False),
+    help="ScanResult CSV (columns m_chi, m_med, bound): evaluate along it, g_chi = g_f = bound.",
+)
+@click.option(
+    "--plot",
+    type=click.Path(dir_okay=False),
+    help="PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, as_json):
+    """Widths, branching ratios, lifetime and decay length of chi (paper 003 Eqs. (25)-(27)).
+
+    Also says whether chi decays before BBN (lifetime < 1 s) and whether it outlives the
+    Universe. With --along, masses and couplings come from a saved bound curve.
+    """
+    if along is not None:
+        given = [
+            name
+            for name, value in (
+                ("--m-chi", m_chi),
+                ("--m-med", m_med),
+                ("--g-chi", g_chi),
+                ("--g-f", g_f),
+            )
+            if value is not None
+        ]
+        if given:
+            raise ParameterError(
+                f"--along takes masses and couplings from the file; drop {given[0]}"
+            )
+        mc, mm, bound, skipped = _read_bound_curve(along)
+        gc = gf = bound
+    else:
+        for name, value in (
+            ("--m-chi", m_chi),
+            ("--m-med", m_med),
+            ("--g-chi", g_chi),
+            ("--g-f", g_f),
+        ):
+            if value is None:
+                raise ParameterError(f"{name} is required (or give --along FILE)")
+        grid_chi = parse_float_list(m_chi, "--m-chi")
+        grid_med = parse_float_list(m_med, "--m-med")
+        mc, mm = (a.ravel() for a in np.meshgrid(grid_chi, grid_med, indexing="ij"))
+        gc, gf = np.full(mc.shape, g_chi, dtype=float), np.full(mc.shape, g_f, dtype=float)
+        skipped = 0
+    res = decays.summarize(mc, mm, gc, gf, energy=energy, n_flavours=n_flavours)
+    if plot is not None:
+        if along is not None:
+            _plot_along(plot, mc, mm, res.lifetime_s)
+        else:
+            if grid_chi.size < 2 or grid_med.size < 2 or grid_chi.min() <= 0:
+                raise ParameterError(
+                    "--plot needs at least two positive values of --m-chi and of --m-med "
+                    "(e.g. --m-chi log:0.01:50:60 --m-med log:0.001:100:60)"
+                )
+            tau = res.lifetime_s.reshape(grid_chi.size, grid_med.size)
+            _plot_plane(plot, grid_chi, grid_med, tau, g_chi, g_f)
+    if as_json:
+        echo_json(
+            {
+                "source": f"along:{along}" if along is not None else "grid",
+                "n_flavours": n_flavours,
+                "energy_MeV": energy,
+                "bbn_time_s": decays.BBN_TIME_S,
+                "age_of_universe_s": SECONDS_AGE_OF_UNIVERSE,
+                "skipped_rows": skipped,
+                "plot": plot,
+                "points": _records(mc, mm, gc, gf, res),
+            }
+        )
+        return
+    click.echo(
+        f"# chi decays (paper 003 Eqs. (25)-(27)), summed over {n_flavours} neutrino flavour(s); "
+        f"BBN: lifetime < {decays.BBN_TIME_S:g} s; age of the Universe "
+        f"{SECONDS_AGE_OF_UNIVERSE:.4g} s"
+    )
+    if along is not None:
+        click.echo(f"# along {along} with g_chi = g_f = bound; {skipped} row(s) without a bound")
+    _print_table(mc, mm, gc, gf, res)
+    if plot is not None:
+        click.echo(f"# plot written to {plot}")
