@@ -248,4 +248,92 @@ def coupling_bound(
     return ScanResult(params, bounds, model.coupling, config)
 
 
-__all__ = ["ScanResult", "bound_from_basis", "compute_basis", "coupling_bound"]
+@dataclass
+class RegionResult:
+    """A 2-D allowed region in the plane of two real couplings.
+
+    Attributes
+    ----------
+    x, y : numpy.ndarray
+        Grid axes (coupling values).
+    delta_chi2 : numpy.ndarray
+        Delta chi^2 on the grid, shape (len(y), len(x)), relative to the grid minimum.
+    boundary : list of numpy.ndarray
+        Closed or open polylines (k, 2) where Delta chi^2 equals the threshold.
+    threshold : float
+    names : tuple of str
+        Names of the two couplings.
+    config : dict
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    delta_chi2: np.ndarray
+    boundary: list[np.ndarray]
+    threshold: float
+    names: tuple[str, str]
+    config: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """JSON-ready dictionary with the boundary points (not the grid)."""
+        return {
+            "names": list(self.names),
+            "threshold": self.threshold,
+            "config": self.config,
+            "boundary": [line.tolist() for line in self.boundary],
+            "extent": [float(self.x[0]), float(self.x[-1]), float(self.y[0]), float(self.y[-1])],
+        }
+
+
+def allowed_region(
+    sm: np.ndarray,
+    K: np.ndarray,
+    chi2: Callable[[np.ndarray], np.ndarray],
+    x: np.ndarray,
+    y: np.ndarray,
+    threshold: float,
+    names: tuple[str, str] = ("c1", "c2"),
+    config: dict | None = None,
+) -> RegionResult:
+    """Delta chi^2 over a grid of two real couplings for a quadratic form N = sm + c^T K c.
+
+    Parameters
+    ----------
+    sm : numpy.ndarray
+        SM signal, (n_bins,).
+    K : numpy.ndarray
+        Quadratic-form basis counts, (n_bins, 2, 2), symmetric in the last two axes.
+    chi2 : callable
+        Profiled chi^2 of predictions (..., n_bins).
+    x, y : numpy.ndarray
+        Grid axes.
+    threshold : float
+        Delta chi^2 of the region's edge (4.61 for 90% CL, 2 dof).
+    """
+    import contourpy
+
+    X, Y = np.meshgrid(np.asarray(x, float), np.asarray(y, float))
+    c = np.stack([X, Y], axis=-1)  # (ny, nx, 2)
+    signal = np.einsum("...i,bij,...j->...b", c, K, c)
+    values = chi2(sm + signal)
+    delta = values - min(values.min(), float(chi2(sm[None])[0]))
+    lines = contourpy.contour_generator(X, Y, delta).lines(threshold)
+    return RegionResult(
+        np.asarray(x),
+        np.asarray(y),
+        delta,
+        [np.asarray(line) for line in lines],
+        threshold,
+        names,
+        config or {},
+    )
+
+
+__all__ = [
+    "RegionResult",
+    "ScanResult",
+    "allowed_region",
+    "bound_from_basis",
+    "compute_basis",
+    "coupling_bound",
+]
