@@ -23,6 +23,7 @@ import numpy as np
 
 from ._validate import as_float, lookup
 from .constants import M_ELECTRON
+from .errors import ParameterError
 from .nuclei import Material
 from .rates import ELECTRON, NUCLEAR, Channel
 from .xsec.mediators import (
@@ -158,6 +159,76 @@ def _zprime_tree_builder(
     )
 
 
+def eft_channels(
+    material: Material,
+    operators,
+    *,
+    real_only: bool = False,
+    form_factor: str = "helm",
+    hadronic: str = "chang-liao2020",
+    radius_scale: float = 1.0,
+) -> list[Channel]:
+    """Channels of the dimension-6 EFT (paper 002 Eq. (2)) as a quadratic form.
+
+    The basis is the matrix K of :func:`upscatter.xsec.eft.eft_basis_dsigma_dT` over
+    theta = (Re c_1, Im c_1, Re c_2, ...), shape (2n, 2n); with ``real_only`` it is restricted to
+    the real parts, shape (n, n). The antineutrino rules follow the flux component's flavour.
+    """
+    from .flavours import is_antineutrino
+    from .xsec.eft import canonical_operator, eft_basis_dsigma_dT
+
+    ops = [canonical_operator(op) for op in operators]
+    keep = np.arange(0, 2 * len(ops), 2) if real_only else np.arange(2 * len(ops))
+    size = keep.size
+
+    def make(isotope):
+        def dsigma(E, T, flavour, m_chi):
+            K = eft_basis_dsigma_dT(
+                E,
+                T,
+                isotope=isotope,
+                m_chi=m_chi,
+                operators=ops,
+                antineutrino=is_antineutrino(flavour),
+                hadronic=hadronic,
+                form_factor=form_factor,
+                radius_scale=radius_scale,
+            )
+            return K[..., keep[:, None], keep[None, :]]
+
+        return dsigma
+
+    return [
+        Channel(f"{iso.name} EFT", iso.mass, n, NUCLEAR, make(iso), "m_chi", (size, size))
+        for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
+    ]
+
+
+def _eft_single_operator_channels(
+    material: Material, operator: str | None = None, **options
+) -> list[Channel]:
+    """One operator at a time: N = N_SM + |c|^2 K (no self-interference; paper 002 Sec. IV)."""
+    if operator is None:
+        raise ParameterError("the eft model needs an operator (e.g. --operator dipole)")
+    channels = eft_channels(material, [operator], real_only=True, **options)
+    return [
+        Channel(
+            c.label,
+            c.target_mass,
+            c.targets_per_kg,
+            c.recoil,
+            partial(_first_entry, c.dsigma),
+            c.m_out_param,
+            (1,),
+        )
+        for c in channels
+    ]
+
+
+def _first_entry(dsigma, E, T, flavour, **params):
+    return dsigma(E, T, flavour, **params)[..., 0]
+
+
 MODELS: dict[str, Model] = {
     "vector": Model(
         "vector",
@@ -182,6 +253,14 @@ MODELS: dict[str, Model] = {
         (2,),
         _zprime_tree_builder,
         "paper 000 simplified Z' (down-philic), tree level nu N -> chi N, Eq. (24)",
+    ),
+    "eft": Model(
+        "eft",
+        ("m_chi",),
+        "|c|",
+        (2,),
+        _eft_single_operator_channels,
+        "dimension-6 EFT of paper 002, one operator at a time (option operator=...)",
     ),
 }
 

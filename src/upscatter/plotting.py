@@ -67,3 +67,28 @@ def plot_bounds(
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return Path(path)
+
+
+def plot_regions(regions: dict[str, object], path: str | Path, title: str = "") -> Path:
+    """Allowed regions (``upscatter.scans.RegionResult``), one panel each, with boundaries."""
+    plt = _pyplot()
+    n = len(regions)
+    fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.0), squeeze=False)
+    for ax, (label, region) in zip(axes[0], regions.items(), strict=True):
+        ax.contourf(
+            region.x, region.y, region.delta_chi2, levels=[0, region.threshold], colors=["#9ecae1"]
+        )
+        for line in region.boundary:
+            ax.plot(line[:, 0], line[:, 1], color="#08519c")
+        ax.axhline(0, color="grey", lw=0.5)
+        ax.axvline(0, color="grey", lw=0.5)
+        ax.ticklabel_format(style="sci", scilimits=(-2, 2))
+        ax.set_xlabel(region.names[0])
+        ax.set_ylabel(region.names[1])
+        ax.set_title(label, fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)

@@ -329,6 +329,55 @@ def allowed_region(
     )
 
 
+def eft_pair_region(
+    experiment: Experiment,
+    pair: Sequence[str],
+    m_chi: float,
+    cl: float = 0.9,
+    dof: int = 2,
+    n_points: int = 241,
+    extent: Sequence[float] | None = None,
+) -> RegionResult:
+    """Allowed region of two real EFT coefficients of both signs at one m_chi (paper 002 Fig. 4).
+
+    The grid spans +-``extent`` (one half-width per coefficient); by default four times each
+    coefficient's own one-at-a-time bound at the same threshold, which contains the region
+    unless an interference cancellation is nearly exact.
+    """
+    from functools import partial
+
+    from .models import Model, eft_channels
+    from .xsec.eft import canonical_operator
+
+    names = tuple(canonical_operator(p) for p in pair)
+    if len(names) != 2 or names[0] == names[1]:
+        raise ParameterError(f"a region needs two different operators, got {list(pair)}")
+    model = Model(
+        "eft-pair", ("m_chi",), "c", (2,), partial(eft_channels, operators=names, real_only=True)
+    )
+    K = experiment.signal_basis(model, {"m_chi": [m_chi]})[0]  # (n_bins, 2, 2)
+    threshold = delta_chi2_threshold(cl, dof)
+    sm = experiment.sm_counts
+    if extent is None:
+        single = [
+            bound_from_basis(sm, K[:, i, i][:, None], experiment.chi2, (2,), threshold)
+            for i in range(2)
+        ]
+        if not all(np.isfinite(single)):
+            raise ParameterError(f"no sensitivity to {names} at m_chi = {m_chi} MeV")
+        extent = [4.0 * b for b in single]
+    x = np.linspace(-extent[0], extent[0], n_points)
+    y = np.linspace(-extent[1], extent[1], n_points)
+    config = {
+        "experiment": experiment.name,
+        "m_chi_MeV": m_chi,
+        "cl": cl,
+        "dof": dof,
+        "upscatter_version": __version__,
+    }
+    return allowed_region(sm, K, experiment.chi2, x, y, threshold, names, config)
+
+
 __all__ = [
     "RegionResult",
     "ScanResult",
@@ -336,4 +385,5 @@ __all__ = [
     "bound_from_basis",
     "compute_basis",
     "coupling_bound",
+    "eft_pair_region",
 ]

@@ -40,7 +40,13 @@ def build_experiment(experiment_name: str, time_window: str | None):
 
 
 def model_options(func):
-    """--model, --case, --electrons."""
+    """--model, --case, --electrons, --operator."""
+    func = click.option(
+        "--operator",
+        default=None,
+        help="eft: dipole, electric-dipole, scalar, pseudoscalar, vector, axial, tensor "
+        "(or a_M, a_E, C_S, D_P, C_V, D_A, C_T).",
+    )(func)
     func = click.option(
         "--electrons/--no-electrons",
         default=False,
@@ -63,9 +69,13 @@ def model_options(func):
     )(func)
 
 
-def model_kwargs(model_name: str, case: str, electrons: bool) -> dict:
+def model_kwargs(model_name: str, case: str, electrons: bool, operator: str | None = None) -> dict:
     """Model options for Model.channels from the CLI flags."""
     kwargs: dict = {}
+    if operator is not None:
+        if model_name != "eft":
+            raise ParameterError("--operator applies to --model eft only")
+        kwargs["operator"] = operator
     if model_name == "zprime":
         kwargs["case"] = case
     if electrons:

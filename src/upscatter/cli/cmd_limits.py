@@ -48,6 +48,7 @@ def command(
     model_name,
     case,
     electrons,
+    operator,
     m_chi_text,
     m_med,
     mass_ratio,
@@ -86,7 +87,7 @@ def command(
             dof=dof,
             executor=executor,
             progress=lambda done, total: bar.update(1),
-            **model_kwargs(model_name, case, electrons),
+            **model_kwargs(model_name, case, electrons, operator),
         )
     if out:
         result.save(out)
@@ -106,10 +107,11 @@ def command(
         f"# {experiment.name}, model={model.name}, {round(cl * 100)}% CL, "
         f"{dof} dof (Delta chi2 = {result.config['delta_chi2']:.3f})"
     )
-    click.echo(f"{'m_chi_MeV':>12}{'m_med_MeV':>12}{'bound':>14}")
+    names = list(result.masses)
+    click.echo("".join(f"{n + '_MeV':>12}" for n in names) + f"{'bound':>14}")
     for row in result.rows():
         bound = f"{row['bound']:.4g}" if row["bound"] is not None else "no bound"
-        click.echo(f"{row['m_chi']:>12.4g}{row['m_med']:>12.4g}{bound:>14}")
+        click.echo("".join(f"{row[n]:>12.4g}" for n in names) + f"{bound:>14}")
 
 
 class _Null:

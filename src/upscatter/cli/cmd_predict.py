@@ -25,7 +25,16 @@ from ._options import build_experiment, experiment_options, model_kwargs, model_
 )
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def command(
-    experiment_name, time_window, model_name, case, electrons, m_chi, m_med, coupling, as_json
+    experiment_name,
+    time_window,
+    model_name,
+    case,
+    electrons,
+    operator,
+    m_chi,
+    m_med,
+    coupling,
+    as_json,
 ):
     """SM and new-physics counts per bin, backgrounds, observed data and the profiled chi^2."""
     for name, value in (("--m-chi", m_chi), ("--m-med", m_med), ("--coupling", coupling)):
@@ -33,7 +42,9 @@ def command(
     experiment = build_experiment(experiment_name, time_window)
     model = get_model(model_name)
     K = experiment.signal_basis(
-        model, {"m_chi": [m_chi], "m_med": [m_med]}, **model_kwargs(model_name, case, electrons)
+        model,
+        {"m_chi": [m_chi], "m_med": [m_med]},
+        **model_kwargs(model_name, case, electrons, operator),
     )[0]
     sm = experiment.sm_counts
     new = K @ model.monomials(coupling)

@@ -45,5 +45,8 @@ def command(name, out_dir, list_only, as_json):
                 f"  {key}: computed {value['computed']:.3g}, published "
                 f"{value['published']:.3g} (ratio {value['ratio']:.2f}) [{mark}]"
             )
+        elif isinstance(value, dict):
+            brief = {k: v for k, v in value.items() if k != "boundary"}
+            click.echo(f"  {key}: {brief}")
         elif key != "files":
             click.echo(f"  {key}: {value}")

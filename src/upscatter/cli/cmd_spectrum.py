@@ -15,6 +15,7 @@ from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
 from ._common import echo_json
+from ._options import model_kwargs
 
 
 @click.command("spectrum")
@@ -52,6 +53,7 @@ from ._common import echo_json
 @click.option("--t-max", type=float, default=40.0, show_default=True, help="Highest recoil (keV).")
 @click.option("--bins", type=int, default=13, show_default=True, help="Number of recoil bins.")
 @click.option("--form-factor", default=None, help="helm, klein-nystrand or unity.")
+@click.option("--operator", default=None, help="eft: operator whose |c| is --coupling.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the table as CSV.")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG step plot.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -71,6 +73,7 @@ def command(
     t_max,
     bins,
     form_factor,
+    operator,
     out,
     plot,
     as_json,
@@ -90,15 +93,13 @@ def command(
     n_new = np.zeros(response.n_bins)
     if model_name != "sm":
         model = get_model(model_name)
-        options = dict(ff)
-        if electrons:
-            options["electrons"] = True
+        options = {**ff, **model_kwargs(model_name, "A", electrons, operator)}
         K = binned_counts(
             model.channels(material, **options),
             source,
             response,
             detector_mass,
-            {"m_chi": [m_chi], "m_med": [m_med]},
+            {k: [v] for k, v in {"m_chi": m_chi, "m_med": m_med}.items() if k in model.parameters},
         )[0]
         n_new_components = K @ model.monomials(coupling)
         n_new = n_new_components.sum(axis=0)

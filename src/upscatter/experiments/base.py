@@ -81,6 +81,7 @@ class Experiment(ABC):
         """Basis counts K with shape (n_mass, n_bins, n_basis): N_new = K @ monomials(g)."""
         options = {"form_factor": self.form_factor, **model_options}
         channels = model.channels(self.material, **options)
+        params = {k: params[k] for k in model.parameters}
         n_mass = np.size(next(iter(params.values()))) if params else 1
         if not channels:
             return np.zeros((n_mass, self.n_bins, len(model.powers)))
