@@ -4,10 +4,11 @@ For every mass point the experiment's basis counts K (n_bins, n_basis) are compu
 prediction for a coupling g is N_SM + K @ monomials(g), so Delta chi^2(g) costs a matrix product
 and the profiled chi^2 of the experiment. The bound at confidence level CL is the coupling above
 the best fit where Delta chi^2 = chi^2_dof^{-1}(CL) (2.71 for 90% CL with 1 dof), relative to the
-global minimum over g >= 0 (including g = 0). It is bracketed on a logarithmic grid spanning
-twelve decades in signal counts around the coupling giving one signal event, then refined with
-Brent's method. Where the data have no sensitivity (no signal, e.g. m_chi above the kinematic
-limit) the bound is NaN and reported as "no bound".
+global minimum over g >= 0 (including g = 0). It is bracketed on a logarithmic grid of couplings
+whose signal runs from 1e-4 events to max(1e6, 100 x N_SM) events (so that even a reactor
+experiment, whose SM-like signal must reach a few percent of 1e7 events, is covered), then
+refined with Brent's method. Where the data have no sensitivity (no signal, e.g. m_chi above the
+kinematic limit) the bound is NaN and reported as "no bound".
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ from .experiments.base import Experiment
 from .models import Model
 from .stats.chi2 import delta_chi2_threshold
 
-GRID_DECADES_OF_SIGNAL = 12.0
-GRID_POINTS = 241
+SIGNAL_SEARCH_MIN = 1e-4
+"""Smallest new-physics signal (events) the bound search starts from."""
+SIGNAL_SEARCH_MAX_OVER_SM = 100.0
+"""The search reaches a signal of max(1e6, this x the SM total) events."""
+GRID_POINTS_PER_DECADE = 40
 
 
 @dataclass
@@ -136,8 +140,13 @@ def bound_from_basis(
     scale = _signal_scale(K, powers)
     if not np.isfinite(scale):
         return np.nan
-    span = GRID_DECADES_OF_SIGNAL / 2.0 / powers.min()
-    g = scale * np.logspace(-span, span, GRID_POINTS)
+    # for g > scale the signal grows at least as (g/scale)^p_min, and below it falls at least
+    # as fast, so this range covers [SIGNAL_SEARCH_MIN, s_max] events
+    s_max = max(1e6, SIGNAL_SEARCH_MAX_OVER_SM * float(np.sum(sm)))
+    p_min = powers.min()
+    lo, hi = SIGNAL_SEARCH_MIN ** (1 / p_min), s_max ** (1 / p_min)
+    n_points = int(GRID_POINTS_PER_DECADE * np.log10(hi / lo)) + 1
+    g = scale * np.geomspace(lo, hi, n_points)
     grid = np.concatenate([[0.0], g])
 
     def predict(x):

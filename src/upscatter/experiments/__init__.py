@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 from .._validate import lookup
+from ..errors import ParameterError
 from .base import Experiment
 from .coherent_csi_2017 import CoherentCsI2017
+from .future_conus import FutureCONUS
+from .future_lar import FutureLAr
+from .toml_experiment import load_toml_experiment
 
 EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
     CoherentCsI2017.name: CoherentCsI2017,
+    FutureLAr.name: FutureLAr,
+    FutureCONUS.name: FutureCONUS,
 }
 
 
-def get_experiment(name: str, **options) -> Experiment:
-    """Build the experiment registered as ``name`` with its options."""
+def get_experiment(name: str | os.PathLike, **options) -> Experiment:
+    """Build the experiment registered as ``name`` with its options, or, for a name ending in
+    ``.toml``, the hypothetical experiment described by that file (options are then set in the
+    file; see :mod:`upscatter.experiments.toml_experiment`)."""
+    if isinstance(name, str | os.PathLike) and os.fspath(name).lower().endswith(".toml"):
+        if options:
+            raise ParameterError(
+                f"options {', '.join(options)} cannot be passed to the TOML experiment {name}; "
+                f"set them in the file"
+            )
+        return load_toml_experiment(name)
     return lookup("experiment", EXPERIMENTS, name)(**options)
 
 

@@ -1,0 +1,273 @@
+"""Projected (hypothetical) experiments: Asimov pseudo-data and the Gaussian-pull chi^2.
+
+The future experiments of paper 002 Sec. IV (an upgraded COHERENT LAr detector and a 100 kg
+CONUS germanium detector) and user-written TOML experiments share one form:
+
+* perfect detector binned in true nuclear recoil (:class:`upscatter.rates.RecoilBins`);
+* Asimov pseudo-data: the measured counts equal the SM CEvNS expectation, N_meas = N_SM;
+* a steady-state background B_SS flat in recoil energy, given as a fraction of the SM
+  expectation (future LAr: 1/4) and/or as a rate per (keV kg day) (future CONUS: 1);
+* one normalisation uncertainty sigma_alpha on the signal (17.5% LAr, 5% CONUS);
+* the chi^2 of paper 002 Eq. (13) read for these inputs: N_meas = N_SM is the background-
+  subtracted pseudo-data, B_SS enters only sigma_stat^2 = N_meas + 2 B_SS (as for CsI 2017, the
+  background is measured separately with the same exposure and subtracted), and there is no
+  beam-on background (B_on = 0), so the background pull beta drops out:
+
+      chi^2 = min_alpha sum_i [(N_SM,i - N_th,i (1 + alpha)) / sigma_i]^2 + (alpha/sigma_alpha)^2.
+
+  This is :class:`upscatter.stats.chi2.GaussianPullChi2` with B_on = 0 (docs/physics-decisions.md,
+  "Reactor flux and future experiments").
+
+The source builders below take the options in human units (years, metres, GW) and are shared by
+:mod:`.future_lar`, :mod:`.future_conus` and :mod:`.toml_experiment`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from functools import cached_property
+
+import numpy as np
+
+from .._validate import as_float
+from ..errors import ParameterError
+from ..fluxes.base import Source
+from ..fluxes.reactor import DEFAULT_E_MIN, EXTRAPOLATION_LIMIT, TABLE_E_MAX, reactor_source
+from ..fluxes.stopped_pion import stopped_pion_source
+from ..kinematics import e_nu_min
+from ..nuclei import Material
+from ..rates import RecoilBins
+from ..stats.chi2 import GaussianPullChi2
+from ..units import GW, MeV, day, keV, year
+from ..units import m as metre
+from .base import Experiment
+
+SNS_POT_PER_YEAR = 2.05e23
+"""Protons on target per year of the future COHERENT runs: 8.2e23 in 4 years (paper 002 Sec. IV;
+its Eq. (9) quotes 2.1e23 per year, 2.4% more)."""
+
+
+def recoil_edges(threshold_kev: float, max_recoil_kev: float, bin_width_kev: float) -> np.ndarray:
+    """Equal nuclear-recoil bins from the threshold to the upper end.
+
+    Parameters
+    ----------
+    threshold_kev, max_recoil_kev, bin_width_kev : float
+        Lower and upper ends of the analysis range and the bin width (keV); the range must hold
+        a whole number of bins.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bin edges in MeV.
+    """
+    lo = as_float("threshold_kev", threshold_kev, allow_zero=False)
+    hi = as_float("max_recoil_kev", max_recoil_kev, allow_zero=False)
+    width = as_float("bin_width_kev", bin_width_kev, allow_zero=False)
+    if hi <= lo:
+        raise ParameterError(f"max_recoil_kev ({hi:g}) must be above threshold_kev ({lo:g})")
+    n = (hi - lo) / width
+    if abs(n - round(n)) > 1e-6 * max(n, 1.0):
+        raise ParameterError(
+            f"the recoil range {lo:g}-{hi:g} keV is not a whole number of {width:g} keV bins"
+        )
+    return np.linspace(lo, hi, round(n) + 1) * keV
+
+
+def sns_exposure(
+    material: Material,
+    edges: np.ndarray,
+    years: float,
+    distance_m: float,
+    pot_per_year: float = SNS_POT_PER_YEAR,
+    nu_per_pot: float = 0.08,
+) -> Source:
+    """Stopped-pion source of a future SNS run: ``years`` x ``pot_per_year`` protons on target,
+    ``nu_per_pot`` neutrinos per flavour per proton, ``distance_m`` metres away (paper 002
+    Eq. (9)). ``material`` and ``edges`` (MeV) are not needed for this source."""
+    years = as_float("years", years, allow_zero=False)
+    pot_per_year = as_float("pot_per_year", pot_per_year, allow_zero=False)
+    distance_m = as_float("distance_m", distance_m, allow_zero=False)
+    return stopped_pion_source(years * pot_per_year, nu_per_pot, distance_m * metre)
+
+
+def reactor_exposure(
+    material: Material,
+    edges: np.ndarray,
+    years: float,
+    distance_m: float,
+    thermal_power_gw: float = 3.9,
+    fission_fractions: Mapping[str, float] | None = None,
+    energies_per_fission_mev: Mapping[str, float] | None = None,
+    e_nu_min_mev: float | None = None,
+) -> Source:
+    """Reactor source for ``years`` of full-power live time (:func:`upscatter.fluxes.reactor.
+    reactor_source`).
+
+    Parameters
+    ----------
+    material : Material
+        Target; with ``edges`` it fixes the lowest antineutrino energy that is needed.
+    edges : numpy.ndarray
+        Nuclear-recoil bin edges (MeV).
+    years, distance_m, thermal_power_gw : float
+        Live time (years), distance (m) and thermal power (GW).
+    fission_fractions, energies_per_fission_mev : mapping, optional
+        Per-isotope fission fractions and energies per fission (MeV).
+    e_nu_min_mev : float, optional
+        Lower end of the spectrum (MeV). By default the smaller of 1.8 MeV and the energy needed
+        for a recoil at the lowest edge off the lightest isotope; a threshold that needs
+        antineutrinos below 1.5 MeV, where the spectrum is not modelled, is then an error, and
+        passing ``e_nu_min_mev = 1.5`` accepts dropping them.
+    """
+    years = as_float("years", years, allow_zero=False)
+    distance_m = as_float("distance_m", distance_m, allow_zero=False)
+    power = as_float("thermal_power_gw", thermal_power_gw, allow_zero=False)
+    lightest = min(iso.mass for iso in material.isotopes)
+    needed = float(e_nu_min(edges[0], lightest))
+    where = f"recoils above {edges[0] / keV:g} keV in {material.name} need antineutrinos above"
+    if needed >= TABLE_E_MAX:
+        raise ParameterError(
+            f"{where} {needed / MeV:.3g} MeV, beyond the 8 MeV end of the reactor spectrum"
+        )
+    if e_nu_min_mev is not None:
+        e_min = as_float("e_nu_min_mev", e_nu_min_mev) * MeV
+    elif needed < EXTRAPOLATION_LIMIT:
+        raise ParameterError(
+            f"{where} {needed / MeV:.3g} MeV, but the reactor spectrum is modelled only above "
+            f"{EXTRAPOLATION_LIMIT / MeV:g} MeV; raise the threshold, or set e_nu_min_mev = "
+            f"{EXTRAPOLATION_LIMIT / MeV:g} to neglect the antineutrinos below"
+        )
+    else:
+        e_min = min(DEFAULT_E_MIN, needed)
+    return reactor_source(
+        thermal_power=power * GW,
+        distance=distance_m * metre,
+        live_time=years * year,
+        fission_fractions=fission_fractions,
+        energies_per_fission=energies_per_fission_mev,
+        e_min=e_min,
+    )
+
+
+def background_rate_per_kev_kg_day(value: float) -> float:
+    """Convert counts/(keV kg day) to the internal unit of ``background_rate``."""
+    return as_float("background rate", value) / (keV * day)
+
+
+SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure}
+"""Source name (as in :data:`upscatter.fluxes.SOURCES`) -> builder in human units."""
+
+
+class ProjectedExperiment(Experiment):
+    """A hypothetical experiment with Asimov pseudo-data and a normalisation pull.
+
+    Parameters
+    ----------
+    name : str
+        Name shown in results.
+    material : Material
+        Target material.
+    detector_mass_kg : float
+        Detector (fiducial) mass in kg.
+    source : Source
+        Neutrino fluence over the exposure.
+    edges : array_like
+        Nuclear-recoil bin edges (MeV).
+    live_time : float
+        Exposure time (internal units, ``units.year``), used for a background rate.
+    sigma_norm : float
+        Normalisation uncertainty of the signal (fraction), sigma_alpha of paper 002 Eq. (13).
+    background_fraction : float
+        Flat background whose total over the analysis range is this fraction of the SM
+        expectation.
+    background_rate : float
+        Flat background rate in counts per recoil energy per detector mass per time (internal
+        units: multiply counts/(keV kg day) by ``1 / (units.keV * units.day)``); per kg.
+    form_factor : str
+        Nuclear form factor (Helm, as in paper 002).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        material: Material,
+        detector_mass_kg: float,
+        source: Source,
+        edges,
+        live_time: float,
+        *,
+        sigma_norm: float,
+        background_fraction: float = 0.0,
+        background_rate: float = 0.0,
+        form_factor: str = "helm",
+    ):
+        self.name = name
+        self.material = material
+        self.detector_mass_kg = as_float("detector_mass_kg", detector_mass_kg, allow_zero=False)
+        self.source = source
+        self.response = RecoilBins(edges)
+        self.live_time = as_float("live time", live_time, allow_zero=False)
+        self.sigma_norm = as_float("normalisation uncertainty", sigma_norm, allow_zero=False)
+        self.background_fraction = as_float("background fraction", background_fraction)
+        self.background_rate = as_float("background rate", background_rate)
+        self.form_factor = form_factor
+
+    @property
+    def edges(self) -> np.ndarray:
+        """Nuclear-recoil bin edges (MeV)."""
+        return self.response.edges
+
+    @cached_property
+    def observed(self) -> np.ndarray:
+        """Asimov pseudo-data: N_meas = N_SM per bin (background subtracted)."""
+        return self.sm_counts
+
+    @cached_property
+    def background(self) -> np.ndarray:
+        """Flat steady-state background B_SS per bin (counts)."""
+        widths = np.diff(self.edges)
+        fraction_part = self.background_fraction * self.sm_counts.sum() * widths / widths.sum()
+        rate_part = self.background_rate * self.detector_mass_kg * self.live_time * widths
+        return fraction_part + rate_part
+
+    @cached_property
+    def sigma(self) -> np.ndarray:
+        """sigma_stat = sqrt(N_meas + 2 B_SS) per bin, paper 002 Eq. (13) with B_on = 0."""
+        variance = self.observed + 2.0 * self.background
+        empty = np.nonzero(variance <= 0)[0]
+        if empty.size:
+            labels = ", ".join(self.bin_labels()[i] for i in empty)
+            raise ParameterError(
+                f"{self.name}: bins {labels} have neither SM events nor background, so their "
+                f"chi^2 is undefined; end the binning below the kinematic limit or add background"
+            )
+        return np.sqrt(variance)
+
+    @cached_property
+    def likelihood(self) -> GaussianPullChi2:
+        """Paper 002 Eq. (13) with B_on = 0 (so sigma_beta plays no role; set to 1)."""
+        zeros = np.zeros_like(self.observed)
+        return GaussianPullChi2(self.observed, self.sigma, zeros, self.sigma_norm, 1.0)
+
+    def fold_components(self, counts: np.ndarray) -> np.ndarray:
+        return counts.sum(axis=1)
+
+    def chi2(self, predicted: np.ndarray) -> np.ndarray:
+        return self.likelihood(predicted)
+
+    def bin_labels(self) -> list[str]:
+        return [f"{lo / keV:g}-{hi / keV:g} keV" for lo, hi in itertools.pairwise(self.edges)]
+
+    def summary(self, predicted: np.ndarray) -> dict:
+        chi2, alpha, _ = self.likelihood.profile(predicted)
+        return {
+            "bins": self.bin_labels(),
+            "observed": self.observed,
+            "steady_state_background": self.background,
+            "sigma_stat": self.sigma,
+            "chi2": float(chi2),
+            "nuisances": {"alpha": float(alpha)},
+            "sigma_norm": self.sigma_norm,
+        }
