@@ -10,7 +10,15 @@ from ..models import MODELS
 
 
 def experiment_options(func):
-    """--experiment and --time-window."""
+    """--experiment, --time-window and --set KEY=VALUE (experiment options)."""
+    func = click.option(
+        "--set",
+        "settings",
+        multiple=True,
+        metavar="KEY=VALUE",
+        help="Experiment option, e.g. --set threshold_kev=0.2 (repeatable; comma lists give "
+        "tuples).",
+    )(func)
     func = click.option(
         "--time-window",
         default=None,
@@ -25,9 +33,21 @@ def experiment_options(func):
     )(func)
 
 
-def build_experiment(experiment_name: str, time_window: str | None):
+def _parse_setting(text: str) -> tuple[str, object]:
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip() or not raw.strip():
+        raise ParameterError(f"--set takes KEY=VALUE, got {text!r}")
+    parts = [p.strip() for p in raw.split(",")]
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = parts
+    return key.strip(), tuple(values) if len(values) > 1 else values[0]
+
+
+def build_experiment(experiment_name: str, time_window: str | None, settings=()):
     """Experiment from the CLI options (one-line errors for bad values)."""
-    options = {}
+    options = dict(_parse_setting(item) for item in settings)
     if time_window is not None:
         try:
             lo, hi = (float(t) for t in time_window.split(","))
@@ -36,7 +56,10 @@ def build_experiment(experiment_name: str, time_window: str | None):
                 f"--time-window takes START,END in us, got {time_window!r}"
             ) from None
         options["time_window_us"] = (lo, hi)
-    return get_experiment(experiment_name, **options)
+    try:
+        return get_experiment(experiment_name, **options)
+    except TypeError as exc:  # an option the experiment does not take
+        raise ParameterError(f"{experiment_name}: {exc}") from None
 
 
 def model_options(func):

@@ -45,6 +45,7 @@ from ._options import build_experiment, experiment_options, model_kwargs, model_
 def command(
     experiment_name,
     time_window,
+    settings,
     model_name,
     case,
     electrons,
@@ -73,7 +74,7 @@ def command(
         if not np.isfinite(ratio) or ratio <= 0:
             raise ParameterError("--mass-ratio must be positive")
         med = ratio * m_chi
-    experiment = build_experiment(experiment_name, time_window)
+    experiment = build_experiment(experiment_name, time_window, settings)
     model = get_model(model_name)
     show = not (quiet or as_json) and m_chi.size > 1
     with click.progressbar(

@@ -27,6 +27,7 @@ from ._options import build_experiment, experiment_options, model_kwargs, model_
 def command(
     experiment_name,
     time_window,
+    settings,
     model_name,
     case,
     electrons,
@@ -39,7 +40,7 @@ def command(
     """SM and new-physics counts per bin, backgrounds, observed data and the profiled chi^2."""
     for name, value in (("--m-chi", m_chi), ("--m-med", m_med), ("--coupling", coupling)):
         as_float(name, value)
-    experiment = build_experiment(experiment_name, time_window)
+    experiment = build_experiment(experiment_name, time_window, settings)
     model = get_model(model_name)
     K = experiment.signal_basis(
         model,

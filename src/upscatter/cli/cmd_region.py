@@ -20,13 +20,15 @@ from ._options import build_experiment, experiment_options
 @click.option("--points", type=int, default=241, show_default=True, help="Grid points per axis.")
 @click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG of the region.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def command(experiment_name, time_window, model_name, pair, m_chi, cl, dof, points, plot, as_json):
+def command(
+    experiment_name, time_window, settings, model_name, pair, m_chi, cl, dof, points, plot, as_json
+):
     """Allowed region (Delta chi^2 below the CL threshold) of two real coefficients."""
     if model_name != "eft":
         raise ParameterError("regions are available for --model eft")
     if points < 11:
         raise ParameterError("--points must be at least 11")
-    experiment = build_experiment(experiment_name, time_window)
+    experiment = build_experiment(experiment_name, time_window, settings)
     region = eft_pair_region(experiment, pair.split(","), m_chi, cl, dof, points)
     if plot:
         from ..plotting import plot_regions
