@@ -3,5 +3,6 @@
 from __future__ import annotations
 
 from .chi2 import GaussianPullChi2, delta_chi2_threshold
+from .gaussian_shape import GaussianShapeChi2
 
-__all__ = ["GaussianPullChi2", "delta_chi2_threshold"]
+__all__ = ["GaussianPullChi2", "GaussianShapeChi2", "delta_chi2_threshold"]
