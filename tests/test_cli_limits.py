@@ -92,3 +92,21 @@ def test_missing_data_file_is_one_line(capsys, monkeypatch, tmp_path):
     code, _, err = run(capsys, "predict")
     assert code == 1
     assert len(err.strip().splitlines()) == 1 and "upscatter data fetch" in err
+
+
+def test_limits_scan_over_the_mediator_mass(capsys):
+    """Paper 003 Figs. 2 and 6 scan g versus m_med at fixed m_chi."""
+    code, out, _ = run(
+        capsys, "limits", "--model", "vector", "--m-chi", "1", "--m-med", "log:0.1:1000:4",
+        "--json",
+    )
+    assert code == 0
+    points = json.loads(out)["points"]
+    assert [p["m_chi"] for p in points] == [1.0] * 4
+    bounds = [p["bound"] for p in points]
+    assert bounds[0] < bounds[-1]  # heavy mediators suppress the rate
+
+
+def test_limits_mismatched_lists(capsys):
+    code, _, err = run(capsys, "limits", "--m-chi", "1,2", "--m-med", "1,2,3")
+    assert code == 1 and "equal lengths" in err

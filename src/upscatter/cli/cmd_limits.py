@@ -22,7 +22,12 @@ from ._options import build_experiment, experiment_options, model_kwargs, model_
     show_default=True,
     help="MeV: a value, a comma list or log:START:STOP:N.",
 )
-@click.option("--m-med", "m_med", type=float, default=None, help="Fixed mediator mass (MeV).")
+@click.option(
+    "--m-med",
+    "m_med_text",
+    default=None,
+    help="Mediator mass (MeV): a value, or a list/range to scan at fixed --m-chi.",
+)
 @click.option(
     "--mass-ratio",
     type=float,
@@ -51,7 +56,7 @@ def command(
     electrons,
     operator,
     m_chi_text,
-    m_med,
+    m_med_text,
     mass_ratio,
     cl,
     dof,
@@ -63,12 +68,14 @@ def command(
 ):
     """90% CL (or any CL) upper bound on the coupling at each m_chi."""
     m_chi = parse_float_list(m_chi_text, "--m-chi")
-    if m_med is not None and mass_ratio is not None:
+    if m_med_text is not None and mass_ratio is not None:
         raise ParameterError("give --m-med or --mass-ratio, not both")
-    if m_med is not None:
-        if not np.isfinite(m_med) or m_med < 0:
-            raise ParameterError("--m-med must be a non-negative number")
-        med = np.full_like(m_chi, m_med)
+    if m_med_text is not None:
+        med = parse_float_list(m_med_text, "--m-med")
+        if m_chi.size > 1 and med.size > 1 and m_chi.size != med.size:
+            raise ParameterError("--m-chi and --m-med lists must have equal lengths (or one value)")
+        m_chi, med = np.broadcast_arrays(m_chi, med)
+        m_chi, med = m_chi.copy(), med.copy()
     else:
         ratio = 10.0 if mass_ratio is None else mass_ratio
         if not np.isfinite(ratio) or ratio <= 0:
@@ -95,10 +102,12 @@ def command(
     if plot:
         from ..plotting import plot_bounds
 
+        scanned = m_chi if np.ptp(m_chi) > 0 or np.ptp(med) == 0 else med
+        xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
         plot_bounds(
-            {f"{experiment.name} {model.name}": (m_chi, result.bound)},
+            {f"{experiment.name} {model.name}": (scanned, result.bound)},
             plot,
-            "m_chi (MeV)",
+            xlabel,
             f"{model.coupling} ({int(cl * 100)}% CL bound)",
         )
     if as_json:
