@@ -50,7 +50,9 @@ def test_limits_json_out_and_plot(capsys, tmp_path):
 
 
 def test_limits_text(capsys):
-    code, out, _ = run(capsys, "limits", "--model", "zprime", "--m-chi", "1,60", "--quiet")
+    code, out, _ = run(
+        capsys, "limits", "--model", "zprime", "--m-chi", "1,60", "--no-loops", "--quiet"
+    )
     assert code == 0 and "no bound" in out
 
 
@@ -97,7 +99,14 @@ def test_missing_data_file_is_one_line(capsys, monkeypatch, tmp_path):
 def test_limits_scan_over_the_mediator_mass(capsys):
     """Paper 003 Figs. 2 and 6 scan g versus m_med at fixed m_chi."""
     code, out, _ = run(
-        capsys, "limits", "--model", "vector", "--m-chi", "1", "--m-med", "log:0.1:1000:4",
+        capsys,
+        "limits",
+        "--model",
+        "vector",
+        "--m-chi",
+        "1",
+        "--m-med",
+        "log:0.1:1000:4",
         "--json",
     )
     assert code == 0

@@ -141,22 +141,81 @@ def _light_mediator_channels(
     return channels
 
 
-def _zprime_tree_builder(
-    material: Material, case: str = "A", form_factor: str = "helm", radius_scale: float = 1.0
+def _zprime_channels(
+    material: Material,
+    case: str = "A",
+    loops: bool = True,
+    form_factor: str = "helm",
+    radius_scale: float = 1.0,
+    twist2: str = "paper",
 ) -> list[Channel]:
-    """Paper 000 Eq. (24), down-philic (g_u = 0, g_d = g_q): per x^2 with x = g_chi g_q.
+    """Paper 000 simplified Z' (down-philic): basis (x^2, x^4) with x = g_chi g_q.
 
-    Case B (axial quark current) has no coherent tree-level process: no channel.
+    The tree level nu N -> chi N (Eq. (24) with g_u = 0, g_d = g_q; case A only, case B has no
+    coherent tree-level process) fills the x^2 entry; the loop-induced elastic nu N -> nu N
+    (Eq. (26), :mod:`upscatter.xsec.loops`) fills the x^4 entry, so counts are
+    N_SM + x^2 K_tree + x^4 K_loop (paper 000 Eq. (22)).
     """
-    if case == "B":
-        return []
-    return _nuclear_basis(
-        vector_nucleus_dsigma_dT,
-        material,
-        quark_couplings={"u": 0.0, "d": 1.0},
-        form_factor=form_factor,
-        radius_scale=radius_scale,
-    )
+    from .xsec.loops import loop_dsigma_dT_per_x4
+
+    if case not in ("A", "B"):
+        raise ParameterError(f"unknown Z' case {case!r}; known: A, B")
+    channels = []
+    if case == "A":
+        tree = _nuclear_basis(
+            vector_nucleus_dsigma_dT,
+            material,
+            quark_couplings={"u": 0.0, "d": 1.0},
+            form_factor=form_factor,
+            radius_scale=radius_scale,
+        )
+        channels += [
+            Channel(
+                c.label,
+                c.target_mass,
+                c.targets_per_kg,
+                c.recoil,
+                partial(_place, c.dsigma, 0),
+                c.m_out_param,
+                (2,),
+            )
+            for c in tree
+        ]
+    if loops:
+
+        def make(isotope):
+            def dsigma(E, T, flavour, m_chi, m_med):
+                return loop_dsigma_dT_per_x4(
+                    E,
+                    T,
+                    isotope=isotope,
+                    m_chi=m_chi,
+                    m_zprime=m_med,
+                    case=case,
+                    form_factor=form_factor,
+                    radius_scale=radius_scale,
+                    twist2=twist2,
+                )
+
+            return dsigma
+
+        channels += [
+            Channel(
+                f"{iso.name} loop", iso.mass, n, NUCLEAR, partial(_place, make(iso), 1), None, (2,)
+            )
+            for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
+        ]
+    return channels
+
+
+def _place(dsigma, index, E, T, flavour, **params):
+    """Put a plain (or one-entry) cross section into entry ``index`` of a two-entry basis."""
+    value = np.asarray(dsigma(E, T, flavour, **params))
+    if value.ndim and value.shape[-1:] == (1,) and index == 0:
+        value = value[..., 0]
+    out = np.zeros((*value.shape, 2))
+    out[..., index] = value
+    return out
 
 
 def eft_channels(
@@ -250,9 +309,9 @@ MODELS: dict[str, Model] = {
         "zprime",
         ("m_chi", "m_med"),
         "g_chi*g_q",
-        (2,),
-        _zprime_tree_builder,
-        "paper 000 simplified Z' (down-philic), tree level nu N -> chi N, Eq. (24)",
+        (2, 4),
+        _zprime_channels,
+        "paper 000 simplified Z' (down-philic): tree level x^2 (case A) + loops x^4, Eq. (22)",
     ),
     "eft": Model(
         "eft",

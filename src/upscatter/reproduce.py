@@ -65,14 +65,16 @@ def chao2021_tree(out: Path) -> dict:
     curves, results = {}, {}
     for ratio in (10.0, 2.0):
         result = coupling_bound(
-            experiment, model, {"m_chi": m_chi, "m_med": ratio * m_chi}, case="A"
+            experiment, model, {"m_chi": m_chi, "m_med": ratio * m_chi}, case="A", loops=False
         )
         curves[f"m_Z' = {ratio:g} m_chi (tree)"] = (m_chi, result.bound)
         results[ratio] = result
         result.save(out / f"chao2021-tree-ratio{ratio:g}.csv")
     at_1 = {
         r: float(
-            coupling_bound(experiment, model, {"m_chi": [1.0], "m_med": [r]}, case="A").bound[0]
+            coupling_bound(
+                experiment, model, {"m_chi": [1.0], "m_med": [r]}, case="A", loops=False
+            ).bound[0]
         )
         for r in (10.0, 2.0)
     }

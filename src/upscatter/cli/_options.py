@@ -63,7 +63,13 @@ def build_experiment(experiment_name: str, time_window: str | None, settings=())
 
 
 def model_options(func):
-    """--model, --case, --electrons, --operator."""
+    """--model, --case, --loops, --electrons, --operator."""
+    func = click.option(
+        "--loops/--no-loops",
+        default=True,
+        show_default=True,
+        help="zprime: include the loop-induced elastic term (paper 000 Eq. (26)).",
+    )(func)
     func = click.option(
         "--operator",
         default=None,
@@ -92,9 +98,13 @@ def model_options(func):
     )(func)
 
 
-def model_kwargs(model_name: str, case: str, electrons: bool, operator: str | None = None) -> dict:
+def model_kwargs(
+    model_name: str, case: str, electrons: bool, operator: str | None = None, loops: bool = True
+) -> dict:
     """Model options for Model.channels from the CLI flags."""
     kwargs: dict = {}
+    if model_name == "zprime" and not loops:
+        kwargs["loops"] = False
     if operator is not None:
         if model_name != "eft":
             raise ParameterError("--operator applies to --model eft only")

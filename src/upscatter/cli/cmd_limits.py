@@ -53,6 +53,7 @@ def command(
     settings,
     model_name,
     case,
+    loops,
     electrons,
     operator,
     m_chi_text,
@@ -95,7 +96,7 @@ def command(
             dof=dof,
             executor=executor,
             progress=lambda done, total: bar.update(1),
-            **model_kwargs(model_name, case, electrons, operator),
+            **model_kwargs(model_name, case, electrons, operator, loops),
         )
     if out:
         result.save(out)

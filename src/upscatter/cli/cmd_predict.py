@@ -30,6 +30,7 @@ def command(
     settings,
     model_name,
     case,
+    loops,
     electrons,
     operator,
     m_chi,
@@ -45,7 +46,7 @@ def command(
     K = experiment.signal_basis(
         model,
         {"m_chi": [m_chi], "m_med": [m_med]},
-        **model_kwargs(model_name, case, electrons, operator),
+        **model_kwargs(model_name, case, electrons, operator, loops),
     )[0]
     sm = experiment.sm_counts
     new = K @ model.monomials(coupling)

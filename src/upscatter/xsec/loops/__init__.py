@@ -1,0 +1,23 @@
+"""Loop-induced elastic nu A -> nu A of paper 000: Passarino-Veltman functions, two-loop F_G,
+nucleon-level coefficients c1, c2, c3 and the cross section of Eq. (26)."""
+
+from __future__ import annotations
+
+from .elastic import (
+    LOOP_CASES,
+    LoopCase,
+    LoopCoefficients,
+    loop_coefficients_per_x2,
+    loop_dsigma_dT_per_x4,
+)
+from .two_loop import f_g, x_integrals
+
+__all__ = [
+    "LOOP_CASES",
+    "LoopCase",
+    "LoopCoefficients",
+    "f_g",
+    "loop_coefficients_per_x2",
+    "loop_dsigma_dT_per_x4",
+    "x_integrals",
+]

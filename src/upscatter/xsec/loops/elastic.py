@@ -1,0 +1,251 @@
+"""Loop-induced elastic nu A -> nu A of paper 000: coefficients c1, c2, c3 and Eq. (26).
+
+The one-loop boxes (Eqs. (17)-(19)) and two-loop gluon terms (Eqs. (20)-(21)) with chi inside the
+loop give a spin-independent nu A -> nu A cross section (paper 000 Eq. (26))
+
+    dsigma/dT = M^3/(8 pi) F^2(q) (2M + T) [T (c1/(M E) + c3 M E)^2 + c2^2 (2ME(E - T) - M^2 T)],
+
+with c1 (scalar quark and gluon operators), c2 and c3 (twist-2 operators) of Eqs. (27)-(29) for
+case A (g_qL = g_qR, vector quark current) and Eqs. (30)-(32) for case B (g_qL = -g_qR, axial,
+with the extra pNGB phi contributions). The choices of the paper in words (physics-notes,
+"Paper 000") are applied: g_chiL = g_chiR = g_chi; down-philic quark couplings
+g_u = g_c = g_t = 0, g_d = g_s = g_b = g_q; the top-quark two-loop term is neglected; nucleon
+inputs are the micrOMEGAs defaults (:data:`upscatter.hadronic.HADRONIC_SETS` ``"micromegas"``).
+Then every c_i is proportional to x^2 with x = g_chi g_q and the cross section to x^4, which is
+what the functions here return (coefficients per x^2, cross section per x^4).
+
+kappa and kappa' are defined in the text of paper 000: kappa = -4 (case A), 12 (case B) below
+Eq. (6); kappa' = -3 (case A), 13 (case B) below Eqs. (10) and (20).
+
+Readings of the printed formulas (docs/physics-decisions.md, "Loops (paper 000 Appendix A)"):
+the loop functions are at p1^2 = 0; Eq. (30) uses F_G itself (Eq. (21)), not the derivative of
+Eq. (11); the first line of Eq. (32) carries g_q^2 as in Eq. (29); Eq. (26) is added to the SM
+rate without interference (paper 000 Eq. (22)) and is used for neutrinos and antineutrinos alike.
+The twist-2 sums of Eqs. (28), (29), (31), (32) carry Z/m_p and N/m_n while Eq. (26) contracts
+them with the nuclear momentum (k1.p1 = M E); ``twist2="paper"`` (default) follows the paper,
+``twist2="nucleon"`` uses the coherent sum of nucleon momenta (m_N/M) k1 instead, i.e. replaces
+Z/m_p, N/m_n by Z m_p/M^2, N m_n/M^2 (c2 and c3 smaller by about A^2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..._validate import as_array, lookup
+from ...constants import M_BOTTOM, M_CHARM, M_DOWN, M_NEUTRON, M_PROTON, M_STRANGE, M_UP
+from ...form_factors import get_form_factor
+from ...hadronic import get_hadronic_set
+from ...kinematics import recoil_momentum
+from ...nuclei import Isotope
+from ..sm import kinematically_allowed
+from . import passarino_veltman as pv
+from .two_loop import f_g
+
+
+@dataclass(frozen=True)
+class LoopCase:
+    """A quark-coupling scenario of paper 000 Sec. II A.
+
+    Attributes
+    ----------
+    name : str
+        ``"A"`` or ``"B"``.
+    kappa, kappa_prime : float
+        kappa of Eq. (6) and kappa' of Eqs. (10), (20).
+    goldstone : bool
+        Whether the pNGB phi contributions (Eqs. (18), (19), (21); the extra terms of
+        Eqs. (30)-(32)) are present.
+    """
+
+    name: str
+    kappa: float
+    kappa_prime: float
+    goldstone: bool
+
+
+LOOP_CASES: dict[str, LoopCase] = {
+    "A": LoopCase("A", kappa=-4.0, kappa_prime=-3.0, goldstone=False),
+    "B": LoopCase("B", kappa=12.0, kappa_prime=13.0, goldstone=True),
+}
+
+DOWN_PHILIC_COUPLINGS: dict[str, float] = {"u": 0.0, "d": 1.0, "s": 1.0, "c": 0.0, "b": 1.0}
+"""g_q in units of the common coupling g_q (physics-notes, "Paper 000"); top neglected."""
+
+QUARK_MASSES: dict[str, float] = {
+    "u": M_UP,
+    "d": M_DOWN,
+    "s": M_STRANGE,
+    "c": M_CHARM,
+    "b": M_BOTTOM,
+}
+"""Quark masses (MeV) in the m_q^2 weights of Eqs. (30)-(32) and in F_G (physics-notes)."""
+
+HADRONIC_SET = "micromegas"
+"""Nucleon matrix elements used by paper 000 ("default values in micrOMEGAs")."""
+
+_LIGHT = ("u", "d", "s")
+_HEAVY = ("c", "b")
+_TWIST2 = ("u", "d", "s", "c", "b")
+
+TWIST2_READINGS: dict[str, Callable[[float, float], float]] = {
+    "paper": lambda m_nucleon, m_nucleus: 1.0 / m_nucleon,
+    "nucleon": lambda m_nucleon, m_nucleus: m_nucleon / m_nucleus**2,
+}
+"""Weight of a nucleon's twist-2 moment in c2, c3: 1/m_N as printed, or m_N/M^2."""
+
+
+@dataclass(frozen=True)
+class LoopCoefficients:
+    """Coefficients of paper 000 Eq. (26) per x^2 = (g_chi g_q)^2.
+
+    Attributes
+    ----------
+    c1 : numpy.ndarray
+        Scalar quark and gluon operators, MeV^-2.
+    c2 : numpy.ndarray
+        Twist-2, vector-like neutrino current, MeV^-5.
+    c3 : numpy.ndarray
+        Twist-2, scalar-like neutrino current, MeV^-6.
+    """
+
+    c1: np.ndarray
+    c2: np.ndarray
+    c3: np.ndarray
+
+
+def _get_case(case: str | LoopCase) -> LoopCase:
+    return case if isinstance(case, LoopCase) else lookup("loop case", LOOP_CASES, case)
+
+
+def loop_coefficients_per_x2(
+    isotope: Isotope,
+    m_chi,
+    m_zprime,
+    case: str | LoopCase = "A",
+    *,
+    twist2: str = "paper",
+) -> LoopCoefficients:
+    """c1, c2, c3 of paper 000 Eqs. (27)-(29) (case A) or (30)-(32) (case B), divided by x^2.
+
+    Parameters
+    ----------
+    isotope : Isotope
+        Target nucleus (uses Z, N and the nuclear mass in MeV).
+    m_chi, m_zprime : array_like
+        Masses of chi and Z' (MeV), positive; broadcast together.
+    case : str or LoopCase
+        ``"A"``, ``"B"`` (:data:`LOOP_CASES`) or a custom :class:`LoopCase`.
+    twist2 : str
+        Reading of the twist-2 nuclear sums, a key of :data:`TWIST2_READINGS`.
+
+    Returns
+    -------
+    LoopCoefficients
+        c1 [MeV^-2], c2 [MeV^-5], c3 [MeV^-6] per (g_chi g_q)^2, shape broadcast(m_chi, m_zprime).
+    """
+    loop_case = _get_case(case)
+    twist_weight = lookup("twist-2 reading", TWIST2_READINGS, twist2)
+    m_chi = as_array("m_chi", m_chi, allow_zero=False)
+    m_zprime = as_array("m_zprime", m_zprime, allow_zero=False)
+    hadrons = get_hadronic_set(HADRONIC_SET)
+    Z, N, M = isotope.Z, isotope.N, isotope.mass
+    g2 = {q: DOWN_PHILIC_COUPLINGS[q] ** 2 for q in _TWIST2}
+
+    def scalar(q: str) -> float:  # Z m_p f_Tq^p + N m_n f_Tq^n
+        return Z * M_PROTON * hadrons.f_T_p[q] + N * M_NEUTRON * hadrons.f_T_n[q]
+
+    def twist(q: str) -> float:  # Z (q(2)+qbar(2))^p w_p + N (...)^n w_n
+        proton = Z * hadrons.twist2_p[q] * twist_weight(M_PROTON, M)
+        return proton + N * hadrons.twist2_n[q] * twist_weight(M_NEUTRON, M)
+
+    gluon = Z * M_PROTON * hadrons.f_TG("p") + N * M_NEUTRON * hadrons.f_TG("n")
+    light = sum(g2[q] * scalar(q) for q in _LIGHT)
+    twist_sum = sum(g2[q] * twist(q) for q in _TWIST2)
+    n_heavy = sum(g2[q] for q in _HEAVY)
+
+    loop = 1.0 / (4.0 * np.pi) ** 2
+    mz2 = m_zprime**2
+    d0b = pv.d0_b(m_chi, m_zprime)
+    d00ab = pv.d00_a_minus_b(m_chi, m_zprime)
+    d11ab = pv.d11_a_minus_b(m_chi, m_zprime)
+    d001ab = pv.d001_a_minus_b(m_chi, m_zprime)
+
+    c1 = -loop * m_chi * (loop_case.kappa * d0b + 8.0 / mz2 * d00ab) * light
+    c1 = c1 - loop_case.kappa_prime * loop * m_chi * 2.0 / 27.0 * d0b * n_heavy * gluon
+    c2 = (
+        loop
+        * (16.0 / mz2 * (4.0 * d001ab + d00ab) + 8.0 * (pv.d1_b(m_chi, m_zprime) + d0b))
+        * twist_sum
+    )
+    c3 = -loop * 8.0 * m_chi / mz2 * d11ab * twist_sum
+    if loop_case.goldstone:
+        light_m2 = sum(g2[q] * QUARK_MASSES[q] ** 2 * scalar(q) for q in _LIGHT)
+        twist_m2 = sum(g2[q] * QUARK_MASSES[q] ** 2 * twist(q) for q in _TWIST2)
+        two_loop = sum(
+            g2[q] * QUARK_MASSES[q] ** 2 * f_g(m_chi, m_zprime, QUARK_MASSES[q])
+            for q in _HEAVY
+            if g2[q] != 0.0
+        )
+        c1 = (
+            c1
+            + loop * 32.0 * m_chi / mz2 * pv.d00_b(m_chi, m_zprime) * light
+            - loop * 32.0 * m_chi**3 / mz2**3 * d00ab * light_m2
+            + loop * m_chi**3 / mz2**2 * 4.0 / 27.0 * two_loop * gluon
+        )
+        c2 = c2 - loop * 64.0 * m_chi**2 / mz2**3 * d001ab * twist_m2
+        c3 = c3 - loop * 32.0 * m_chi**3 / mz2**3 * d11ab * twist_m2
+    return LoopCoefficients(c1=c1, c2=c2, c3=c3)
+
+
+def loop_dsigma_dT_per_x4(
+    E,
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_zprime,
+    case: str | LoopCase = "A",
+    form_factor: str = "helm",
+    radius_scale: float = 1.0,
+    twist2: str = "paper",
+):
+    """Loop-induced elastic cross section per recoil energy, paper 000 Eq. (26), per x^4.
+
+    Parameters
+    ----------
+    E, T : array_like
+        Neutrino energy and nuclear recoil energy (MeV), non-negative.
+    isotope : Isotope
+        Target nucleus.
+    m_chi, m_zprime : array_like
+        Masses of chi and Z' (MeV), positive. E, T, m_chi and m_zprime broadcast together
+        (e.g. masses of shape (n, 1, 1) against E of shape (n_E, 1) and T of shape (n_T,)).
+    case : str or LoopCase
+        ``"A"`` or ``"B"`` (:data:`LOOP_CASES`).
+    form_factor : str
+        Name in :data:`upscatter.form_factors.FORM_FACTORS` (paper 000 uses Helm).
+    radius_scale : float
+        Multiplies the form-factor radius.
+    twist2 : str
+        Reading of the twist-2 sums, see :func:`loop_coefficients_per_x2`.
+
+    Returns
+    -------
+    numpy.ndarray
+        dsigma/dT / (g_chi g_q)^4 in MeV^-3; exactly zero where T > 2E^2/(M + 2E) or T = 0.
+        The same for every neutrino flavour and for antineutrinos.
+    """
+    E = as_array("E", E)
+    T = as_array("T", T)
+    coeff = loop_coefficients_per_x2(isotope, m_chi, m_zprime, case, twist2=twist2)
+    M = isotope.mass
+    allowed = kinematically_allowed(E, T, M)
+    E_safe = np.where(allowed, E, 1.0)
+    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
+    scalar_like = T * (coeff.c1 / (M * E_safe) + coeff.c3 * M * E_safe) ** 2
+    vector_like = coeff.c2**2 * np.maximum(2.0 * M * E_safe * (E_safe - T) - M**2 * T, 0.0)
+    value = M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T) * (scalar_like + vector_like)
+    return np.where(allowed, value, 0.0)
