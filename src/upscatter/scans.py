@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import brentq
+from scipy.optimize import brentq, minimize_scalar
 
 from . import __version__
 from .errors import ParameterError, UpscatterError
@@ -33,6 +33,9 @@ SIGNAL_SEARCH_MIN = 1e-4
 SIGNAL_SEARCH_MAX_OVER_SM = 100.0
 """The search reaches a signal of max(1e6, this x the SM total) events."""
 GRID_POINTS_PER_DECADE = 40
+REFINE_MIN_GAIN = 1e-3
+"""An interior grid minimum is refined when it lies this far below chi^2(g = 0); a smaller gain
+moves the bound by less than ~1e-4 relative."""
 
 
 @dataclass
@@ -115,6 +118,7 @@ def bound_from_basis(
     chi2: Callable[[np.ndarray], np.ndarray],
     powers: Sequence[float],
     threshold: float,
+    points_per_decade: float = GRID_POINTS_PER_DECADE,
 ) -> float:
     """Upper bound on the coupling for one mass point.
 
@@ -130,6 +134,10 @@ def bound_from_basis(
         Coupling power of each basis entry.
     threshold : float
         Delta chi^2 defining the bound.
+    points_per_decade : float
+        Density of the bracketing grid in the coupling. An experiment whose chi^2 is costly
+        (one minimisation per prediction) sets a coarser one as ``bound_points_per_decade``;
+        an interior minimum of the grid is then refined between its neighbours.
 
     Returns
     -------
@@ -145,7 +153,7 @@ def bound_from_basis(
     s_max = max(1e6, SIGNAL_SEARCH_MAX_OVER_SM * float(np.sum(sm)))
     p_min = powers.min()
     lo, hi = SIGNAL_SEARCH_MIN ** (1 / p_min), s_max ** (1 / p_min)
-    n_points = int(GRID_POINTS_PER_DECADE * np.log10(hi / lo)) + 1
+    n_points = int(points_per_decade * np.log10(hi / lo)) + 1
     g = scale * np.geomspace(lo, hi, n_points)
     grid = np.concatenate([[0.0], g])
 
@@ -154,7 +162,16 @@ def bound_from_basis(
 
     values = chi2(predict(grid))
     best = int(np.argmin(values))
-    delta = values - values[best]
+    minimum = values[best]
+    if 0 < best < grid.size - 1 and values[0] - minimum > REFINE_MIN_GAIN:
+        inner = minimize_scalar(
+            lambda x: float(chi2(predict(x))),
+            bounds=(grid[best - 1], grid[best + 1]),
+            method="bounded",
+            options={"xatol": 1e-6 * grid[best]},
+        )
+        minimum = min(minimum, float(inner.fun))
+    delta = values - minimum
     above = np.nonzero(delta[best:] >= threshold)[0]
     if above.size == 0:
         return np.nan
@@ -162,7 +179,7 @@ def bound_from_basis(
     lo = hi - 1
 
     def f(x):
-        return float(chi2(predict(x))) - values[best] - threshold
+        return float(chi2(predict(x))) - minimum - threshold
 
     return float(brentq(f, grid[lo], grid[hi], xtol=1e-300, rtol=1e-10))
 
@@ -240,9 +257,12 @@ def coupling_bound(
         raise ParameterError("the mass list is empty")
     K = compute_basis(experiment, model, params, executor, **model_options)
     sm = experiment.sm_counts
+    points_per_decade = getattr(experiment, "bound_points_per_decade", GRID_POINTS_PER_DECADE)
     bounds = np.empty(n)
     for i in range(n):
-        bounds[i] = bound_from_basis(sm, K[i], experiment.chi2, model.powers, threshold)
+        bounds[i] = bound_from_basis(
+            sm, K[i], experiment.chi2, model.powers, threshold, points_per_decade
+        )
         if progress:
             progress(i + 1, n)
     config = {

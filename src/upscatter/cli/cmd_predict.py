@@ -48,10 +48,13 @@ def command(
         {"m_chi": [m_chi], "m_med": [m_med]},
         **model_kwargs(model_name, case, electrons, operator, loops),
     )[0]
-    sm = experiment.sm_counts
-    new = K @ model.monomials(coupling)
-    fit_sm = experiment.summary(sm)
-    fit = experiment.summary(sm + new)
+    prediction_sm = experiment.sm_counts
+    prediction_new = K @ model.monomials(coupling)
+    fit_sm = experiment.summary(prediction_sm)
+    fit = experiment.summary(prediction_sm + prediction_new)
+    # per analysis bin at nominal nuisances (predictions may be pre-response templates)
+    sm = experiment.analysis_signal(prediction_sm)
+    new = experiment.analysis_signal(prediction_new)
     payload = {
         "experiment": experiment.name,
         "model": model.name,

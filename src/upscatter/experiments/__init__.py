@@ -9,6 +9,7 @@ from .._validate import lookup
 from ..errors import ParameterError
 from .base import Experiment
 from .coherent_csi_2017 import CoherentCsI2017
+from .coherent_csi_2021 import CoherentCsI2021
 from .coherent_lar_2020 import CoherentLAr2020
 from .future_conus import FutureCONUS
 from .future_lar import FutureLAr
@@ -16,6 +17,7 @@ from .toml_experiment import load_toml_experiment
 
 EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
     CoherentCsI2017.name: CoherentCsI2017,
+    CoherentCsI2021.name: CoherentCsI2021,
     CoherentLAr2020.name: CoherentLAr2020,
     FutureLAr.name: FutureLAr,
     FutureCONUS.name: FutureCONUS,

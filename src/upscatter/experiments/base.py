@@ -55,6 +55,14 @@ class Experiment(ABC):
     def summary(self, predicted: np.ndarray) -> dict:
         """Observed counts, backgrounds, chi^2 and best-fit nuisances for one prediction."""
 
+    def analysis_signal(self, predicted: np.ndarray) -> np.ndarray:
+        """Signal per analysis bin at nominal nuisances for a prediction of this experiment.
+
+        For most experiments a prediction already is per analysis bin; experiments whose
+        predictions are pre-response templates (CsI 2021) override this.
+        """
+        return np.asarray(predicted, dtype=float)
+
     @property
     def n_bins(self) -> int:
         """Number of analysis bins."""
