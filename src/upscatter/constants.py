@@ -34,6 +34,8 @@ AVOGADRO = 6.02214076e23
 
 TAU_MUON_US = 2.1969811
 """Muon lifetime in microseconds (PDG 2022)."""
+TAU_PION_US = 0.026033
+"""Charged-pion lifetime in microseconds (PDG 2022: 2.6033e-8 s)."""
 
 # Light-quark masses, MSbar at 2 GeV (PDG 2022), used by scalar nuclear couplings
 # (paper 003 Eq. (7), paper 002 Eq. (3) as reconstructed in physics-notes).

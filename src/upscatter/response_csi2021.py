@@ -35,7 +35,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import erfcx, gammainc, gammaln, ndtr
 
-from .constants import TAU_MUON_US
+from .constants import TAU_MUON_US, TAU_PION_US
 from .errors import ParameterError
 from .rates import gauss_legendre
 from .units import keV, us
@@ -50,7 +50,7 @@ TIME_EFFICIENCY_ONSET = 0.52 * us
 """t' of Eq. (C2)."""
 TIME_EFFICIENCY_SLOPE = 0.0494 / us
 """k of Eq. (C2)."""
-TAU_PION = 26.033e-3 * us
+TAU_PION = TAU_PION_US * us
 """pi+ lifetime, 2.6033e-8 s (PDG 2022)."""
 TAU_MUON = TAU_MUON_US * us
 """mu+ lifetime (PDG 2022, :data:`upscatter.constants.TAU_MUON_US`)."""

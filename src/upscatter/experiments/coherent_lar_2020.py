@@ -31,7 +31,7 @@ from scipy.special import log_ndtr, ndtr
 
 from .. import data
 from .._validate import as_array, as_float, lookup
-from ..constants import TAU_MUON_US
+from ..constants import TAU_MUON_US, TAU_PION_US
 from ..errors import DataError, ParameterError
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..nuclei import get_material
@@ -58,8 +58,6 @@ PULSE_MEAN_US = 0.44
 """Mean of the SNS proton pulse in t_trig (release YAML ``snsPOTTraceTiming`` a)."""
 PULSE_WIDTH_US = 0.15
 """Gaussian width of the SNS proton pulse (release YAML ``snsPOTTraceTiming`` b)."""
-TAU_PION_US = 0.026033
-"""Charged-pion lifetime in microseconds (PDG 2022: 2.6033e-8 s)."""
 EFFICIENCY_STEP_KEVEE = 0.5
 LOWEST_TRUE_KEVEE = 0.1
 """True E_ee below which a recoil is never accepted: the efficiency vanishes below 0.5 keVee
