@@ -8,7 +8,7 @@ import pytest
 
 from upscatter.experiments import get_experiment
 from upscatter.models import get_model
-from upscatter.reproduce import EQ_B5, EQS_17_20, mixing_bound
+from upscatter.reproduce.chang_liao2020 import EQ_B5, EQS_17_20, mixing_bound
 from upscatter.scans import coupling_bound
 from upscatter.stats import delta_chi2_threshold
 

@@ -1,109 +1,16 @@
-"""Reproductions of the papers' figures and headline numbers, one registry entry each.
-
-Every entry builds its figure(s) into an output folder and returns a JSON-ready dictionary of
-computed versus published values; ``upscatter reproduce NAME --out DIR`` runs it and writes
-``NAME.json`` beside the figures. Later issues add entries to :data:`REPRODUCTIONS`.
-"""
+"""Reproductions of paper 002 (Chang, Liao 2020): the dimension-6 EFT at COHERENT CsI 2017,
+future COHERENT LAr and future CONUS."""
 
 from __future__ import annotations
 
-import json
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from ._validate import lookup
-from .experiments import get_experiment
-from .models import get_model
-from .scans import coupling_bound
-
-
-@dataclass(frozen=True)
-class Reproduction:
-    """A registered reproduction: what it shows and the function that builds it."""
-
-    name: str
-    description: str
-    build: Callable[[Path], dict]
-
-
-def _compare(
-    computed: float,
-    published: float,
-    tolerance_factor: float | None = None,
-    rel: float | None = None,
-) -> dict:
-    """Computed vs published with either a factor tolerance (ratio in [1/f, f]) or a relative
-    one (|ratio - 1| <= rel)."""
-    ratio = computed / published if np.isfinite(computed) else float("nan")
-    if rel is not None:
-        ok, tol = abs(ratio - 1.0) <= rel, {"relative_tolerance": rel}
-    else:
-        ok = 1 / tolerance_factor <= ratio <= tolerance_factor
-        tol = {"tolerance_factor": tolerance_factor}
-    return {
-        "computed": computed,
-        "published": published,
-        "ratio": ratio,
-        **tol,
-        "within_tolerance": bool(ok),
-    }
-
-
-def chao2021_tree(out: Path) -> dict:
-    """Paper 000 Fig. 4, top panels, tree level only: case A bound on g_chi g_q versus m_chi
-    from 0.1 to 100 MeV for m_Z' = 10 m_chi and 2 m_chi (COHERENT CsI 2017, 90% CL, 1 dof)."""
-    from .plotting import plot_bounds
-
-    experiment = get_experiment("coherent-csi-2017")
-    model = get_model("zprime")
-    m_chi = np.geomspace(0.1, 100.0, 61)
-    curves, results = {}, {}
-    for ratio in (10.0, 2.0):
-        result = coupling_bound(
-            experiment, model, {"m_chi": m_chi, "m_med": ratio * m_chi}, case="A", loops=False
-        )
-        curves[f"m_Z' = {ratio:g} m_chi (tree)"] = (m_chi, result.bound)
-        results[ratio] = result
-        result.save(out / f"chao2021-tree-ratio{ratio:g}.csv")
-    at_1 = {
-        r: float(
-            coupling_bound(
-                experiment, model, {"m_chi": [1.0], "m_med": [r]}, case="A", loops=False
-            ).bound[0]
-        )
-        for r in (10.0, 2.0)
-    }
-    plot_bounds(
-        curves,
-        out / "chao2021-tree.png",
-        "m_chi (MeV)",
-        "g_chi g_q (90% CL)",
-        "paper 000 Fig. 4 (top), tree level, COHERENT CsI 2017",
-        published={
-            "published 6.7e-9 (m_Z' = 10 m_chi)": (1.0, 6.7e-9),
-            "published 1.5e-9 (m_Z' = 2 m_chi, tree+loop)": (1.0, 1.5e-9),
-        },
-    )
-    no_bound_from = [
-        float(m) for m, b in zip(m_chi, results[10.0].bound, strict=True) if not np.isfinite(b)
-    ]
-    return {
-        "bound_m_chi_1MeV_ratio10": _compare(at_1[10.0], 6.7e-9, 1.5),
-        "bound_m_chi_1MeV_ratio2": {
-            **_compare(at_1[2.0], 1.5e-9, 1.5),
-            "note": "the published value includes the loop term, which dominates at small m_chi "
-            "for m_Z' = 2 m_chi (paper 000 text); tree level alone is weaker",
-        },
-        "first_m_chi_without_bound_MeV": no_bound_from[0] if no_bound_from else None,
-        "kinematic_limit_MeV": 52.8,
-        "files": ["chao2021-tree.png", "chao2021-tree-ratio10.csv", "chao2021-tree-ratio2.csv"],
-    }
-
+from ..experiments import get_experiment
+from ..models import get_model
+from ..scans import coupling_bound
+from ._common import Reproduction, compare
 
 EQS_17_20 = {
     "coherent-csi-2017": {"a_M": 7.2e-8, "C_S": 4.5e-4, "C_V": 1.1e-2, "C_T": 7.9e-2},
@@ -121,12 +28,12 @@ data sets."""
 def chang_liao2020_fig2(out: Path) -> dict:
     """Paper 002 Fig. 2: dsigma/dT on Cs-133 at E = 53 MeV, m_chi = 40 MeV, for a_M = 1e-4,
     C_S = 1e-2, C_V = 0.1, C_T = 0.1 (u = d), and the SM; checks the dipole peak of Eq. (8)."""
-    from .constants import M_MUON
-    from .nuclei import CS133
-    from .plotting import _pyplot
-    from .units import cm2, keV
-    from .xsec.eft import eft_dsigma_dT
-    from .xsec.sm import sm_dsigma_dT
+    from ..constants import M_MUON
+    from ..nuclei import CS133
+    from ..plotting import _pyplot
+    from ..units import cm2, keV
+    from ..xsec.eft import eft_dsigma_dT
+    from ..xsec.sm import sm_dsigma_dT
 
     E, m_chi, M = M_MUON / 2, 40.0, CS133.mass
     T = np.geomspace(1e-3, 60.0, 1500) * keV
@@ -160,7 +67,7 @@ def chang_liao2020_fig2(out: Path) -> dict:
     )
     return {
         "dipole_peak_keV": {
-            **_compare(t_peak, 2.0, 1.25),
+            **compare(t_peak, 2.0, 1.25),
             "eq8_keV": eq8 / keV,
             "note": "paper: T_peak ~ 2 keV (Eq. (8))",
         },
@@ -171,7 +78,7 @@ def chang_liao2020_fig2(out: Path) -> dict:
 def chang_liao2020_fig3_csi(out: Path) -> dict:
     """Paper 002 Fig. 3 (grey, COHERENT CsI 2017): 90% CL bounds on |a_M|^2, |C_S|^2, |C_V|^2,
     |C_T|^2 versus m_chi, and the first values of Eqs. (17)-(20)."""
-    from .plotting import _pyplot
+    from ..plotting import _pyplot
 
     experiment = get_experiment("coherent-csi-2017")
     model = get_model("eft")
@@ -191,7 +98,7 @@ def chang_liao2020_fig3_csi(out: Path) -> dict:
         low = coupling_bound(experiment, model, {"m_chi": [0.5]}, operator=op).bound[0] ** 2
         ax.plot([0.5], [published], "r*", ms=10, label="paper 002 Eqs. (17)-(20)")
         ax.legend(fontsize=7)
-        results[f"|{op}|^2 at m_chi <= 0.5 MeV"] = _compare(low, published, rel=0.5)
+        results[f"|{op}|^2 at m_chi <= 0.5 MeV"] = compare(low, published, rel=0.5)
     fig.suptitle("paper 002 Fig. 3, current COHERENT (CsI 2017)")
     fig.tight_layout()
     fig.savefig(out / "chang-liao2020-fig3-csi.png", dpi=120)
@@ -206,8 +113,8 @@ def chang_liao2020_fig3_csi(out: Path) -> dict:
 def chang_liao2020_fig4_csi(out: Path) -> dict:
     """Paper 002 Fig. 4 (CsI 2017): allowed regions at m_chi = 40 MeV for (a_M, C_S),
     (a_M, C_T) and (C_S, C_T), real coefficients of both signs, Delta chi^2 = 4.61."""
-    from .plotting import plot_regions
-    from .scans import eft_pair_region
+    from ..plotting import plot_regions
+    from ..scans import eft_pair_region
 
     experiment = get_experiment("coherent-csi-2017")
     regions, summary = {}, {}
@@ -247,7 +154,7 @@ def eft_bound_table(m_chi: float = 0.5) -> dict:
     for name, published in EQS_17_20.items():
         experiment = get_experiment(name)
         table[name] = {
-            op: _compare(
+            op: compare(
                 coupling_bound(experiment, model, {"m_chi": [m_chi]}, operator=op).bound[0] ** 2,
                 value,
                 rel=0.5,
@@ -286,7 +193,7 @@ def mixing_bound(experiment_name: str, vector_bound_sq: float) -> float:
     are present, so sum |U|^2 = B / (2 [0.5 (4 Z s_W^2 + N - Z) / (3 A)]^2), with Z, N, A the
     target's abundance-weighted averages.
     """
-    from .constants import SIN2_THETA_W
+    from ..constants import SIN2_THETA_W
 
     material = get_experiment(experiment_name).material
     weights = material.nuclei_per_kg() / material.nuclei_per_kg().sum()
@@ -302,14 +209,14 @@ def chang_liao2020_eqB5(out: Path) -> dict:
     result = {}
     for name, published in EQ_B5.items():
         bound = coupling_bound(get_experiment(name), model, {"m_chi": [0.5]}, operator="C_V")
-        result[name] = _compare(mixing_bound(name, bound.bound[0] ** 2), published, rel=0.5)
+        result[name] = compare(mixing_bound(name, bound.bound[0] ** 2), published, rel=0.5)
     return result
 
 
 def chang_liao2020_fig3(out: Path) -> dict:
     """Paper 002 Fig. 3: bounds on |a_M|^2, |C_S|^2, |C_V|^2, |C_T|^2 versus m_chi for current
     COHERENT, future COHERENT LAr and future CONUS."""
-    from .plotting import _pyplot
+    from ..plotting import _pyplot
 
     model = get_model("eft")
     m_chi = np.geomspace(0.01, 60.0, 60)
@@ -339,11 +246,6 @@ def chang_liao2020_fig3(out: Path) -> dict:
 
 
 REPRODUCTIONS: dict[str, Reproduction] = {
-    "chao2021-tree": Reproduction(
-        "chao2021-tree",
-        "paper 000 Fig. 4 top panels at tree level (case A, m_Z' = 10 and 2 m_chi)",
-        chao2021_tree,
-    ),
     "chang-liao2020-fig2": Reproduction(
         "chang-liao2020-fig2",
         "paper 002 Fig. 2: EFT dsigma/dT on Cs-133, E = 53 MeV, m_chi = 40 MeV",
@@ -375,23 +277,3 @@ REPRODUCTIONS: dict[str, Reproduction] = {
         chang_liao2020_eqB5,
     ),
 }
-
-
-def run(name: str, out: str | Path) -> dict:
-    """Build reproduction ``name`` into folder ``out``; returns and writes ``out/NAME.json``."""
-    entry = lookup("reproduction", REPRODUCTIONS, name)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    start = time.perf_counter()
-    result = entry.build(out)
-    payload = {
-        "name": name,
-        "description": entry.description,
-        "seconds": time.perf_counter() - start,
-        "upscatter_version": __version__,
-        "results": result,
-    }
-    from .cli._common import to_json
-
-    (out / f"{name}.json").write_text(to_json(payload))
-    return json.loads(to_json(payload))
