@@ -24,7 +24,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from . import __version__
 from .errors import ParameterError, UpscatterError
-from .experiments.base import Experiment
+from .experiments.base import Analysis
 from .models import Model
 from .stats.chi2 import delta_chi2_threshold
 
@@ -32,7 +32,11 @@ SIGNAL_SEARCH_MIN = 1e-4
 """Smallest new-physics signal (events) the bound search starts from."""
 SIGNAL_SEARCH_MAX_OVER_SM = 100.0
 """The search reaches a signal of max(1e6, this x the SM total) events."""
-GRID_POINTS_PER_DECADE = 40
+BOUND_RTOL = 1e-6
+"""Relative accuracy of a bound (Brent's method); far below any physics uncertainty."""
+REFINE_XTOL = 1e-3
+"""Relative accuracy in the coupling of a refined interior minimum: chi^2 is quadratic there, so
+the minimum value is off by ~1e-6 of its curvature scale, negligible against Delta chi^2."""
 REFINE_MIN_GAIN = 1e-3
 """An interior grid minimum is refined when it lies this far below chi^2(g = 0); a smaller gain
 moves the bound by less than ~1e-4 relative."""
@@ -118,7 +122,7 @@ def bound_from_basis(
     chi2: Callable[[np.ndarray], np.ndarray],
     powers: Sequence[float],
     threshold: float,
-    points_per_decade: float = GRID_POINTS_PER_DECADE,
+    points_per_decade: float = Analysis.bound_points_per_decade,
 ) -> float:
     """Upper bound on the coupling for one mass point.
 
@@ -168,7 +172,7 @@ def bound_from_basis(
             lambda x: float(chi2(predict(x))),
             bounds=(grid[best - 1], grid[best + 1]),
             method="bounded",
-            options={"xatol": 1e-6 * grid[best]},
+            options={"xatol": REFINE_XTOL * grid[best]},
         )
         minimum = min(minimum, float(inner.fun))
     delta = values - minimum
@@ -181,7 +185,7 @@ def bound_from_basis(
     def f(x):
         return float(chi2(predict(x))) - minimum - threshold
 
-    return float(brentq(f, grid[lo], grid[hi], xtol=1e-300, rtol=1e-10))
+    return float(brentq(f, grid[lo], grid[hi], xtol=1e-300, rtol=BOUND_RTOL))
 
 
 def _basis_chunk(args):
@@ -190,7 +194,7 @@ def _basis_chunk(args):
 
 
 def compute_basis(
-    experiment: Experiment,
+    experiment: Analysis,
     model: Model,
     params: Mapping[str, np.ndarray],
     executor: str | Executor = "serial",
@@ -226,7 +230,7 @@ def compute_basis(
 
 
 def coupling_bound(
-    experiment: Experiment,
+    experiment: Analysis,
     model: Model,
     masses: Mapping[str, np.ndarray],
     cl: float = 0.9,
@@ -239,7 +243,7 @@ def coupling_bound(
 
     Parameters
     ----------
-    experiment : Experiment
+    experiment : Analysis
     model : Model
     masses : mapping
         ``m_chi`` and ``m_med`` arrays (MeV) of equal length.
@@ -250,31 +254,66 @@ def coupling_bound(
     progress : callable, optional
         Called as progress(done, total) after each mass point.
     """
-    threshold = delta_chi2_threshold(cl, dof)
     params = {k: np.atleast_1d(np.asarray(masses[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
     if n == 0:
         raise ParameterError("the mass list is empty")
     K = compute_basis(experiment, model, params, executor, **model_options)
+    return bounds_from_basis(experiment, model, params, K, cl, dof, progress, **model_options)
+
+
+def bounds_from_basis(
+    experiment: Analysis,
+    model: Model,
+    masses: Mapping[str, np.ndarray],
+    K: np.ndarray,
+    cl: float = 0.9,
+    dof: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    **model_options,
+) -> ScanResult:
+    """Bounds at each mass point from basis counts already computed (:func:`compute_basis`).
+
+    Lets callers reuse one basis for several analyses, e.g. a detector alone and in a
+    combination (:class:`upscatter.experiments.combined.CombinedAnalysis`).
+
+    Parameters
+    ----------
+    experiment : Analysis
+    model : Model
+    masses : mapping
+        Mass arrays (MeV) of length n, recorded in the result.
+    K : numpy.ndarray
+        Basis counts of ``experiment`` for ``model``, shape (n, n_bins, n_basis).
+    cl, dof, progress
+        As in :func:`coupling_bound`; ``model_options`` are recorded in the configuration.
+    """
+    threshold = delta_chi2_threshold(cl, dof)
+    masses = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in masses.items()}
+    K = np.asarray(K, dtype=float)
     sm = experiment.sm_counts
-    points_per_decade = getattr(experiment, "bound_points_per_decade", GRID_POINTS_PER_DECADE)
+    if K.ndim != 3 or K.shape[1] != sm.size:
+        raise ParameterError(
+            f"basis counts must have shape (n_mass, {sm.size}, n_basis), got {K.shape}"
+        )
+    n = K.shape[0]
     bounds = np.empty(n)
     for i in range(n):
         bounds[i] = bound_from_basis(
-            sm, K[i], experiment.chi2, model.powers, threshold, points_per_decade
+            sm, K[i], experiment.chi2, model.powers, threshold, experiment.bound_points_per_decade
         )
         if progress:
             progress(i + 1, n)
     config = {
         "experiment": experiment.name,
         "model": model.name,
-        "model_options": {k: v for k, v in model_options.items()},
+        "model_options": dict(model_options),
         "cl": cl,
         "dof": dof,
         "delta_chi2": threshold,
         "upscatter_version": __version__,
     }
-    return ScanResult(params, bounds, model.coupling, config)
+    return ScanResult(masses, bounds, model.coupling, config)
 
 
 @dataclass
@@ -359,7 +398,7 @@ def allowed_region(
 
 
 def eft_pair_region(
-    experiment: Experiment,
+    experiment: Analysis,
     pair: Sequence[str],
     m_chi: float,
     cl: float = 0.9,

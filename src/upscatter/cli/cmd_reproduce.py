@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import click
+import numpy as np
 
 from ..errors import ParameterError
 from ..reproduce import REPRODUCTIONS, run
@@ -22,7 +26,7 @@ from ._common import echo_json
 @click.option("--list", "list_only", is_flag=True, help="List the available reproductions.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def command(name, out_dir, list_only, as_json):
-    """Reproduce a figure or table of the papers (see --list)."""
+    """Reproduce a figure or table of the papers (see --list); details in NAME.json in --out."""
     if list_only or name is None:
         entries = {k: v.description for k, v in REPRODUCTIONS.items()}
         if as_json:
@@ -33,20 +37,38 @@ def command(name, out_dir, list_only, as_json):
         if name is None and not list_only:
             raise ParameterError("name a reproduction (see the list above)")
         return
-    payload = run(name, out_dir)
+    progress = None
+    if not as_json:
+        # reproductions log the time of each figure as they go
+        progress = logging.StreamHandler(sys.stderr)
+        progress.setFormatter(logging.Formatter("  %(message)s"))
+        logger = logging.getLogger("upscatter.reproduce")
+        logger.addHandler(progress)
+        logger.setLevel(logging.INFO)
+    try:
+        payload = run(name, out_dir)
+    finally:
+        if progress:
+            logging.getLogger("upscatter.reproduce").removeHandler(progress)
     if as_json:
         echo_json(payload)
         return
     click.echo(f"{name}: {payload['description']} ({payload['seconds']:.1f} s) -> {out_dir}/")
     for key, value in payload["results"].items():
+        if key in ("files", "details"):
+            continue
         if isinstance(value, dict) and "computed" in value:
             mark = "ok" if value["within_tolerance"] else "OFF"
             click.echo(
                 f"  {key}: computed {value['computed']:.3g}, published "
                 f"{value['published']:.3g} (ratio {value['ratio']:.2f}) [{mark}]"
             )
+        elif isinstance(value, dict) and all(np.isscalar(v) for v in value.values()):
+            click.echo(f"  {key}:")
+            for k, v in value.items():
+                click.echo(f"    {k}: {v:.3g}" if isinstance(v, float) else f"    {k}: {v}")
         elif isinstance(value, dict):
             brief = {k: v for k, v in value.items() if k != "boundary"}
             click.echo(f"  {key}: {brief}")
-        elif key != "files":
+        else:
             click.echo(f"  {key}: {value}")

@@ -7,24 +7,26 @@ from collections.abc import Callable
 
 from .._validate import lookup
 from ..errors import ParameterError
-from .base import Experiment
+from .base import Analysis, Experiment
 from .coherent_csi_2017 import CoherentCsI2017
 from .coherent_csi_2021 import CoherentCsI2021
 from .coherent_lar_2020 import CoherentLAr2020
+from .combined import CoherentCombined, CombinedAnalysis
 from .future_conus import FutureCONUS
 from .future_lar import FutureLAr
 from .toml_experiment import load_toml_experiment
 
-EXPERIMENTS: dict[str, Callable[..., Experiment]] = {
+EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
     CoherentCsI2017.name: CoherentCsI2017,
     CoherentCsI2021.name: CoherentCsI2021,
     CoherentLAr2020.name: CoherentLAr2020,
+    CoherentCombined.name: CoherentCombined,
     FutureLAr.name: FutureLAr,
     FutureCONUS.name: FutureCONUS,
 }
 
 
-def get_experiment(name: str | os.PathLike, **options) -> Experiment:
+def get_experiment(name: str | os.PathLike, **options) -> Analysis:
     """Build the experiment registered as ``name`` with its options, or, for a name ending in
     ``.toml``, the hypothetical experiment described by that file (options are then set in the
     file; see :mod:`upscatter.experiments.toml_experiment`)."""
@@ -38,4 +40,4 @@ def get_experiment(name: str | os.PathLike, **options) -> Experiment:
     return lookup("experiment", EXPERIMENTS, name)(**options)
 
 
-__all__ = ["EXPERIMENTS", "Experiment", "get_experiment"]
+__all__ = ["EXPERIMENTS", "Analysis", "CombinedAnalysis", "Experiment", "get_experiment"]

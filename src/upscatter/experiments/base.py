@@ -1,10 +1,13 @@
 """What every experiment provides to the limits machinery.
 
-An :class:`Experiment` knows its target, exposure, source and response, folds the per-flux-
-component counts of :func:`upscatter.rates.binned_counts` into its analysis bins (applying, for
-example, arrival-time distributions per component), and scores a prediction with its chi^2.
-Predictions are always the *signal* N_th = N_SM + N_new per analysis bin; backgrounds and
-nuisance parameters live inside the experiment's chi^2.
+An :class:`Analysis` is anything the limits machinery can use: it predicts the SM signal and the
+new-physics basis counts per bin, and scores a prediction with its chi^2. An :class:`Experiment`
+is an analysis of one detector: it knows its target, exposure, source and response, and folds the
+per-flux-component counts of :func:`upscatter.rates.binned_counts` into its analysis bins
+(applying, for example, arrival-time distributions per component). A combination of data sets
+(:mod:`upscatter.experiments.combined`) is an analysis but not a detector.
+Predictions are always the *signal* N_th = N_SM + N_new per bin; backgrounds and nuisance
+parameters live inside the chi^2.
 """
 
 from __future__ import annotations
@@ -21,31 +24,32 @@ from ..nuclei import Material
 from ..rates import Response, binned_counts
 
 
-class Experiment(ABC):
-    """Base class: subclasses set the attributes below and implement the abstract methods.
+class Analysis(ABC):
+    """The interface of :mod:`upscatter.scans` and the CLI: predictions, basis and chi^2.
 
     Attributes
     ----------
     name : str
         Registry name, e.g. ``"coherent-csi-2017"``.
-    material : Material
-    detector_mass_kg : float
-    source : Source
-    response : Response
-    form_factor : str
-        Form factor used for the SM and new-physics nuclear cross sections.
+    bound_points_per_decade : float
+        Density (points per decade of the coupling) of the grid on which
+        :func:`upscatter.scans.bound_from_basis` brackets a bound; an analysis whose chi^2 costs
+        a minimisation sets a coarser one.
     """
 
     name: str
-    material: Material
-    detector_mass_kg: float
-    source: Source
-    response: Response
-    form_factor: str = "helm"
+    bound_points_per_decade: float = 40.0
+
+    @property
+    @abstractmethod
+    def sm_counts(self) -> np.ndarray:
+        """Expected SM prediction per bin, shape (n_bins,)."""
 
     @abstractmethod
-    def fold_components(self, counts: np.ndarray) -> np.ndarray:
-        """Map (n_mass, n_components, n_response_bins, ...) to (n_mass, n_bins, ...)."""
+    def signal_basis(
+        self, model: Model, params: Mapping[str, np.ndarray], **model_options
+    ) -> np.ndarray:
+        """Basis counts K with shape (n_mass, n_bins, n_basis): N_new = K @ monomials(g)."""
 
     @abstractmethod
     def chi2(self, predicted: np.ndarray) -> np.ndarray:
@@ -56,7 +60,7 @@ class Experiment(ABC):
         """Observed counts, backgrounds, chi^2 and best-fit nuisances for one prediction."""
 
     def analysis_signal(self, predicted: np.ndarray) -> np.ndarray:
-        """Signal per analysis bin at nominal nuisances for a prediction of this experiment.
+        """Signal per analysis bin at nominal nuisances for a prediction of this analysis.
 
         For most experiments a prediction already is per analysis bin; experiments whose
         predictions are pre-response templates (CsI 2021) override this.
@@ -65,12 +69,37 @@ class Experiment(ABC):
 
     @property
     def n_bins(self) -> int:
-        """Number of analysis bins."""
+        """Number of entries of a prediction."""
         return int(self.sm_counts.size)
 
     def bin_labels(self) -> list[str]:
-        """One label per analysis bin (override for readable output)."""
+        """One label per entry of a prediction (override for readable output)."""
         return [str(i) for i in range(self.n_bins)]
+
+
+class Experiment(Analysis):
+    """An analysis of one detector: subclasses set the attributes below and implement
+    :meth:`fold_components`, :meth:`chi2` and :meth:`summary`.
+
+    Attributes
+    ----------
+    material : Material
+    detector_mass_kg : float
+    source : Source
+    response : Response
+    form_factor : str
+        Form factor used for the SM and new-physics nuclear cross sections.
+    """
+
+    material: Material
+    detector_mass_kg: float
+    source: Source
+    response: Response
+    form_factor: str = "helm"
+
+    @abstractmethod
+    def fold_components(self, counts: np.ndarray) -> np.ndarray:
+        """Map (n_mass, n_components, n_response_bins, ...) to (n_mass, n_bins, ...)."""
 
     @cached_property
     def sm_counts(self) -> np.ndarray:

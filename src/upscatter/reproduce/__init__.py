@@ -14,12 +14,13 @@ from pathlib import Path
 
 from .. import __version__
 from .._validate import lookup
-from . import chang_liao2020, chao2021
+from . import candela2023, chang_liao2020, chao2021
 from ._common import Reproduction, compare
 
 REPRODUCTIONS: dict[str, Reproduction] = {
     **chao2021.REPRODUCTIONS,
     **chang_liao2020.REPRODUCTIONS,
+    **candela2023.REPRODUCTIONS,
 }
 
 __all__ = ["REPRODUCTIONS", "Reproduction", "compare", "run"]
