@@ -41,8 +41,9 @@ log = logging.getLogger(__name__)
 CL, DOF = 0.9, 2
 """Paper 003: 90% CL exclusion regions with 2 degrees of freedom (Delta chi^2 = 4.61)."""
 ANALYSES = ("CsI", "LAr", "CsI+LAr")
-"""The curves every job yields; CsI and the combination include nu e -> chi e. The first curve
-of every family also has CsI without electrons (dashed in the CsI and comparison panels)."""
+"""The curves every job yields; CsI and the combination include nu e -> chi e. Every curve at a
+fixed mass (Figs. 2, 3, 6, 7, 10) and the first curve of the ratio families also have CsI
+without electrons (dashed in the CsI and comparison panels)."""
 NO_ELECTRONS = "CsI without electrons"
 
 
@@ -309,7 +310,10 @@ def build(out: Path, points: int = 36, families: Sequence[Family] = FAMILIES, wo
                 curves[value] = masses
                 if key not in computed:
                     todo.append((key, masses))
-            jobs = [(family.model, masses, key[2] == family.values[0]) for key, masses in todo]
+            jobs = [
+                (family.model, masses, family.curve != "ratio" or key[2] == family.values[0])
+                for key, masses in todo
+            ]
             results = pool.map(_job, jobs) if pool else map(_job, jobs)
             for (key, _), bounds in zip(todo, results, strict=True):
                 computed[key] = bounds
