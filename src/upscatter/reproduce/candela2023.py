@@ -138,7 +138,7 @@ def curve_masses(family: Family, value: float, points: int) -> dict[str, np.ndar
 
 
 @cache
-def _analyses():
+def analyses():
     """CsI 2021, LAr 2020 and their combination, built once per process."""
     csi = get_experiment("coherent-csi-2021")
     lar = get_experiment("coherent-lar-2020")
@@ -154,7 +154,7 @@ def curve_bounds(
     The LAr basis is computed without the electron channel, which the LAr analysis rejects
     (F90 cut), so it is exactly zero there anyway.
     """
-    csi, lar, combined = _analyses()
+    csi, lar, combined = analyses()
     model = get_model(model_name)
     k_csi = compute_basis(csi, model, masses, electrons=True)
     k_lar = compute_basis(lar, model, masses, electrons=False)
