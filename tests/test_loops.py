@@ -423,3 +423,69 @@ def test_loop_cross_section_rejects_bad_input():
         loop_dsigma_dT_per_x4(-1.0, 0.01, **kwargs)
     with pytest.raises(ParameterError):
         loop_dsigma_dT_per_x4(30.0, 0.01, isotope=CS133, m_chi=-1.0, m_zprime=20.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Twist-2 coherent sum and the small-mass behaviour of c1..c3 (docs/physics-decisions.md,
+# "Paper 000 Fig. 4: loop normalisation investigation")
+# ---------------------------------------------------------------------------------------------
+
+_PROTON = SimpleNamespace(Z=1, N=0, A=1, mass=M_PROTON)
+_NEUTRON = SimpleNamespace(Z=0, N=1, A=1, mass=M_NEUTRON)
+
+
+@pytest.mark.parametrize("case", ["A", "B"])
+def test_nucleus_amplitudes_are_coherent_sums_of_nucleon_amplitudes(case):
+    """Eq. (26) treats the nucleus as one Dirac particle with coefficients of k1.p1 = M E. Summing
+    the nucleon amplitudes of Eq. (17) (each nucleon carries k_N = (m_N/M) k1) gives
+    c1_A = sum c1_N and M^2 c_A = sum m_N^2 c_N for the twist-2 c2, c3 (quark momentum fractions
+    add). The default reading obeys this to rounding; the printed sums of Eqs. (28)-(29) miss it
+    by ~A^2. A single nucleon is the limit in which both readings coincide."""
+    m_chi, m_zp = np.array([0.5, 53.0, 400.0]), np.array([5.0, 106.0, 4000.0])
+    M = CS133.mass
+    p = loop_coefficients_per_x2(_PROTON, m_chi, m_zp, case)
+    n = loop_coefficients_per_x2(_NEUTRON, m_chi, m_zp, case)
+    for reading in ("paper", "nucleon"):
+        single = loop_coefficients_per_x2(_PROTON, m_chi, m_zp, case, twist2=reading)
+        for name in ("c1", "c2", "c3"):
+            np.testing.assert_allclose(getattr(single, name), getattr(p, name), rtol=1e-14)
+    nucleus = loop_coefficients_per_x2(CS133, m_chi, m_zp, case)
+    printed = loop_coefficients_per_x2(CS133, m_chi, m_zp, case, twist2="paper")
+    Z, N = CS133.Z, CS133.N
+    np.testing.assert_allclose(nucleus.c1, Z * p.c1 + N * n.c1, rtol=1e-12)
+    np.testing.assert_allclose(printed.c1, nucleus.c1, rtol=1e-14)
+    for name in ("c2", "c3"):
+        coherent = Z * M_PROTON**2 * getattr(p, name) + N * M_NEUTRON**2 * getattr(n, name)
+        np.testing.assert_allclose(M**2 * getattr(nucleus, name), coherent, rtol=1e-12)
+        excess = getattr(printed, name) / getattr(nucleus, name)
+        np.testing.assert_allclose(excess, (M / M_PROTON) ** 2, rtol=0.01)  # ~ A^2
+
+
+def test_case_a_coefficients_scale_with_the_masses_at_fixed_ratio():
+    """Case A has no quark-mass weights, so at fixed m_Z'/m_chi the coefficients are homogeneous
+    in the loop masses: c1 ~ m^-3, c2 ~ m^-4, c3 ~ m^-5 (dimensions MeV^-2, -5, -6 with the
+    hadronic factors MeV^1, MeV^-1, MeV^-1 fixed). Hence sigma_loop ~ m^-10 where c3 dominates."""
+    m_chi, ratio, lam = np.array([0.1, 7.0, 300.0]), 3.0, 0.01
+    base = loop_coefficients_per_x2(CS133, m_chi, ratio * m_chi, "A")
+    scaled = loop_coefficients_per_x2(CS133, lam * m_chi, lam * ratio * m_chi, "A")
+    for name, power in (("c1", -3), ("c2", -4), ("c3", -5)):
+        np.testing.assert_allclose(getattr(scaled, name), getattr(base, name) * lam**power, 1e-12)
+
+
+def test_case_a_coefficients_for_m_chi_much_below_m_zprime():
+    """m_chi -> 0 at fixed m_Z', L = ln(m_Z'^2/m_chi^2), from the limits of (A1)-(A6):
+    c1 -> -m_chi (L - 1)/m_Z'^4 [(kappa - 2) S_light + kappa' (2/27) S_gluon]/(16 pi^2) -> 0 (the
+    chirality flip), c2 -> [(16/3) L - 20/3] S_twist/(16 pi^2 m_Z'^4) (logarithmic), and
+    c3 -> -(4/3) S_twist/(16 pi^2 m_chi m_Z'^4), which grows like 1/m_chi: D_11^a - D_11^b ->
+    1/(6 m_chi^2 m_Z'^2) is infrared sensitive (two massless lines at zero external momentum).
+    Corrections O(ln r/r) < 1e-9 at r = 1e12; sums from the physics-notes numbers (1e-3)."""
+    m_zp = 50.0
+    m_chi = m_zp * 1e-6
+    L = np.log((m_zp / m_chi) ** 2)
+    loop = 1 / (4 * np.pi) ** 2
+    light, gluon, twist = _notes_sums(CS133, lambda m_n: m_n / CS133.mass**2)
+    got = loop_coefficients_per_x2(CS133, m_chi, m_zp, "A")
+    c1 = -loop * m_chi * (L - 1) / m_zp**4 * ((-4 - 2) * light + (-3) * 2 / 27 * gluon)
+    assert got.c1 == pytest.approx(c1, rel=1e-3)
+    assert got.c2 == pytest.approx(loop * (16 / 3 * L - 20 / 3) * twist / m_zp**4, rel=1e-3)
+    assert got.c3 == pytest.approx(-loop * 4 / 3 * twist / (m_chi * m_zp**4), rel=1e-3)

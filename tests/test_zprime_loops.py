@@ -1,4 +1,9 @@
-"""Paper 000: tree + loop bounds on g_chi g_q from COHERENT CsI 2017 (Sec. IV, Fig. 4)."""
+"""Paper 000: tree + loop bounds on g_chi g_q from COHERENT CsI 2017 (Sec. IV, Fig. 4).
+
+The paper's numbers follow its printed twist-2 sums (``twist2="paper"``), so the comparisons with
+published values use that reading; the library default is the coherent sum of nucleon amplitudes
+(``"nucleon"``; docs/physics-decisions.md, "Paper 000 Fig. 4: loop normalisation investigation").
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from upscatter.models import get_model
 from upscatter.scans import coupling_bound
 
 pytestmark = pytest.mark.usefixtures("data_dir")
+
+PAPER = {"twist2": "paper"}
 
 
 @pytest.fixture(scope="module")
@@ -29,47 +36,72 @@ def bound(csi, m_chi, ratio, case="A", **options):
 def test_case_a_at_1_mev(csi, ratio, published):
     """Paper 000 Sec. IV: 6.7e-9 (m_Z' = 10 m_chi) and 1.5e-9 (2 m_chi) at m_chi = 1 MeV; factor
     1.5 (issue 6). At 2 m_chi the loop term matters: tree level alone is 3x weaker."""
-    assert published / 1.5 < bound(csi, 1.0, ratio)[0] < published * 1.5
+    assert published / 1.5 < bound(csi, 1.0, ratio, **PAPER)[0] < published * 1.5
 
 
 def test_loops_strengthen_the_2_mchi_bound(csi):
-    with_loops = bound(csi, 1.0, 2.0)[0]
+    """Paper 000 Sec. IV: for m_Z' = 2 m_chi the loop becomes comparable to the tree level at
+    small m_chi (kink near 2 MeV), so at 1 MeV tree + loop is well below tree alone."""
+    with_loops = bound(csi, 1.0, 2.0, **PAPER)[0]
     tree_only = bound(csi, 1.0, 2.0, loops=False)[0]
     assert tree_only > 2 * with_loops
 
 
 def test_case_a_kink_at_the_kinematic_limit(csi):
     """Paper 000: above m_chi ~ 53 MeV only loops remain, so the bound jumps (kink)."""
-    b = bound(csi, [52.0, 53.5], 10.0)
-    assert np.all(np.isfinite(b)) and b[1] > 10 * b[0]
+    for options in (PAPER, {}):
+        b = bound(csi, [52.0, 53.5], 10.0, **options)
+        assert np.all(np.isfinite(b)) and b[1] > 10 * b[0]
 
 
 def test_case_b_near_53_mev_with_2_mchi(csi):
     """Paper 000: case B at m_chi ~ 53 MeV is bounded at the 1e-6 level for m_Z' = 2 m_chi
-    (factor 3, issue 6). The m_Z' = 10 m_chi value (1e-5 published) is not yet reproduced
-    (we get ~1.2e-4; docs/physics-decisions.md, "Loops")."""
-    assert 1e-6 / 3 < bound(csi, 53.0, 2.0, case="B")[0] < 1e-6 * 3
+    (factor 3, issue 6)."""
+    assert 1e-6 / 3 < bound(csi, 53.0, 2.0, case="B", **PAPER)[0] < 1e-6 * 3
+
+
+def test_case_b_near_53_mev_with_10_mchi_is_weaker_than_2_mchi(csi):
+    """Paper 000 Sec. IV: the bounds become stronger as m_Z' decreases (left to right panels),
+    and case B is bounded by the loops alone (finite bound without a tree level)."""
+    b10 = bound(csi, 53.0, 10.0, case="B", **PAPER)[0]
+    b2 = bound(csi, 53.0, 2.0, case="B", **PAPER)[0]
+    assert np.isfinite(b10) and b10 > 3 * b2
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="paper 000 quotes 'the level of 1e-5' for case B, m_Z' = 10 m_chi at 53 MeV; with the "
+    "printed formulas we get 1.2e-4 (docs/physics-decisions.md, 'Paper 000 Fig. 4: loop "
+    "normalisation investigation': no reading of Eqs. (26)-(32) gives both this and the "
+    "reproduced 2 m_chi value)",
+)
+def test_case_b_near_53_mev_with_10_mchi_published(csi):
+    """Paper 000: 1e-5 at m_chi ~ 53 MeV for m_Z' = 10 m_chi (factor 3, issue 6)."""
+    assert 1e-5 / 3 < bound(csi, 53.0, 10.0, case="B", **PAPER)[0] < 1e-5 * 3
 
 
 def test_case_b_has_no_tree_level(csi):
     assert np.isnan(bound(csi, 1.0, 10.0, case="B", loops=False)[0])
+    # case B has no tree entry, so switching it off changes nothing
+    np.testing.assert_array_equal(
+        bound(csi, [1.0, 53.0], 2.0, case="B", tree=False), bound(csi, [1.0, 53.0], 2.0, case="B")
+    )
+
+
+def test_default_is_the_coherent_twist2_reading(csi):
+    """The default reading is ``nucleon`` (coherent sum of the nucleon twist-2 amplitudes); the
+    printed sums are larger by ~A^2 in c2, c3, so they give the stronger bound."""
+    masses = [53.0, 300.0]
+    default = bound(csi, masses, 2.0, case="B")
+    np.testing.assert_array_equal(default, bound(csi, masses, 2.0, case="B", twist2="nucleon"))
+    assert np.all(bound(csi, masses, 2.0, case="B", **PAPER) < default / 10)
 
 
 def test_cli_no_loops(capsys):
-    assert (
-        main(
-            [
-                "limits",
-                "--model",
-                "zprime",
-                "--mass-ratio",
-                "2",
-                "--m-chi",
-                "1",
-                "--no-loops",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
-    assert "4.871e-09" in capsys.readouterr().out
+    """``limits --no-loops`` prints the tree-level bound of coupling_bound (4 digits)."""
+    args = ["limits", "--model", "zprime", "--mass-ratio", "2", "--m-chi", "1", "--no-loops"]
+    assert main([*args, "--quiet"]) == 0
+    printed = float(capsys.readouterr().out.strip().splitlines()[-1].split()[-1])
+    expected = bound(get_experiment("coherent-csi-2017"), 1.0, 2.0, loops=False)[0]
+    assert printed == pytest.approx(expected, rel=1e-3)
+    assert expected > bound(get_experiment("coherent-csi-2017"), 1.0, 2.0, **PAPER)[0]

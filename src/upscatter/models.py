@@ -145,24 +145,30 @@ def _zprime_channels(
     material: Material,
     case: str = "A",
     loops: bool = True,
+    tree: bool = True,
     form_factor: str = "helm",
     radius_scale: float = 1.0,
-    twist2: str = "paper",
+    twist2: str | None = None,
 ) -> list[Channel]:
     """Paper 000 simplified Z' (down-philic): basis (x^2, x^4) with x = g_chi g_q.
 
     The tree level nu N -> chi N (Eq. (24) with g_u = 0, g_d = g_q; case A only, case B has no
     coherent tree-level process) fills the x^2 entry; the loop-induced elastic nu N -> nu N
     (Eq. (26), :mod:`upscatter.xsec.loops`) fills the x^4 entry, so counts are
-    N_SM + x^2 K_tree + x^4 K_loop (paper 000 Eq. (22)).
+    N_SM + x^2 K_tree + x^4 K_loop (paper 000 Eq. (22)). ``loops=False`` or ``tree=False``
+    leaves the corresponding entry zero (tree-only or loop-only bounds). ``twist2`` selects the
+    reading of the twist-2 nuclear sums (:data:`upscatter.xsec.loops.TWIST2_READINGS`):
+    ``"nucleon"`` (physically derived; the default, :data:`upscatter.xsec.loops.DEFAULT_TWIST2`,
+    when None) or ``"paper"`` (as printed; reproduces the paper's Fig. 4).
     """
-    from .xsec.loops import loop_dsigma_dT_per_x4
+    from .xsec.loops import DEFAULT_TWIST2, loop_dsigma_dT_per_x4  # scipy only when used
 
+    twist2 = DEFAULT_TWIST2 if twist2 is None else twist2
     if case not in ("A", "B"):
         raise ParameterError(f"unknown Z' case {case!r}; known: A, B")
     channels = []
-    if case == "A":
-        tree = _nuclear_basis(
+    if case == "A" and tree:
+        tree_channels = _nuclear_basis(
             vector_nucleus_dsigma_dT,
             material,
             quark_couplings={"u": 0.0, "d": 1.0},
@@ -179,7 +185,7 @@ def _zprime_channels(
                 c.m_out_param,
                 (2,),
             )
-            for c in tree
+            for c in tree_channels
         ]
     if loops:
 

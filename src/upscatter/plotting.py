@@ -17,18 +17,37 @@ def _pyplot():
 
 
 def plot_binned_spectrum(
-    edges, series: dict[str, np.ndarray], path: str | Path, xlabel: str, title: str = ""
+    edges,
+    series: dict[str, np.ndarray],
+    path: str | Path,
+    xlabel: str,
+    title: str = "",
+    *,
+    styles: dict[str, dict] | None = None,
+    data: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    ylabel: str = "events per bin",
+    legend: dict | None = None,
 ) -> Path:
-    """Step plot of binned counts, one line per entry of ``series``; returns the path."""
+    """Step plot of binned counts, one line per entry of ``series``; returns the path.
+
+    ``styles`` maps a label to matplotlib options (colour, linestyle...); ``data`` maps a label
+    to (values, errors) drawn as points with error bars at the bin centres; ``legend`` holds
+    options of ``Axes.legend`` (e.g. ``fontsize``).
+    """
     plt = _pyplot()
+    styles = styles or {}
     fig, ax = plt.subplots(figsize=(6.4, 4.4))
     for label, values in series.items():
-        ax.stairs(values, edges, label=label)
+        ax.stairs(values, edges, label=label, **styles.get(label, {}))
+    centres = 0.5 * (np.asarray(edges[:-1], dtype=float) + np.asarray(edges[1:], dtype=float))
+    for label, (values, errors) in (data or {}).items():
+        options = {"fmt": "o", "color": "k", "ms": 4, "capsize": 2, **styles.get(label, {})}
+        ax.errorbar(centres, values, yerr=errors, label=label, **options)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("events per bin")
+    ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend()
+    ax.legend(**(legend or {}))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -50,19 +69,66 @@ def plot_bounds(
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
-    for label, (x, y) in curves.items():
-        (line,) = ax.loglog(x, y, label=label)
-        finite = np.isfinite(y)
-        if finite.any():
-            top = np.nanmax(y[finite]) * 1e3
-            ax.fill_between(x, np.where(finite, y, np.nan), top, color=line.get_color(), alpha=0.08)
-    for label, (x, y) in (published or {}).items():
-        ax.plot([x], [y], marker="*", ms=12, ls="none", label=label)
+    _draw_bounds(ax, curves, published)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return Path(path)
+
+
+def _draw_bounds(ax, curves, published=None, styles=None) -> None:
+    """Bound curves on log-log axes, the region above each shaded unless its style sets
+    ``shade=False``; published points as stars."""
+    for label, (x, y) in curves.items():
+        style = dict((styles or {}).get(label, {}))
+        shade = style.pop("shade", True)
+        (line,) = ax.loglog(x, y, label=label, **style)
+        finite = np.isfinite(y)
+        if shade and finite.any():
+            top = np.nanmax(y[finite]) * 1e3
+            ax.fill_between(x, np.where(finite, y, np.nan), top, color=line.get_color(), alpha=0.08)
+    for label, (x, y) in (published or {}).items():
+        options = {"marker": "*", "ms": 12, "ls": "none", **(styles or {}).get(label, {})}
+        ax.plot([x], [y], label=label, **options)
+
+
+def plot_bound_panels(
+    panels: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]],
+    path: str | Path,
+    xlabel: str,
+    ylabel: str,
+    title: str = "",
+    published: dict[str, dict[str, tuple[float, float]]] | None = None,
+    styles: dict[str, dict] | None = None,
+    ncols: int = 2,
+) -> Path:
+    """Several bound plots (as :func:`plot_bounds`) on a grid of panels; returns the path.
+
+    ``panels`` maps a panel title to its curves {label: (x, bound)}; ``published`` maps a panel
+    title to its starred points {label: (x, y)}; ``styles`` maps a curve or point label (in any
+    panel) to matplotlib options, plus ``shade=False`` to leave the region above a curve
+    unshaded.
+    """
+    plt = _pyplot()
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(5.2 * ncols, 4.2 * nrows), squeeze=False, sharex=True
+    )
+    for ax, (name, curves) in zip(axes.flat, panels.items(), strict=False):
+        _draw_bounds(ax, curves, (published or {}).get(name), styles)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.set_title(name, fontsize=9)
+        ax.legend(fontsize=7)
+    for ax in list(axes.flat)[len(panels) :]:
+        ax.set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

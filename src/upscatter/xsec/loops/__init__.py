@@ -4,7 +4,9 @@ nucleon-level coefficients c1, c2, c3 and the cross section of Eq. (26)."""
 from __future__ import annotations
 
 from .elastic import (
+    DEFAULT_TWIST2,
     LOOP_CASES,
+    TWIST2_READINGS,
     LoopCase,
     LoopCoefficients,
     loop_coefficients_per_x2,
@@ -13,7 +15,9 @@ from .elastic import (
 from .two_loop import f_g, x_integrals
 
 __all__ = [
+    "DEFAULT_TWIST2",
     "LOOP_CASES",
+    "TWIST2_READINGS",
     "LoopCase",
     "LoopCoefficients",
     "f_g",

@@ -21,10 +21,20 @@ Readings of the printed formulas (docs/physics-decisions.md, "Loops (paper 000 A
 the loop functions are at p1^2 = 0; Eq. (30) uses F_G itself (Eq. (21)), not the derivative of
 Eq. (11); the first line of Eq. (32) carries g_q^2 as in Eq. (29); Eq. (26) is added to the SM
 rate without interference (paper 000 Eq. (22)) and is used for neutrinos and antineutrinos alike.
-The twist-2 sums of Eqs. (28), (29), (31), (32) carry Z/m_p and N/m_n while Eq. (26) contracts
-them with the nuclear momentum (k1.p1 = M E); ``twist2="paper"`` (default) follows the paper,
-``twist2="nucleon"`` uses the coherent sum of nucleon momenta (m_N/M) k1 instead, i.e. replaces
-Z/m_p, N/m_n by Z m_p/M^2, N m_n/M^2 (c2 and c3 smaller by about A^2).
+Twist-2 nuclear sums: Eq. (14) gives <N|O_mu nu|N> with the nucleon momentum and Eq. (17) the
+nucleon amplitude with k1.p1 = m_N E, but Eqs. (28), (29), (31), (32) keep Z/m_p and N/m_n while
+Eq. (26) contracts with the nuclear momentum (k1.p1 = M E). The coherent sum of the nucleon
+amplitudes (each nucleon carries k_N = (m_N/M) k1; equivalently, quark momentum fractions add,
+q_A(2) = sum_N (m_N/M) q_N(2)) replaces Z/m_p, N/m_n by Z m_p/M^2, N m_n/M^2. That physically
+derived reading, ``twist2="nucleon"``, is the default; ``twist2="paper"`` keeps the printed sums
+(c2 and c3 larger by about A^2), which is what the paper's Fig. 4 numbers follow
+(docs/physics-decisions.md, "Paper 000 Fig. 4: loop normalisation investigation").
+
+Range of validity: c1..c3 are the local (twist) expansion of the box diagrams at zero quark
+momentum, an expansion in k_q.p1/m^2 with k_q.p1 ~ x m_N E ~ 1e4 MeV^2 at the SNS. For m_chi or
+m_Z' below ~100-200 MeV the printed coefficients are used outside that range (c3 even grows like
+1/m_chi at fixed m_Z', an infrared sensitivity of D_11^a that the quark momentum would cut off);
+the code evaluates them as printed everywhere, as the paper does.
 """
 
 from __future__ import annotations
@@ -91,10 +101,14 @@ _HEAVY = ("c", "b")
 _TWIST2 = ("u", "d", "s", "c", "b")
 
 TWIST2_READINGS: dict[str, Callable[[float, float], float]] = {
-    "paper": lambda m_nucleon, m_nucleus: 1.0 / m_nucleon,
     "nucleon": lambda m_nucleon, m_nucleus: m_nucleon / m_nucleus**2,
+    "paper": lambda m_nucleon, m_nucleus: 1.0 / m_nucleon,
 }
-"""Weight of a nucleon's twist-2 moment in c2, c3: 1/m_N as printed, or m_N/M^2."""
+"""Weight of a nucleon's twist-2 moment in c2, c3: m_N/M^2 (coherent sum of the nucleon
+amplitudes of paper 000 Eq. (17)), or 1/m_N as printed in Eqs. (28), (29), (31), (32)."""
+
+DEFAULT_TWIST2 = "nucleon"
+"""The physically derived reading of the twist-2 sums (module docstring)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +140,7 @@ def loop_coefficients_per_x2(
     m_zprime,
     case: str | LoopCase = "A",
     *,
-    twist2: str = "paper",
+    twist2: str = DEFAULT_TWIST2,
 ) -> LoopCoefficients:
     """c1, c2, c3 of paper 000 Eqs. (27)-(29) (case A) or (30)-(32) (case B), divided by x^2.
 
@@ -139,7 +153,8 @@ def loop_coefficients_per_x2(
     case : str or LoopCase
         ``"A"``, ``"B"`` (:data:`LOOP_CASES`) or a custom :class:`LoopCase`.
     twist2 : str
-        Reading of the twist-2 nuclear sums, a key of :data:`TWIST2_READINGS`.
+        Reading of the twist-2 nuclear sums, a key of :data:`TWIST2_READINGS`: ``"nucleon"``
+        (default, coherent sum of nucleon amplitudes) or ``"paper"`` (as printed).
 
     Returns
     -------
@@ -210,7 +225,7 @@ def loop_dsigma_dT_per_x4(
     case: str | LoopCase = "A",
     form_factor: str = "helm",
     radius_scale: float = 1.0,
-    twist2: str = "paper",
+    twist2: str = DEFAULT_TWIST2,
 ):
     """Loop-induced elastic cross section per recoil energy, paper 000 Eq. (26), per x^4.
 
