@@ -14,12 +14,13 @@ The chain from a true recoil to an analysis bin (paper 003 Eqs. (12), (15), (17)
 * arrival time: prompt (nu_mu) and delayed (nubar_mu, nu_e) distributions shifted by alpha_6, times
   the time efficiency eps_T of Eq. (C2).
 
-The arrival-time distributions are built as physics-notes prescribes (the 2021 release has none):
-the proton pulse is a Gaussian, the prompt neutrinos follow it convolved with the pi+ decay
-exponential (tau_pi = 26.033 ns), the delayed ones with the pi+ and then the mu+ decay exponential
-(tau_mu = 2.1969811 us). The pulse mean and width are fitted to the 2017 release's
-``arrivalTimePDF_promptNeutrinos.txt`` (its 0-0.5 and 1-1.5 us fractions); the delayed curve is
-then a prediction, checked against ``arrivalTimePDF_delayedNeutrinos.txt`` in the tests.
+The arrival-time distributions are built as physics-notes prescribes (the 2021 release has none),
+by :mod:`upscatter.fluxes.timing`: the proton pulse is a Gaussian, the prompt neutrinos follow it
+convolved with the pi+ decay exponential (tau_pi = 26.033 ns), the delayed ones with the pi+ and
+then the mu+ decay exponential (tau_mu = 2.1969811 us). The pulse mean and width are fitted to
+the 2017 release's ``arrivalTimePDF_promptNeutrinos.txt`` (its 0-0.5 and 1-1.5 us fractions); the
+delayed curve is then a prediction, checked against ``arrivalTimePDF_delayedNeutrinos.txt`` in the
+tests.
 
 Energies are in MeV, times in internal units (multiply microseconds by ``units.us``), PE counts
 are dimensionless.
@@ -33,10 +34,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy.special import erfcx, gammainc, gammaln, ndtr
+from scipy.special import gammainc, gammaln
 
-from .constants import TAU_MUON_US, TAU_PION_US
 from .errors import ParameterError
+from .fluxes.timing import TAU_MUON as TAU_MUON  # re-exported: the mu+ lifetime of the timing
+from .fluxes.timing import arrival_time_pdf
 from .rates import gauss_legendre
 from .units import keV, us
 
@@ -50,10 +52,6 @@ TIME_EFFICIENCY_ONSET = 0.52 * us
 """t' of Eq. (C2)."""
 TIME_EFFICIENCY_SLOPE = 0.0494 / us
 """k of Eq. (C2)."""
-TAU_PION = TAU_PION_US * us
-"""pi+ lifetime, 2.6033e-8 s (PDG 2022)."""
-TAU_MUON = TAU_MUON_US * us
-"""mu+ lifetime (PDG 2022, :data:`upscatter.constants.TAU_MUON_US`)."""
 PULSE_MEAN = 0.692 * us
 """Mean of the Gaussian proton pulse on the 2017 release's time axis: with the pi+ decay it gives
 the release's prompt-neutrino fractions 0.0648 (0-0.5 us) and 0.0257 (1-1.5 us)."""
@@ -256,22 +254,9 @@ class PESmearing:
         return self.fold(self.sub_bin_matrix(e_ee), shift)
 
 
-def _emg_pdf(u, sigma: float, tau: float) -> np.ndarray:
-    """Gaussian(0, sigma) convolved with the exponential of mean tau, at u (same units).
-
-    Written with erfcx where sigma/tau - u/sigma >= 0 and directly elsewhere, so that neither
-    branch over- or underflows.
-    """
-    u = np.asarray(u, dtype=float)
-    z = sigma / tau - u / sigma
-    left = 0.5 / tau * erfcx(np.maximum(z, 0.0) / np.sqrt(2.0)) * np.exp(-0.5 * (u / sigma) ** 2)
-    exponent = np.minimum(-u / tau + 0.5 * (sigma / tau) ** 2, 0.0)
-    right = np.exp(exponent) * ndtr(-z) / tau
-    return np.where(z >= 0.0, left, right)
-
-
 def prompt_pdf(t, mean: float = PULSE_MEAN, sigma: float = PULSE_SIGMA) -> np.ndarray:
-    """Arrival-time density of the prompt nu_mu: Gaussian pulse convolved with pi+ decay.
+    """Arrival-time density of the prompt nu_mu with the CsI pulse fit
+    (:func:`upscatter.fluxes.timing.arrival_time_pdf`).
 
     Parameters
     ----------
@@ -285,17 +270,14 @@ def prompt_pdf(t, mean: float = PULSE_MEAN, sigma: float = PULSE_SIGMA) -> np.nd
     numpy.ndarray
         Density per internal time unit, normalised to 1 over all t.
     """
-    return _emg_pdf(np.asarray(t, dtype=float) - mean, sigma, TAU_PION)
+    return arrival_time_pdf(t, False, mean, sigma)
 
 
 def delayed_pdf(t, mean: float = PULSE_MEAN, sigma: float = PULSE_SIGMA) -> np.ndarray:
-    """Arrival-time density of nubar_mu and nu_e from mu+ decay: the prompt density convolved with
-    the mu+ decay exponential. The two exponentials combine into
-    (tau_mu E_mu - tau_pi E_pi) / (tau_mu - tau_pi), with E_tau the Gaussian-exponential
-    convolution. Arguments and normalisation as :func:`prompt_pdf`."""
-    u = np.asarray(t, dtype=float) - mean
-    muon = TAU_MUON * _emg_pdf(u, sigma, TAU_MUON)
-    return (muon - TAU_PION * _emg_pdf(u, sigma, TAU_PION)) / (TAU_MUON - TAU_PION)
+    """Arrival-time density of nubar_mu and nu_e from mu+ decay with the CsI pulse fit
+    (:func:`upscatter.fluxes.timing.arrival_time_pdf`). Arguments and normalisation as
+    :func:`prompt_pdf`."""
+    return arrival_time_pdf(t, True, mean, sigma)
 
 
 def _time_nodes(edges: np.ndarray, breaks: Sequence[float], width: float, n: int = 8):

@@ -110,10 +110,10 @@ def _signal_scale(K: np.ndarray, powers: np.ndarray) -> float:
     totals = K.sum(axis=0)
     if not np.any(totals > 0):
         return np.nan
-    # largest coupling that gives one event through any single monomial
-    with np.errstate(divide="ignore"):
-        scales = np.where(totals > 0, totals ** (-1.0 / powers), np.inf)
-    return float(np.min(scales))
+    # largest coupling that gives one event through any single monomial; entries with a
+    # non-positive total (interference) do not set the scale
+    positive = totals > 0
+    return float(np.min(totals[positive] ** (-1.0 / np.asarray(powers)[positive])))
 
 
 def bound_from_basis(

@@ -2,35 +2,107 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import click
 
 from ..errors import ParameterError
 from ..experiments import EXPERIMENTS, get_experiment
-from ..models import MODELS
+from ..models import MODELS, Model, get_model
+
+if TYPE_CHECKING:
+    from ..experiments import Analysis
 
 
-def experiment_options(func):
-    """--experiment, --time-window and --set KEY=VALUE (experiment options)."""
-    func = click.option(
+def stacked(*options: Callable) -> Callable:
+    """One decorator applying click ``options`` as if written one above the other, in order."""
+
+    def decorate(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+def model_option(help_text: str) -> Callable:
+    """--model NAME (default vector), stored as ``model_name``."""
+    return click.option(
+        "--model", "model_name", default="vector", show_default=True, help=help_text
+    )
+
+
+def electrons_option(help_text: str) -> Callable:
+    """--electrons/--no-electrons (default off)."""
+    return click.option(
+        "--electrons/--no-electrons", default=False, show_default=True, help=help_text
+    )
+
+
+def operator_option(help_text: str) -> Callable:
+    """--operator NAME of the eft model (default none)."""
+    return click.option("--operator", default=None, help=help_text)
+
+
+def file_option(name: str, help_text: str) -> Callable:
+    """An output file option such as --out or --plot (a path, not a folder)."""
+    return click.option(name, type=click.Path(dir_okay=False), help=help_text)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+"""--json, stored as ``as_json``."""
+
+experiment_options = stacked(
+    click.option(
+        "--experiment",
+        "experiment_name",
+        default="coherent-csi-2017",
+        show_default=True,
+        help=f"One of {', '.join(EXPERIMENTS)}.",
+    ),
+    click.option(
+        "--time-window",
+        default=None,
+        help="Arrival-time window START,END in us (CsI 2017; default 0,6).",
+    ),
+    click.option(
         "--set",
         "settings",
         multiple=True,
         metavar="KEY=VALUE",
         help="Experiment option, e.g. --set threshold_kev=0.2 (repeatable; comma lists give "
         "tuples).",
-    )(func)
-    func = click.option(
-        "--time-window",
-        default=None,
-        help="Arrival-time window START,END in us (CsI 2017; default 0,6).",
-    )(func)
-    return click.option(
-        "--experiment",
-        "experiment_name",
-        default="coherent-csi-2017",
+    ),
+)
+"""--experiment, --time-window and --set KEY=VALUE (experiment options)."""
+
+model_options = stacked(
+    model_option(f"One of {', '.join(MODELS)}."),
+    click.option(
+        "--case",
+        type=click.Choice(["A", "B"]),
+        default="A",
         show_default=True,
-        help=f"One of {', '.join(EXPERIMENTS)}.",
-    )(func)
+        help="zprime: A (vector quark current) or B (axial).",
+    ),
+    electrons_option(
+        "Include nu e -> chi e (vector, scalar; experiments with an electron response)."
+    ),
+    operator_option(
+        "eft: dipole, electric-dipole, scalar, pseudoscalar, vector, axial, tensor "
+        "(or a_M, a_E, C_S, D_P, C_V, D_A, C_T)."
+    ),
+    click.option(
+        "--loops/--no-loops",
+        default=True,
+        show_default=True,
+        help="zprime: include the loop-induced elastic term (paper 000 Eq. (26)).",
+    ),
+)
+"""--model, --case, --electrons, --operator, --loops."""
 
 
 def _parse_setting(text: str) -> tuple[str, object]:
@@ -62,42 +134,6 @@ def build_experiment(experiment_name: str, time_window: str | None, settings=())
         raise ParameterError(f"{experiment_name}: {exc}") from None
 
 
-def model_options(func):
-    """--model, --case, --loops, --electrons, --operator."""
-    func = click.option(
-        "--loops/--no-loops",
-        default=True,
-        show_default=True,
-        help="zprime: include the loop-induced elastic term (paper 000 Eq. (26)).",
-    )(func)
-    func = click.option(
-        "--operator",
-        default=None,
-        help="eft: dipole, electric-dipole, scalar, pseudoscalar, vector, axial, tensor "
-        "(or a_M, a_E, C_S, D_P, C_V, D_A, C_T).",
-    )(func)
-    func = click.option(
-        "--electrons/--no-electrons",
-        default=False,
-        show_default=True,
-        help="Include nu e -> chi e (vector, scalar; experiments with an electron response).",
-    )(func)
-    func = click.option(
-        "--case",
-        type=click.Choice(["A", "B"]),
-        default="A",
-        show_default=True,
-        help="zprime: A (vector quark current) or B (axial).",
-    )(func)
-    return click.option(
-        "--model",
-        "model_name",
-        default="vector",
-        show_default=True,
-        help=f"One of {', '.join(MODELS)}.",
-    )(func)
-
-
 def model_kwargs(
     model_name: str, case: str, electrons: bool, operator: str | None = None, loops: bool = True
 ) -> dict:
@@ -114,3 +150,45 @@ def model_kwargs(
     if electrons:
         kwargs["electrons"] = True
     return kwargs
+
+
+@dataclass(frozen=True)
+class AnalysisChoice:
+    """The experiment and model chosen with :data:`experiment_options` and :data:`model_options`
+    (the values of those options, unchecked until :meth:`build`)."""
+
+    experiment_name: str
+    time_window: str | None
+    settings: tuple[str, ...]
+    model_name: str
+    case: str
+    electrons: bool
+    operator: str | None
+    loops: bool
+
+    def build(self) -> tuple[Analysis, Model, dict]:
+        """(experiment, model, model options for ``Model.channels``), checked in that order."""
+        experiment = build_experiment(self.experiment_name, self.time_window, self.settings)
+        model = get_model(self.model_name)
+        options = model_kwargs(
+            self.model_name, self.case, self.electrons, self.operator, self.loops
+        )
+        return experiment, model, options
+
+
+def analysis_options(func):
+    """:data:`experiment_options` and :data:`model_options`, handed to the command as its first
+    argument, an :class:`AnalysisChoice`."""
+
+    @experiment_options
+    @model_options
+    @functools.wraps(func)
+    def command(
+        experiment_name, time_window, settings, model_name, case, electrons, operator, loops, **rest
+    ):
+        choice = AnalysisChoice(
+            experiment_name, time_window, settings, model_name, case, electrons, operator, loops
+        )
+        return func(choice, **rest)
+
+    return command

@@ -6,15 +6,13 @@ import click
 import numpy as np
 
 from ..errors import ParameterError
-from ..models import get_model
 from ..scans import coupling_bound
 from ._common import echo_json, parse_float_list
-from ._options import build_experiment, experiment_options, model_kwargs, model_options
+from ._options import analysis_options, file_option, json_option
 
 
 @click.command("limits")
-@experiment_options
-@model_options
+@analysis_options
 @click.option(
     "--m-chi",
     "m_chi_text",
@@ -43,19 +41,12 @@ from ._options import build_experiment, experiment_options, model_kwargs, model_
     show_default=True,
     help="Compute basis spectra in this process or a pool.",
 )
-@click.option("--out", type=click.Path(dir_okay=False), help="Save the ScanResult as CSV(+JSON).")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG of the bound.")
+@file_option("--out", "Save the ScanResult as CSV(+JSON).")
+@file_option("--plot", "Write a PNG of the bound.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def command(
-    experiment_name,
-    time_window,
-    settings,
-    model_name,
-    case,
-    loops,
-    electrons,
-    operator,
+    analysis,
     m_chi_text,
     m_med_text,
     mass_ratio,
@@ -82,8 +73,7 @@ def command(
         if not np.isfinite(ratio) or ratio <= 0:
             raise ParameterError("--mass-ratio must be positive")
         med = ratio * m_chi
-    experiment = build_experiment(experiment_name, time_window, settings)
-    model = get_model(model_name)
+    experiment, model, model_options = analysis.build()
     show = not (quiet or as_json) and m_chi.size > 1
     with click.progressbar(
         length=m_chi.size, label="bounds", file=None if show else _Null()
@@ -96,7 +86,7 @@ def command(
             dof=dof,
             executor=executor,
             progress=lambda done, total: bar.update(1),
-            **model_kwargs(model_name, case, electrons, operator, loops),
+            **model_options,
         )
     if out:
         result.save(out)

@@ -6,14 +6,12 @@ import click
 import numpy as np
 
 from .._validate import as_float
-from ..models import get_model
 from ._common import echo_json
-from ._options import build_experiment, experiment_options, model_kwargs, model_options
+from ._options import analysis_options, json_option
 
 
 @click.command("predict")
-@experiment_options
-@model_options
+@analysis_options
 @click.option("--m-chi", type=float, default=1.0, show_default=True, help="MeV.")
 @click.option("--m-med", type=float, default=10.0, show_default=True, help="MeV.")
 @click.option(
@@ -23,31 +21,13 @@ from ._options import build_experiment, experiment_options, model_kwargs, model_
     show_default=True,
     help="g (vector/scalar) or g_chi*g_q (zprime); 0 gives the SM.",
 )
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-def command(
-    experiment_name,
-    time_window,
-    settings,
-    model_name,
-    case,
-    loops,
-    electrons,
-    operator,
-    m_chi,
-    m_med,
-    coupling,
-    as_json,
-):
+@json_option
+def command(analysis, m_chi, m_med, coupling, as_json):
     """SM and new-physics counts per bin, backgrounds, observed data and the profiled chi^2."""
     for name, value in (("--m-chi", m_chi), ("--m-med", m_med), ("--coupling", coupling)):
         as_float(name, value)
-    experiment = build_experiment(experiment_name, time_window, settings)
-    model = get_model(model_name)
-    K = experiment.signal_basis(
-        model,
-        {"m_chi": [m_chi], "m_med": [m_med]},
-        **model_kwargs(model_name, case, electrons, operator, loops),
-    )[0]
+    experiment, model, model_options = analysis.build()
+    K = experiment.signal_basis(model, {"m_chi": [m_chi], "m_med": [m_med]}, **model_options)[0]
     prediction_sm = experiment.sm_counts
     prediction_new = K @ model.monomials(coupling)
     fit_sm = experiment.summary(prediction_sm)

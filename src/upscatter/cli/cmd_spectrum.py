@@ -15,7 +15,14 @@ from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
 from ._common import echo_json
-from ._options import model_kwargs
+from ._options import (
+    electrons_option,
+    file_option,
+    json_option,
+    model_kwargs,
+    model_option,
+    operator_option,
+)
 
 
 @click.command("spectrum")
@@ -27,13 +34,7 @@ from ._options import model_kwargs
 @click.option("--nu-per-pot", type=float, default=0.08, show_default=True, help="SNS r.")
 @click.option("--distance", type=float, default=19.3, show_default=True, help="Baseline (m).")
 @click.option("--detector-mass", type=float, default=14.57, show_default=True, help="kg.")
-@click.option(
-    "--model",
-    "model_name",
-    default="vector",
-    show_default=True,
-    help=f"sm or one of {', '.join(MODELS)}.",
-)
+@model_option(f"sm or one of {', '.join(MODELS)}.")
 @click.option("--m-chi", type=float, default=1.0, show_default=True, help="Dark fermion (MeV).")
 @click.option("--m-med", type=float, default=10.0, show_default=True, help="Mediator (MeV).")
 @click.option(
@@ -43,20 +44,15 @@ from ._options import model_kwargs
     show_default=True,
     help="g (vector/scalar) or g_chi*g_q (zprime).",
 )
-@click.option(
-    "--electrons/--no-electrons",
-    default=False,
-    show_default=True,
-    help="Add nu e -> chi e on atomic electrons (vector, scalar).",
-)
+@electrons_option("Add nu e -> chi e on atomic electrons (vector, scalar).")
 @click.option("--t-min", type=float, default=1.0, show_default=True, help="Lowest recoil (keV).")
 @click.option("--t-max", type=float, default=40.0, show_default=True, help="Highest recoil (keV).")
 @click.option("--bins", type=int, default=13, show_default=True, help="Number of recoil bins.")
 @click.option("--form-factor", default=None, help="helm, klein-nystrand or unity.")
-@click.option("--operator", default=None, help="eft: operator whose |c| is --coupling.")
-@click.option("--out", type=click.Path(dir_okay=False), help="Write the table as CSV.")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG step plot.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@operator_option("eft: operator whose |c| is --coupling.")
+@file_option("--out", "Write the table as CSV.")
+@file_option("--plot", "Write a PNG step plot.")
+@json_option
 def command(
     target,
     source_name,

@@ -9,9 +9,10 @@ of sigma/E_ee = 0.58/sqrt(E_ee/keVee) (Eq. (C4)), accepted with the release's ef
 a function of the reconstructed energy, and counted in 12 bins of 10 keVee from 0 to 120 keVee.
 Arrival times: per flux component, the SNS proton pulse (Gaussian, mean 440 ns, width 150 ns,
 release YAML) convolved with the pion lifetime (prompt nu_mu) and also with the muon lifetime
-(delayed nu_e, nubar_mu), binned in the release's 10 t_trig bins of 0.5 us from -0.1 to 4.9 us
-and normalised to unity over that window (paper 003 Eq. (15)). Analysis bins: energy x time,
-120 bins, F90 summed, ordered energy-major (index 10 i + j).
+(delayed nu_e, nubar_mu) (:mod:`upscatter.fluxes.timing`), binned in the release's 10 t_trig
+bins of 0.5 us from -0.1 to 4.9 us and normalised to unity over that window (paper 003
+Eq. (15)). Analysis bins: energy x time, 120 bins, F90 summed, ordered energy-major
+(index 10 i + j).
 
 Likelihood: paper 003 Eqs. (22)-(24) with the release's CEvNS, prompt- and delayed-BRN and
 steady-state PDFs and the shape variants of ``Data/SystErrors/`` (release Table 3); all nine
@@ -27,17 +28,17 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from scipy.special import log_ndtr, ndtr
+from scipy.special import ndtr
 
 from .. import data
 from .._validate import as_array, as_float, lookup
-from ..constants import TAU_MUON_US, TAU_PION_US
 from ..errors import DataError, ParameterError
+from ..fluxes import timing
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..nuclei import get_material
 from ..rates import NUCLEAR
 from ..stats.gaussian_shape import GaussianShapeChi2
-from ..units import keV
+from ..units import keV, us
 from ..units import m as metre
 from .base import Experiment
 
@@ -97,22 +98,12 @@ def recoil_energy(e_ee):
     return 2.0 * x / (QF_A + np.sqrt(QF_A**2 + 4.0 * QF_B_PER_KEV * x)) * keV
 
 
-def _emg_cdf(t, mean: float, width: float, tau: float):
-    """CDF of a Gaussian (mean, width) convolved with an exponential of lifetime tau; the
-    exponential tail term is evaluated in log space so that it never overflows."""
-    z = (t - mean) / width
-    tail = -(t - mean) / tau + 0.5 * (width / tau) ** 2 + log_ndtr(z - width / tau)
-    return ndtr(z) - np.exp(tail)
-
-
 def arrival_time_cdf(
     t_us, delayed: bool, mean_us: float = PULSE_MEAN_US, width_us: float = PULSE_WIDTH_US
-):
-    """Cumulative arrival-time distribution of SNS neutrinos (dimensionless).
-
-    The proton pulse is a Gaussian (release YAML ``snsPOTTraceTiming``); the prompt nu_mu come
-    after a pion decay (lifetime tau_pi), the delayed nu_e and nubar_mu after a pion and a muon
-    decay, whose combined decay-time density is (e^(-t/tau_mu) - e^(-t/tau_pi))/(tau_mu - tau_pi).
+) -> np.ndarray:
+    """Cumulative arrival-time distribution of SNS neutrinos with the release's proton pulse
+    (release YAML ``snsPOTTraceTiming``), with times in microseconds
+    (:func:`upscatter.fluxes.timing.arrival_time_cdf`).
 
     Parameters
     ----------
@@ -121,26 +112,22 @@ def arrival_time_cdf(
     delayed : bool
         False for the prompt nu_mu, True for the delayed flavours.
     mean_us, width_us : float
-        Mean and width of the proton pulse (us).
+        Mean and width (standard deviation) of the proton pulse (us).
 
     Returns
     -------
     numpy.ndarray
         Fraction of the neutrinos arriving before each time.
     """
-    mean_us = as_float("pulse mean", mean_us, allow_negative=True)
-    width_us = as_float("pulse width", width_us, allow_zero=False)
-    t = as_array("time", t_us, allow_negative=True)
-    prompt = _emg_cdf(t, mean_us, width_us, TAU_PION_US)
-    if not delayed:
-        return prompt
-    muon = _emg_cdf(t, mean_us, width_us, TAU_MUON_US)
-    return (TAU_MUON_US * muon - TAU_PION_US * prompt) / (TAU_MUON_US - TAU_PION_US)
+    t = as_array("time", t_us, allow_negative=True) * us
+    mean = as_float("pulse mean", mean_us, allow_negative=True) * us
+    return timing.arrival_time_cdf(t, delayed, mean, as_float("pulse width", width_us) * us)
 
 
 def arrival_time_fractions(edges_us, delayed: bool) -> np.ndarray:
     """Fraction of the arrival-time distribution in each bin, normalised to unity over
-    [edges_us[0], edges_us[-1]] (paper 003 Eq. (15): time PDFs normalised over the window).
+    [edges_us[0], edges_us[-1]] (paper 003 Eq. (15)), with the release's proton pulse:
+    :func:`upscatter.fluxes.timing.arrival_time_fractions`.
 
     Parameters
     ----------
@@ -149,11 +136,8 @@ def arrival_time_fractions(edges_us, delayed: bool) -> np.ndarray:
     delayed : bool
         False for the prompt nu_mu, True for the delayed flavours.
     """
-    edges = as_array("time-bin edges", edges_us, allow_negative=True)
-    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
-        raise ParameterError("time-bin edges must be increasing, at least two")
-    cdf = arrival_time_cdf(edges, delayed)
-    return np.diff(cdf) / (cdf[-1] - cdf[0])
+    edges = as_array("time-bin edges", edges_us, allow_negative=True) * us
+    return timing.arrival_time_fractions(edges, delayed, PULSE_MEAN_US * us, PULSE_WIDTH_US * us)
 
 
 @dataclass(frozen=True)

@@ -13,14 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..nuclei import get_material
-from ..units import year
-from .projection import (
-    ProjectedExperiment,
-    background_rate_per_kev_kg_day,
-    reactor_exposure,
-    recoil_edges,
-)
+from .projection import ProjectedExperiment, reactor_exposure
 
 
 class FutureCONUS(ProjectedExperiment):
@@ -66,25 +59,17 @@ class FutureCONUS(ProjectedExperiment):
         energies_per_fission_mev: Mapping[str, float] | None = None,
         e_nu_min_mev: float | None = None,
     ):
-        material = get_material("Ge")
-        edges = recoil_edges(threshold_kev, max_recoil_kev, bin_width_kev)
-        source = reactor_exposure(
-            material,
-            edges,
-            years,
-            distance_m,
-            thermal_power_gw,
-            fission_fractions,
-            energies_per_fission_mev,
-            e_nu_min_mev,
-        )
-        super().__init__(
-            self.name,
-            material,
+        self._init_from_options(
+            "Ge",
+            reactor_exposure,
             detector_mass_kg,
-            source,
-            edges,
-            years * year,
+            years,
+            (threshold_kev, max_recoil_kev, bin_width_kev),
             sigma_norm=sigma_norm,
-            background_rate=background_rate_per_kev_kg_day(background_per_kev_kg_day),
+            background_per_kev_kg_day=background_per_kev_kg_day,
+            distance_m=distance_m,
+            thermal_power_gw=thermal_power_gw,
+            fission_fractions=fission_fractions,
+            energies_per_fission_mev=energies_per_fission_mev,
+            e_nu_min_mev=e_nu_min_mev,
         )

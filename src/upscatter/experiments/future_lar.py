@@ -12,9 +12,7 @@ to the SM expectation; Helm form factor; chi^2 of paper 002 Eq. (13) as read in
 
 from __future__ import annotations
 
-from ..nuclei import get_material
-from ..units import year
-from .projection import SNS_POT_PER_YEAR, ProjectedExperiment, recoil_edges, sns_exposure
+from .projection import SNS_POT_PER_YEAR, ProjectedExperiment, sns_exposure
 
 
 class FutureLAr(ProjectedExperiment):
@@ -55,16 +53,15 @@ class FutureLAr(ProjectedExperiment):
         background_fraction: float = 0.25,
         sigma_norm: float = 0.175,
     ):
-        material = get_material("Ar")
-        edges = recoil_edges(threshold_kev, max_recoil_kev, bin_width_kev)
-        source = sns_exposure(material, edges, years, distance_m, pot_per_year, nu_per_pot)
-        super().__init__(
-            self.name,
-            material,
+        self._init_from_options(
+            "Ar",
+            sns_exposure,
             detector_mass_kg,
-            source,
-            edges,
-            years * year,
+            years,
+            (threshold_kev, max_recoil_kev, bin_width_kev),
             sigma_norm=sigma_norm,
             background_fraction=background_fraction,
+            distance_m=distance_m,
+            pot_per_year=pot_per_year,
+            nu_per_pot=nu_per_pot,
         )

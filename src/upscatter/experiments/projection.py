@@ -25,7 +25,7 @@ The source builders below take the options in human units (years, metres, GW) an
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
 
 import numpy as np
@@ -36,7 +36,7 @@ from ..fluxes.base import Source
 from ..fluxes.reactor import DEFAULT_E_MIN, EXTRAPOLATION_LIMIT, TABLE_E_MAX, reactor_source
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..kinematics import e_nu_min
-from ..nuclei import Material
+from ..nuclei import Material, get_material
 from ..rates import RecoilBins
 from ..stats.chi2 import GaussianPullChi2
 from ..units import GW, MeV, day, keV, year
@@ -213,6 +213,57 @@ class ProjectedExperiment(Experiment):
         self.background_fraction = as_float("background fraction", background_fraction)
         self.background_rate = as_float("background rate", background_rate)
         self.form_factor = form_factor
+
+    def _init_from_options(
+        self,
+        material: str,
+        exposure: Callable[..., Source],
+        detector_mass_kg: float,
+        years: float,
+        recoil_kev: tuple[float, float, float],
+        *,
+        sigma_norm: float,
+        background_fraction: float = 0.0,
+        background_per_kev_kg_day: float = 0.0,
+        **source_options,
+    ) -> None:
+        """Initialise from options in human units: the shared constructor of the paper 002
+        projections (:mod:`.future_lar`, :mod:`.future_conus`), named ``self.name``.
+
+        Parameters
+        ----------
+        material : str
+            Target material name (:func:`upscatter.nuclei.get_material`).
+        exposure : callable
+            Source builder of :data:`SOURCE_BUILDERS` (:func:`sns_exposure`,
+            :func:`reactor_exposure`), called as ``exposure(material, edges, years,
+            **source_options)``.
+        detector_mass_kg : float
+            Detector (fiducial) mass (kg).
+        years : float
+            Years of data taking.
+        recoil_kev : tuple of float
+            (threshold, upper end, bin width) of the nuclear-recoil bins (keV),
+            :func:`recoil_edges`.
+        sigma_norm, background_fraction : float
+            As for :class:`ProjectedExperiment`.
+        background_per_kev_kg_day : float
+            Flat background rate in counts per (keV kg day).
+        """
+        target = get_material(material)
+        edges = recoil_edges(*recoil_kev)
+        ProjectedExperiment.__init__(
+            self,
+            self.name,
+            target,
+            detector_mass_kg,
+            exposure(target, edges, years, **source_options),
+            edges,
+            years * year,
+            sigma_norm=sigma_norm,
+            background_fraction=background_fraction,
+            background_rate=background_rate_per_kev_kg_day(background_per_kev_kg_day),
+        )
 
     @property
     def edges(self) -> np.ndarray:

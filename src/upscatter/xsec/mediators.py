@@ -27,7 +27,7 @@ zero outside the kinematic range of paper 003 Eq. (14).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -77,6 +77,32 @@ def scalar_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     return np.where(kinematically_allowed(E, T, M, m_chi), value, 0.0)
 
 
+def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, float]:
+    """g_u, g_d relative to the overall coupling: universal (1, 1) unless given."""
+    return {"u": 1.0, "d": 1.0, **(quark_couplings or {})}
+
+
+def _on_nucleus(
+    dsigma_dT: Callable[..., np.ndarray],
+    E,
+    T,
+    isotope: Isotope,
+    charge: float,
+    m_chi,
+    m_med,
+    form_factor: str,
+    radius_scale: float,
+) -> np.ndarray:
+    """The generic ``dsigma_dT`` (:func:`vector_dsigma_dT` or :func:`scalar_dsigma_dT`) on a
+    nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
+    momentum transfer of the recoil T (MeV); MeV^-3."""
+    M = isotope.mass
+    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
+    return dsigma_dT(
+        E, T, M=M, charge_sq=charge * charge, m_chi=m_chi, m_med=m_med, form_factor_sq=ff**2
+    )
+
+
 def vector_nuclear_charge(isotope: Isotope, g_u: float = 1.0, g_d: float = 1.0) -> float:
     """Coherent quark-vector charge (2 g_u + g_d) Z + (g_u + 2 g_d) N, paper 000 Eq. (24)."""
     return (2.0 * g_u + g_d) * isotope.Z + (g_u + 2.0 * g_d) * isotope.N
@@ -98,13 +124,9 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
-    couplings = {"u": 1.0, "d": 1.0, **(quark_couplings or {})}
+    couplings = _quark_couplings(quark_couplings)
     q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
-    M = isotope.mass
-    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
-    return vector_dsigma_dT(
-        E, T, M=M, charge_sq=q * q, m_chi=m_chi, m_med=m_med, form_factor_sq=ff**2
-    )
+    return _on_nucleus(vector_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
 
 
 def scalar_nucleus_dsigma_dT(
@@ -120,10 +142,5 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
-    couplings = {"u": 1.0, "d": 1.0, **(quark_couplings or {})}
-    q = scalar_nuclear_charge(isotope, couplings, hadronic)
-    M = isotope.mass
-    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
-    return scalar_dsigma_dT(
-        E, T, M=M, charge_sq=q * q, m_chi=m_chi, m_med=m_med, form_factor_sq=ff**2
-    )
+    q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
+    return _on_nucleus(scalar_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)

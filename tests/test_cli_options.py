@@ -1,0 +1,64 @@
+"""CLI option plumbing shared by predict and limits (upscatter.cli._options)."""
+
+from __future__ import annotations
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from upscatter.cli._options import AnalysisChoice, analysis_options, json_option
+from upscatter.errors import ParameterError
+from upscatter.experiments.future_lar import FutureLAr
+
+
+@click.command("probe")
+@analysis_options
+@click.option("--m-chi", type=float, default=1.0)
+@json_option
+def probe(analysis, m_chi, as_json):
+    """Echo what the command receives."""
+    click.echo(f"{analysis!r} {m_chi} {as_json}")
+
+
+def test_shared_options_come_first_in_their_documented_order():
+    """--help lists --experiment, --time-window, --set, --model, --case, --electrons, --operator,
+    --loops, then the command's own options (the order predict and limits always had)."""
+    text = CliRunner().invoke(probe, ["--help"]).output
+    names = [
+        "--experiment",
+        "--time-window",
+        "--set",
+        "--model",
+        "--case",
+        "--electrons",
+        "--operator",
+        "--loops",
+        "--m-chi",
+        "--json",
+    ]
+    positions = [text.index(f"  {name}") for name in names]
+    assert positions == sorted(positions)
+
+
+def test_the_command_receives_one_analysis_choice_and_its_own_options():
+    args = ["--experiment", "future-lar", "--set", "years=8", "--model", "zprime", "--case", "B"]
+    result = CliRunner().invoke(probe, [*args, "--no-loops", "--m-chi", "3", "--json"])
+    expected = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", False, None, False)
+    assert result.exit_code == 0
+    assert result.output.strip() == f"{expected!r} 3.0 True"
+
+
+def test_build_returns_experiment_model_and_model_options():
+    choice = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", False, None, False)
+    experiment, model, options = choice.build()
+    assert isinstance(experiment, FutureLAr) and model.name == "zprime"
+    assert options == {"loops": False, "case": "B"}
+
+
+def test_build_checks_the_experiment_before_the_model():
+    bad_both = AnalysisChoice("nope", None, (), "vector", "A", False, "dipole", True)
+    with pytest.raises(ParameterError, match="unknown experiment"):
+        bad_both.build()
+    bad_operator = AnalysisChoice("future-lar", None, (), "vector", "A", False, "dipole", True)
+    with pytest.raises(ParameterError, match="--operator applies to --model eft only"):
+        bad_operator.build()
