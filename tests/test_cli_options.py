@@ -22,7 +22,7 @@ def probe(analysis, m_chi, as_json):
 
 def test_shared_options_come_first_in_their_documented_order():
     """--help lists --experiment, --time-window, --set, --model, --case, --electrons, --operator,
-    --loops, then the command's own options (the order predict and limits always had)."""
+    --loops, --twist2, then the command's own options (the order predict and limits always had)."""
     text = CliRunner().invoke(probe, ["--help"]).output
     names = [
         "--experiment",
@@ -33,6 +33,7 @@ def test_shared_options_come_first_in_their_documented_order():
         "--electrons",
         "--operator",
         "--loops",
+        "--twist2",
         "--m-chi",
         "--json",
     ]
@@ -43,7 +44,7 @@ def test_shared_options_come_first_in_their_documented_order():
 def test_the_command_receives_one_analysis_choice_and_its_own_options():
     args = ["--experiment", "future-lar", "--set", "years=8", "--model", "zprime", "--case", "B"]
     result = CliRunner().invoke(probe, [*args, "--no-loops", "--m-chi", "3", "--json"])
-    expected = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", False, None, False)
+    expected = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", None, None, False)
     assert result.exit_code == 0
     assert result.output.strip() == f"{expected!r} 3.0 True"
 
@@ -62,3 +63,28 @@ def test_build_checks_the_experiment_before_the_model():
     bad_operator = AnalysisChoice("future-lar", None, (), "vector", "A", False, "dipole", True)
     with pytest.raises(ParameterError, match="--operator applies to --model eft only"):
         bad_operator.build()
+
+
+@pytest.mark.parametrize(
+    ("experiment", "model", "flag", "expected"),
+    [
+        ("coherent-csi-2021", "vector", None, True),  # paper 003: CsI with nu e -> chi e
+        ("coherent-combined", "scalar", None, True),
+        ("coherent-csi-2021", "vector", False, False),  # --no-electrons
+        ("coherent-csi-2021", "zprime", None, False),  # no electron channel in the model
+        ("coherent-lar-2020", "vector", None, False),  # LAr rejects electron recoils
+        ("coherent-csi-2017", "vector", True, True),  # --electrons
+    ],
+)
+def test_electron_channel_default_follows_the_experiment(
+    data_dir, experiment, model, flag, expected
+):
+    choice = AnalysisChoice(experiment, None, (), model, "A", flag, None, True)
+    assert choice.build()[2].get("electrons", False) is expected
+
+
+def test_twist2_reaches_the_zprime_model_only():
+    choice = AnalysisChoice("future-lar", None, (), "zprime", "A", None, None, True, "paper")
+    assert choice.build()[2]["twist2"] == "paper"
+    with pytest.raises(ParameterError, match="--twist2 applies to --model zprime only"):
+        AnalysisChoice("future-lar", None, (), "vector", "A", None, None, True, "paper").build()

@@ -35,10 +35,13 @@ def model_option(help_text: str) -> Callable:
     )
 
 
-def electrons_option(help_text: str) -> Callable:
-    """--electrons/--no-electrons (default off)."""
+def electrons_option(help_text: str, default: bool | None = False) -> Callable:
+    """--electrons/--no-electrons (``default`` None: not given, the experiment decides)."""
     return click.option(
-        "--electrons/--no-electrons", default=False, show_default=True, help=help_text
+        "--electrons/--no-electrons",
+        default=default,
+        show_default=default is not None,
+        help=help_text,
     )
 
 
@@ -89,7 +92,9 @@ model_options = stacked(
         help="zprime: A (vector quark current) or B (axial).",
     ),
     electrons_option(
-        "Include nu e -> chi e (vector, scalar; experiments with an electron response)."
+        "Include nu e -> chi e (vector, scalar). Default: on for experiments with an electron "
+        "response (coherent-csi-2021, coherent-combined, as in paper 003), off otherwise.",
+        default=None,
     ),
     operator_option(
         "eft: dipole, electric-dipole, scalar, pseudoscalar, vector, axial, tensor "
@@ -101,8 +106,15 @@ model_options = stacked(
         show_default=True,
         help="zprime: include the loop-induced elastic term (paper 000 Eq. (26)).",
     ),
+    click.option(
+        "--twist2",
+        type=click.Choice(["nucleon", "paper"]),
+        default=None,
+        help="zprime loops: twist-2 nuclear sums, 'nucleon' (coherent sum, default) or 'paper' "
+        "(as printed in paper 000 Eqs. (28)-(32); reproduces its Fig. 4).",
+    ),
 )
-"""--model, --case, --electrons, --operator, --loops."""
+"""--model, --case, --electrons, --operator, --loops, --twist2."""
 
 
 def _parse_setting(text: str) -> tuple[str, object]:
@@ -135,10 +147,19 @@ def build_experiment(experiment_name: str, time_window: str | None, settings=())
 
 
 def model_kwargs(
-    model_name: str, case: str, electrons: bool, operator: str | None = None, loops: bool = True
+    model_name: str,
+    case: str,
+    electrons: bool,
+    operator: str | None = None,
+    loops: bool = True,
+    twist2: str | None = None,
 ) -> dict:
     """Model options for Model.channels from the CLI flags."""
     kwargs: dict = {}
+    if twist2 is not None:
+        if model_name != "zprime":
+            raise ParameterError("--twist2 applies to --model zprime only")
+        kwargs["twist2"] = twist2
     if model_name == "zprime" and not loops:
         kwargs["loops"] = False
     if operator is not None:
@@ -162,16 +183,24 @@ class AnalysisChoice:
     settings: tuple[str, ...]
     model_name: str
     case: str
-    electrons: bool
+    electrons: bool | None
     operator: str | None
     loops: bool
+    twist2: str | None = None
 
     def build(self) -> tuple[Analysis, Model, dict]:
-        """(experiment, model, model options for ``Model.channels``), checked in that order."""
+        """(experiment, model, model options for ``Model.channels``), checked in that order.
+
+        Without --electrons/--no-electrons the electron channel is on for the vector and scalar
+        models at experiments that have an electron response (``Analysis.electron_recoils``).
+        """
         experiment = build_experiment(self.experiment_name, self.time_window, self.settings)
         model = get_model(self.model_name)
+        electrons = self.electrons
+        if electrons is None:
+            electrons = experiment.electron_recoils and self.model_name in ("vector", "scalar")
         options = model_kwargs(
-            self.model_name, self.case, self.electrons, self.operator, self.loops
+            self.model_name, self.case, electrons, self.operator, self.loops, self.twist2
         )
         return experiment, model, options
 
@@ -184,10 +213,27 @@ def analysis_options(func):
     @model_options
     @functools.wraps(func)
     def command(
-        experiment_name, time_window, settings, model_name, case, electrons, operator, loops, **rest
+        experiment_name,
+        time_window,
+        settings,
+        model_name,
+        case,
+        electrons,
+        operator,
+        loops,
+        twist2,
+        **rest,
     ):
         choice = AnalysisChoice(
-            experiment_name, time_window, settings, model_name, case, electrons, operator, loops
+            experiment_name,
+            time_window,
+            settings,
+            model_name,
+            case,
+            electrons,
+            operator,
+            loops,
+            twist2,
         )
         return func(choice, **rest)
 
