@@ -62,10 +62,11 @@ def command(analysis, m_chi, m_med, coupling, as_json):
     )
     backgrounds = payload["backgrounds"]
     header = ["bin", "N_SM", "N_new", *backgrounds, "observed"]
-    click.echo("".join(f"{h:>26}" if i else f"{h:<12}" for i, h in enumerate(header)))
+    width = max(12, *(len(label) + 2 for label in fit["bins"]))
+    click.echo("".join(f"{h:>26}" if i else f"{h:<{width}}" for i, h in enumerate(header)))
     for i, label in enumerate(fit["bins"]):
         values = [sm[i], new[i], *(b[i] for b in backgrounds.values()), fit["observed"][i]]
-        click.echo(f"{label:<12}" + "".join(f"{v:>26.4g}" for v in values))
+        click.echo(f"{label:<{width}}" + "".join(f"{v:>26.4g}" for v in values))
     click.echo(
         f"totals: SM {sm.sum():.2f}, new {new.sum():.4g}, observed {np.sum(fit['observed']):.0f}"
     )
