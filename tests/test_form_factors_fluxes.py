@@ -10,7 +10,8 @@ from upscatter import units
 from upscatter.constants import M_MUON, M_PION_CHARGED
 from upscatter.errors import ParameterError
 from upscatter.fluxes import stopped_pion as sp
-from upscatter.form_factors import get_form_factor, helm, klein_nystrand
+from upscatter.form_factors import get_form_factor, helm, klein_nystrand, nuclear_form_factor
+from upscatter.nuclei import AR40, CS133
 
 
 @pytest.mark.parametrize("name", ["helm", "klein-nystrand"])
@@ -40,6 +41,33 @@ def test_radius_scale_moves_the_first_zero():
     q0 = 4.493409457909064 / r_a
     assert abs(klein_nystrand(q0, A)) < 1e-12
     assert abs(klein_nystrand(q0 / 1.1, A, radius_scale=1.1)) < 1e-12
+
+
+@pytest.mark.parametrize("name", ["helm", "klein-nystrand", "unity"])
+@pytest.mark.parametrize("isotope", [CS133, AR40])
+def test_nuclear_form_factor_is_the_form_factor_at_the_exact_recoil_momentum(name, isotope):
+    """F(q(T)) with q = sqrt(T^2 + 2 M T) written out here; broadcasting keeps T's shape.
+    Agreement to 1e-14 relative (only rounding differs)."""
+    T = np.array([[0.0, 1e-3], [10e-3, 40e-3]])
+    q = np.sqrt(T**2 + 2 * isotope.mass * T)
+    expected = get_form_factor(name)(q, isotope.A, 1.05)
+    got = nuclear_form_factor(T, isotope, name, 1.05)
+    assert got.shape == T.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=1e-15)
+
+
+def test_nuclear_form_factor_vanishes_at_the_klein_nystrand_zero():
+    """The recoil with q R_A = 4.4934 (first zero of j1(x)/x) gives F = 0; T from q by
+    T = sqrt(q^2 + M^2) - M (in its cancellation-free form). Absolute tolerance 1e-12."""
+    r_a = 1.23 * CS133.A ** (1 / 3) * units.fm
+    q0 = 4.493409457909064 / r_a
+    T0 = q0**2 / (np.sqrt(q0**2 + CS133.mass**2) + CS133.mass)
+    assert abs(nuclear_form_factor(T0, CS133, "klein-nystrand")) < 1e-12
+
+
+def test_nuclear_form_factor_rejects_unknown_names():
+    with pytest.raises(ParameterError, match="klein-nystrand"):
+        nuclear_form_factor(1e-3, CS133, "hlem")
 
 
 def test_prompt_line_energy():

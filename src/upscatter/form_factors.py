@@ -17,6 +17,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validate import lookup
+from .kinematics import recoil_momentum
+from .nuclei import Isotope
 from .units import fm
 
 
@@ -65,3 +67,31 @@ FORM_FACTORS: dict[str, FormFactor] = {
 def get_form_factor(name: str) -> FormFactor:
     """Look up a form factor by name (``helm``, ``klein-nystrand``, ``unity``)."""
     return lookup("form factor", FORM_FACTORS, name)
+
+
+def nuclear_form_factor(
+    T, isotope: Isotope, form_factor: str = "helm", radius_scale: float = 1.0
+) -> np.ndarray:
+    """Form factor F(q(T)) of a nucleus at the momentum transfer of its recoil.
+
+    q is the exact recoil three-momentum sqrt(T^2 + 2 M T)
+    (:func:`upscatter.kinematics.recoil_momentum`), the argument of F in paper 000 Eq. (23)
+    and paper 003 Eqs. (4)-(5).
+
+    Parameters
+    ----------
+    T : array_like
+        Nuclear recoil kinetic energy (MeV), >= 0.
+    isotope : Isotope
+        Target nucleus (its mass M in MeV and mass number A are used).
+    form_factor : str
+        Name in :data:`FORM_FACTORS`; an unknown name raises ParameterError.
+    radius_scale : float
+        Multiplies the form-factor radius (paper 003 footnote 4).
+
+    Returns
+    -------
+    numpy.ndarray
+        F (dimensionless, F = 1 at T = 0), with the shape of T.
+    """
+    return get_form_factor(form_factor)(recoil_momentum(T, isotope.mass), isotope.A, radius_scale)

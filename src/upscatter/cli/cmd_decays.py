@@ -18,6 +18,7 @@ from .. import decays
 from ..constants import M_ELECTRON, SECONDS_AGE_OF_UNIVERSE
 from ..errors import ParameterError
 from ._common import echo_json, parse_float_list
+from ._options import file_option, json_option
 
 _COLUMNS = ("m_chi", "m_med", "bound")
 
@@ -165,17 +166,12 @@ def _plot_along(path, m_chi, m_med, tau) -> None:
     show_default=True,
     help="Neutrino flavours chi couples to with g_chi (widths are summed over them).",
 )
-@click.option(
+@file_option(
     "--along",
-    type=click.Path(dir_okay=False),
-    help="ScanResult CSV (columns m_chi, m_med, bound): evaluate along it, g_chi = g_f = bound.",
+    "ScanResult CSV (columns m_chi, m_med, bound): evaluate along it, g_chi = g_f = bound.",
 )
-@click.option(
-    "--plot",
-    type=click.Path(dir_okay=False),
-    help="PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@file_option("--plot", "PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.")
+@json_option
 def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, as_json):
     """Widths, branching ratios, lifetime and decay length of chi (paper 003 Eqs. (25)-(27)).
 

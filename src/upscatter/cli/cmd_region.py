@@ -7,7 +7,7 @@ import click
 from ..errors import ParameterError
 from ..scans import eft_pair_region
 from ._common import echo_json
-from ._options import build_experiment, experiment_options
+from ._options import build_experiment, experiment_options, file_option, json_option
 
 
 @click.command("region")
@@ -18,8 +18,8 @@ from ._options import build_experiment, experiment_options
 @click.option("--cl", type=float, default=0.9, show_default=True)
 @click.option("--dof", type=int, default=2, show_default=True)
 @click.option("--points", type=int, default=241, show_default=True, help="Grid points per axis.")
-@click.option("--plot", type=click.Path(dir_okay=False), help="Write a PNG of the region.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@file_option("--plot", "Write a PNG of the region.")
+@json_option
 def command(
     experiment_name, time_window, settings, model_name, pair, m_chi, cl, dof, points, plot, as_json
 ):

@@ -11,6 +11,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..reproduce import REPRODUCTIONS, run
 from ._common import echo_json
+from ._options import json_option
 
 
 @click.command("reproduce")
@@ -24,7 +25,7 @@ from ._common import echo_json
     help="Folder for figures and JSON.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the available reproductions.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@json_option
 def command(name, out_dir, list_only, as_json):
     """Reproduce a figure or table of the papers (see --list); details in NAME.json in --out."""
     if list_only or name is None:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .projection import ProjectedExperiment, reactor_exposure
+from ..nuclei import get_material
+from .projection import ProjectedExperiment, reactor_exposure, recoil_edges
 
 
 class FutureCONUS(ProjectedExperiment):
@@ -59,12 +60,13 @@ class FutureCONUS(ProjectedExperiment):
         energies_per_fission_mev: Mapping[str, float] | None = None,
         e_nu_min_mev: float | None = None,
     ):
-        self._init_from_options(
-            "Ge",
-            reactor_exposure,
+        super().__init__(
+            self.name,
+            get_material("Ge"),
             detector_mass_kg,
+            reactor_exposure,
             years,
-            (threshold_kev, max_recoil_kev, bin_width_kev),
+            recoil_edges(threshold_kev, max_recoil_kev, bin_width_kev),
             sigma_norm=sigma_norm,
             background_per_kev_kg_day=background_per_kev_kg_day,
             distance_m=distance_m,

@@ -12,7 +12,8 @@ to the SM expectation; Helm form factor; chi^2 of paper 002 Eq. (13) as read in
 
 from __future__ import annotations
 
-from .projection import SNS_POT_PER_YEAR, ProjectedExperiment, sns_exposure
+from ..nuclei import get_material
+from .projection import SNS_POT_PER_YEAR, ProjectedExperiment, recoil_edges, sns_exposure
 
 
 class FutureLAr(ProjectedExperiment):
@@ -53,12 +54,13 @@ class FutureLAr(ProjectedExperiment):
         background_fraction: float = 0.25,
         sigma_norm: float = 0.175,
     ):
-        self._init_from_options(
-            "Ar",
-            sns_exposure,
+        super().__init__(
+            self.name,
+            get_material("Ar"),
             detector_mass_kg,
+            sns_exposure,
             years,
-            (threshold_kev, max_recoil_kev, bin_width_kev),
+            recoil_edges(threshold_kev, max_recoil_kev, bin_width_kev),
             sigma_norm=sigma_norm,
             background_fraction=background_fraction,
             distance_m=distance_m,

@@ -36,7 +36,7 @@ from ..fluxes.base import Source
 from ..fluxes.reactor import DEFAULT_E_MIN, EXTRAPOLATION_LIMIT, TABLE_E_MAX, reactor_source
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..kinematics import e_nu_min
-from ..nuclei import Material, get_material
+from ..nuclei import Material
 from ..rates import RecoilBins
 from ..stats.chi2 import GaussianPullChi2
 from ..units import GW, MeV, day, keV, year
@@ -151,17 +151,14 @@ def reactor_exposure(
     )
 
 
-def background_rate_per_kev_kg_day(value: float) -> float:
-    """Convert counts/(keV kg day) to the internal unit of ``background_rate``."""
-    return as_float("background rate", value) / (keV * day)
-
-
 SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure}
 """Source name (as in :data:`upscatter.fluxes.SOURCES`) -> builder in human units."""
 
 
 class ProjectedExperiment(Experiment):
-    """A hypothetical experiment with Asimov pseudo-data and a normalisation pull.
+    """A hypothetical experiment with Asimov pseudo-data and a normalisation pull, built from
+    options in human units: the shared constructor of the paper 002 projections
+    (:mod:`.future_lar`, :mod:`.future_conus`) and of TOML experiments (:mod:`.toml_experiment`).
 
     Parameters
     ----------
@@ -170,23 +167,32 @@ class ProjectedExperiment(Experiment):
     material : Material
         Target material.
     detector_mass_kg : float
-        Detector (fiducial) mass in kg.
-    source : Source
-        Neutrino fluence over the exposure.
+        Detector (fiducial) mass (kg).
+    exposure : callable
+        Source builder, called as ``exposure(material, edges, years, **source_options)``: one of
+        :data:`SOURCE_BUILDERS` (:func:`sns_exposure`, :func:`reactor_exposure`) or a wrapper.
+    years : float
+        Years of data taking (live time); also the exposure time of ``background_per_kev_kg_day``.
     edges : array_like
-        Nuclear-recoil bin edges (MeV).
-    live_time : float
-        Exposure time (internal units, ``units.year``), used for a background rate.
+        Nuclear-recoil bin edges (MeV), e.g. from :func:`recoil_edges`.
     sigma_norm : float
         Normalisation uncertainty of the signal (fraction), sigma_alpha of paper 002 Eq. (13).
     background_fraction : float
         Flat background whose total over the analysis range is this fraction of the SM
         expectation.
-    background_rate : float
-        Flat background rate in counts per recoil energy per detector mass per time (internal
-        units: multiply counts/(keV kg day) by ``1 / (units.keV * units.day)``); per kg.
+    background_per_kev_kg_day : float
+        Flat background rate in counts per (keV kg day).
     form_factor : str
         Nuclear form factor (Helm, as in paper 002).
+    **source_options
+        Passed on to ``exposure`` (distance_m, thermal_power_gw, ...).
+
+    Attributes
+    ----------
+    live_time : float
+        ``years`` in internal units (``units.year``).
+    background_rate : float
+        ``background_per_kev_kg_day`` in internal units (counts per MeV per kg per time).
     """
 
     def __init__(
@@ -194,76 +200,27 @@ class ProjectedExperiment(Experiment):
         name: str,
         material: Material,
         detector_mass_kg: float,
-        source: Source,
-        edges,
-        live_time: float,
-        *,
-        sigma_norm: float,
-        background_fraction: float = 0.0,
-        background_rate: float = 0.0,
-        form_factor: str = "helm",
-    ):
-        self.name = name
-        self.material = material
-        self.detector_mass_kg = as_float("detector_mass_kg", detector_mass_kg, allow_zero=False)
-        self.source = source
-        self.response = RecoilBins(edges)
-        self.live_time = as_float("live time", live_time, allow_zero=False)
-        self.sigma_norm = as_float("normalisation uncertainty", sigma_norm, allow_zero=False)
-        self.background_fraction = as_float("background fraction", background_fraction)
-        self.background_rate = as_float("background rate", background_rate)
-        self.form_factor = form_factor
-
-    def _init_from_options(
-        self,
-        material: str,
         exposure: Callable[..., Source],
-        detector_mass_kg: float,
         years: float,
-        recoil_kev: tuple[float, float, float],
+        edges,
         *,
         sigma_norm: float,
         background_fraction: float = 0.0,
         background_per_kev_kg_day: float = 0.0,
+        form_factor: str = "helm",
         **source_options,
-    ) -> None:
-        """Initialise from options in human units: the shared constructor of the paper 002
-        projections (:mod:`.future_lar`, :mod:`.future_conus`), named ``self.name``.
-
-        Parameters
-        ----------
-        material : str
-            Target material name (:func:`upscatter.nuclei.get_material`).
-        exposure : callable
-            Source builder of :data:`SOURCE_BUILDERS` (:func:`sns_exposure`,
-            :func:`reactor_exposure`), called as ``exposure(material, edges, years,
-            **source_options)``.
-        detector_mass_kg : float
-            Detector (fiducial) mass (kg).
-        years : float
-            Years of data taking.
-        recoil_kev : tuple of float
-            (threshold, upper end, bin width) of the nuclear-recoil bins (keV),
-            :func:`recoil_edges`.
-        sigma_norm, background_fraction : float
-            As for :class:`ProjectedExperiment`.
-        background_per_kev_kg_day : float
-            Flat background rate in counts per (keV kg day).
-        """
-        target = get_material(material)
-        edges = recoil_edges(*recoil_kev)
-        ProjectedExperiment.__init__(
-            self,
-            self.name,
-            target,
-            detector_mass_kg,
-            exposure(target, edges, years, **source_options),
-            edges,
-            years * year,
-            sigma_norm=sigma_norm,
-            background_fraction=background_fraction,
-            background_rate=background_rate_per_kev_kg_day(background_per_kev_kg_day),
-        )
+    ):
+        self.response = RecoilBins(edges)
+        self.source = exposure(material, self.response.edges, years, **source_options)
+        self.name = name
+        self.material = material
+        self.detector_mass_kg = as_float("detector_mass_kg", detector_mass_kg, allow_zero=False)
+        self.live_time = as_float("years", years, allow_zero=False) * year
+        self.sigma_norm = as_float("normalisation uncertainty", sigma_norm, allow_zero=False)
+        self.background_fraction = as_float("background fraction", background_fraction)
+        rate = as_float("background rate", background_per_kev_kg_day)
+        self.background_rate = rate / (keV * day)
+        self.form_factor = form_factor
 
     @property
     def edges(self) -> np.ndarray:

@@ -40,23 +40,19 @@ with the chi^2 of paper 002 Eq. (13) (see :mod:`.projection`). Example: ``exampl
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
 
 from .._validate import lookup
 from ..errors import ParameterError
+from ..fluxes.base import Source
 from ..form_factors import get_form_factor
-from ..nuclei import get_material
+from ..nuclei import Material, get_material
 from ..rates import RecoilBins
-from ..units import keV, year
-from .projection import (
-    SOURCE_BUILDERS,
-    ProjectedExperiment,
-    background_rate_per_kev_kg_day,
-    recoil_edges,
-)
+from ..units import keV
+from .projection import SOURCE_BUILDERS, ProjectedExperiment, recoil_edges
 
 try:
     import tomllib
@@ -172,7 +168,9 @@ def _edges(f: _File) -> np.ndarray:
         raise f.error("[binning]", f"is inconsistent: {exc}") from None
 
 
-def _source(f: _File, material, edges: np.ndarray, years: float):
+def _source_builder(f: _File) -> Callable[[Material, np.ndarray, float], Source]:
+    """The ``[source]`` table as a source builder of (material, edges, years) whose errors name
+    the table."""
     table = f.table("source")
     name = f.string("source", table, "name")
     try:
@@ -190,10 +188,14 @@ def _source(f: _File, material, edges: np.ndarray, years: float):
                 kwargs[key] = dict(table[key])
         elif key in table or key in REQUIRED_SOURCE_FIELDS[name]:
             kwargs[key] = f.number("source", table, key, positive=True)
-    try:
-        return builder(material, edges, years, **kwargs)
-    except ParameterError as exc:
-        raise f.error("[source]", f"is invalid: {exc}") from None
+
+    def build_source(material: Material, edges: np.ndarray, years: float) -> Source:
+        try:
+            return builder(material, edges, years, **kwargs)
+        except ParameterError as exc:
+            raise f.error("[source]", f"is invalid: {exc}") from None
+
+    return build_source
 
 
 def load_toml_experiment(path: str | Path) -> ProjectedExperiment:
@@ -245,7 +247,7 @@ def load_toml_experiment(path: str | Path) -> ProjectedExperiment:
     years = f.number("exposure", exposure, "years", positive=True)
 
     edges = _edges(f)
-    source = _source(f, material, edges, years)
+    build_source = _source_builder(f)
 
     background = f.table("background", required=False)
     f.check_fields("background", background, SECTIONS["background"])
@@ -261,11 +263,11 @@ def load_toml_experiment(path: str | Path) -> ProjectedExperiment:
         name,
         material,
         mass,
-        source,
+        build_source,
+        years,
         edges,
-        years * year,
         sigma_norm=sigma_norm,
         background_fraction=fraction,
-        background_rate=background_rate_per_kev_kg_day(rate),
+        background_per_kev_kg_day=rate,
         form_factor=form_factor,
     )

@@ -55,9 +55,8 @@ import numpy as np
 from .._validate import as_array, as_float
 from ..constants import G_FERMI, M_W, SIN2_THETA_W
 from ..errors import ParameterError
-from ..form_factors import get_form_factor
+from ..form_factors import nuclear_form_factor
 from ..hadronic import NucleonMatrixElements, get_hadronic_set, scalar_nuclear_charge
-from ..kinematics import recoil_momentum
 from ..nuclei import Isotope
 from .mediators import vector_nuclear_charge
 from .sm import kinematically_allowed, vector_kinematic_bracket
@@ -261,7 +260,7 @@ def _kernels(E, T, m_chi, isotope, form_factor, radius_scale, pure, pairs):
     t_s = np.where(allowed, T, 1.0)
     m2 = np.broadcast_to(m_chi**2, shape)
     # F depends on T only: evaluate it on T's own (unbroadcast) grid.
-    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
     weight = np.where(allowed, ff**2, 0.0)
     cache: dict[Kernel, np.ndarray] = {}
 

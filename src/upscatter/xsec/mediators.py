@@ -31,9 +31,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from ..form_factors import get_form_factor
+from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
-from ..kinematics import recoil_momentum
 from ..nuclei import Isotope
 from .sm import kinematically_allowed, vector_kinematic_bracket
 
@@ -97,7 +96,7 @@ def _on_nucleus(
     nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
     momentum transfer of the recoil T (MeV); MeV^-3."""
     M = isotope.mass
-    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
     return dsigma_dT(
         E, T, M=M, charge_sq=charge * charge, m_chi=m_chi, m_med=m_med, form_factor_sq=ff**2
     )

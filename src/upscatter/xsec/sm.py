@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import G_FERMI, SIN2_THETA_W
-from ..form_factors import get_form_factor
-from ..kinematics import e_nu_min, recoil_momentum
+from ..form_factors import nuclear_form_factor
+from ..kinematics import e_nu_min
 from ..nuclei import Isotope
 
 
@@ -65,7 +65,7 @@ def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale
         dsigma/dT in MeV^-3; exactly zero where T is not reachable.
     """
     M = isotope.mass
-    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
     value = (
         G_FERMI**2
         * M

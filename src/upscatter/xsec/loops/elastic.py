@@ -46,9 +46,8 @@ import numpy as np
 
 from ..._validate import as_array, lookup
 from ...constants import M_BOTTOM, M_CHARM, M_DOWN, M_NEUTRON, M_PROTON, M_STRANGE, M_UP
-from ...form_factors import get_form_factor
+from ...form_factors import nuclear_form_factor
 from ...hadronic import get_hadronic_set
-from ...kinematics import recoil_momentum
 from ...nuclei import Isotope
 from ..sm import kinematically_allowed
 from . import passarino_veltman as pv
@@ -259,7 +258,7 @@ def loop_dsigma_dT_per_x4(
     M = isotope.mass
     allowed = kinematically_allowed(E, T, M)
     E_safe = np.where(allowed, E, 1.0)
-    ff = get_form_factor(form_factor)(recoil_momentum(T, M), isotope.A, radius_scale)
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
     scalar_like = T * (coeff.c1 / (M * E_safe) + coeff.c3 * M * E_safe) ** 2
     vector_like = coeff.c2**2 * np.maximum(2.0 * M * E_safe * (E_safe - T) - M**2 * T, 0.0)
     value = M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T) * (scalar_like + vector_like)
