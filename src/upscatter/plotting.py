@@ -16,6 +16,16 @@ def _pyplot():
     return plt
 
 
+def save_figure(fig, path: str | Path, title: str = "", dpi: int = 120) -> Path:
+    """Add the overall ``title`` (if any), lay out, write ``fig`` to ``path`` and close it."""
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=dpi)
+    _pyplot().close(fig)
+    return Path(path)
+
+
 def plot_binned_spectrum(
     edges,
     series: dict[str, np.ndarray],
@@ -48,10 +58,7 @@ def plot_binned_spectrum(
     if title:
         ax.set_title(title)
     ax.legend(**(legend or {}))
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def plot_bounds(
@@ -75,10 +82,7 @@ def plot_bounds(
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def _draw_bounds(ax, curves, published=None, styles=None) -> None:
@@ -127,12 +131,7 @@ def plot_bound_panels(
         ax.legend(fontsize=7)
     for ax in list(axes.flat)[len(panels) :]:
         ax.set_visible(False)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path, title)
 
 
 def plot_regions(regions: dict[str, object], path: str | Path, title: str = "") -> Path:
@@ -152,9 +151,4 @@ def plot_regions(regions: dict[str, object], path: str | Path, title: str = "") 
         ax.set_xlabel(region.names[0])
         ax.set_ylabel(region.names[1])
         ax.set_title(label, fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path, title)

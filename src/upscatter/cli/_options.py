@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING
 
 import click
@@ -212,29 +212,8 @@ def analysis_options(func):
     @experiment_options
     @model_options
     @functools.wraps(func)
-    def command(
-        experiment_name,
-        time_window,
-        settings,
-        model_name,
-        case,
-        electrons,
-        operator,
-        loops,
-        twist2,
-        **rest,
-    ):
-        choice = AnalysisChoice(
-            experiment_name,
-            time_window,
-            settings,
-            model_name,
-            case,
-            electrons,
-            operator,
-            loops,
-            twist2,
-        )
-        return func(choice, **rest)
+    def command(**values):
+        choice = AnalysisChoice(**{f.name: values.pop(f.name) for f in fields(AnalysisChoice)})
+        return func(choice, **values)
 
     return command

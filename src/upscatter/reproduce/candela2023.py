@@ -185,7 +185,7 @@ def _finite_max(x: np.ndarray, bound: np.ndarray) -> float | None:
 def _plot_family(family: Family, curves: dict, path: Path) -> None:
     """Four panels as in paper 003: CsI (dashed: without electrons), LAr, CsI+LAr, and the
     three analyses for the first (most constraining) curve value."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_figure
 
     plt = _pyplot()
     fig, axes = plt.subplots(2, 2, figsize=(10, 8), sharex=True, sharey=True)
@@ -218,10 +218,7 @@ def _plot_family(family: Family, curves: dict, path: Path) -> None:
         ax.set_xlabel(f"{family.x} (MeV)")
     for ax in axes[:, 0]:
         ax.set_ylabel(f"{g} (90% CL, 2 dof)")
-    fig.suptitle(f"paper 003 {family.figure.replace('fig', 'Fig. ')}: {family.title}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, f"paper 003 {family.figure.replace('fig', 'Fig. ')}: {family.title}")
 
 
 def _save_curves(family: Family, curves: dict, path: Path) -> None:

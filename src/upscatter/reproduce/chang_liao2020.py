@@ -30,7 +30,7 @@ def chang_liao2020_fig2(out: Path) -> dict:
     C_S = 1e-2, C_V = 0.1, C_T = 0.1 (u = d), and the SM; checks the dipole peak of Eq. (8)."""
     from ..constants import M_MUON
     from ..nuclei import CS133
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_figure
     from ..units import cm2, keV
     from ..xsec.eft import eft_dsigma_dT
     from ..xsec.sm import sm_dsigma_dT
@@ -56,9 +56,7 @@ def chang_liao2020_fig2(out: Path) -> dict:
     ax.set_title("paper 002 Fig. 2: Cs-133, E = 53 MeV, m_chi = 40 MeV")
     ax.set_ylim(1e-44, 1e-36)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out / "chang-liao2020-fig2.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "chang-liao2020-fig2.png")
     dipole = curves["dipole a_M = 1e-4"]
     t_peak = float(T[np.argmax(dipole)] / keV)
     r = m_chi**2 / (4 * E**2)
@@ -78,7 +76,7 @@ def chang_liao2020_fig2(out: Path) -> dict:
 def chang_liao2020_fig3_csi(out: Path) -> dict:
     """Paper 002 Fig. 3 (grey, COHERENT CsI 2017): 90% CL bounds on |a_M|^2, |C_S|^2, |C_V|^2,
     |C_T|^2 versus m_chi, and the first values of Eqs. (17)-(20)."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_figure
 
     experiment = get_experiment("coherent-csi-2017")
     model = get_model("eft")
@@ -99,10 +97,9 @@ def chang_liao2020_fig3_csi(out: Path) -> dict:
         ax.plot([0.5], [published], "r*", ms=10, label="paper 002 Eqs. (17)-(20)")
         ax.legend(fontsize=7)
         results[f"|{op}|^2 at m_chi <= 0.5 MeV"] = compare(low, published, rel=0.5)
-    fig.suptitle("paper 002 Fig. 3, current COHERENT (CsI 2017)")
-    fig.tight_layout()
-    fig.savefig(out / "chang-liao2020-fig3-csi.png", dpi=120)
-    plt.close(fig)
+    save_figure(
+        fig, out / "chang-liao2020-fig3-csi.png", "paper 002 Fig. 3, current COHERENT (CsI 2017)"
+    )
     results["note"] = (
         "tolerance 50% (issue 4); the scalar bound depends on the reconstructed Eq. (3) "
         "(physics-notes), see docs/physics-decisions.md"
@@ -216,7 +213,7 @@ def chang_liao2020_eqB5(out: Path) -> dict:
 def chang_liao2020_fig3(out: Path) -> dict:
     """Paper 002 Fig. 3: bounds on |a_M|^2, |C_S|^2, |C_V|^2, |C_T|^2 versus m_chi for current
     COHERENT, future COHERENT LAr and future CONUS."""
-    from ..plotting import _pyplot
+    from ..plotting import _pyplot, save_figure
 
     model = get_model("eft")
     m_chi = np.geomspace(0.01, 60.0, 60)
@@ -238,10 +235,7 @@ def chang_liao2020_fig3(out: Path) -> dict:
         ax.set_xlabel("m_chi (MeV)")
         ax.set_ylabel(f"|{op}|^2 (90% CL)")
         ax.legend(fontsize=7)
-    fig.suptitle("paper 002 Fig. 3 (stars: Eqs. (17)-(20))")
-    fig.tight_layout()
-    fig.savefig(out / "chang-liao2020-fig3.png", dpi=120)
-    plt.close(fig)
+    save_figure(fig, out / "chang-liao2020-fig3.png", "paper 002 Fig. 3 (stars: Eqs. (17)-(20))")
     return summary
 
 
