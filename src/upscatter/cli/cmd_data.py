@@ -36,7 +36,7 @@ def list_command(dataset: str | None, as_json: bool) -> None:
         return
     if dataset is None:
         for ds in selected:
-            click.echo(f"{ds.name:<20} {len(ds.files):>3} files  {ds.release}")
+            click.echo(f"{ds.name:<20} {len(ds.files):>5} files  {ds.release}")
             click.echo(f"{'':<20} {ds.description}")
         return
     ds = selected[0]
