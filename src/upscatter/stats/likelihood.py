@@ -658,6 +658,32 @@ class LinearGaussianLikelihood(Likelihood):
         )
 
 
+def gaussian_pull_likelihood(
+    name: str, observed, sigma, background, sigma_alpha: float, sigma_beta: float | None
+) -> LinearGaussianLikelihood:
+    """Paper 000 Eq. (34) = paper 002 Eq. (13)::
+
+        chi^2 = sum_i [(N_meas,i - N_th,i (1 + alpha) - B_on,i (1 + beta)) / sigma_i]^2
+                + (alpha / sigma_alpha)^2 + (beta / sigma_beta)^2
+
+    as a :class:`LinearGaussianLikelihood` with r = (1, 0) and a = (0, B_on). With
+    ``sigma_beta=None`` there is no beam-on background pull (paper 002's projections, B_on = 0):
+    the only parameter is alpha.
+    """
+    observed = np.asarray(observed, dtype=float)
+    ones, zeros = np.ones_like(observed), np.zeros_like(observed)
+    background = np.broadcast_to(np.asarray(background, dtype=float), observed.shape)
+    parameters = [Parameter("alpha", sigma=sigma_alpha)]
+    relative, absolute = [ones], [zeros]
+    if sigma_beta is not None:
+        parameters.append(Parameter("beta", sigma=sigma_beta))
+        relative.append(zeros)
+        absolute.append(background)
+    return LinearGaussianLikelihood(
+        name, observed, sigma, background, np.array(relative), np.array(absolute), parameters
+    )
+
+
 class ExpectedCounts(Protocol):
     """A nonlinear model of the expected counts of a :class:`PoissonLikelihood`.
 
