@@ -725,9 +725,13 @@ class PoissonLikelihood(Likelihood):
         self.parameters = tuple(parameters)
         self.model = model
         _check_unique(name, self.names)
-        extra = np.zeros((0, len(self.parameters))) if starts is None else starts
-        extra = self.theta(as_array(f"{name} starts", extra, allow_negative=True))
-        self._starts = np.concatenate([self.nominal[None, :], extra.reshape(-1, extra.shape[-1])])
+        n_par = len(self.parameters)
+        if starts is None:
+            extra = np.zeros((0, n_par))
+        else:
+            extra = self.theta(as_array(f"{name} starts", starts, allow_negative=True))
+            extra = extra.reshape(-1, n_par)
+        self._starts = np.concatenate([self.nominal[None, :], extra])
 
     @property
     def starts(self) -> np.ndarray:
