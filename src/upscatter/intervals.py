@@ -406,3 +406,219 @@ def add_expected(
         {**result.config, "expected": how},
         dict(zip(EXPECTED_COLUMNS, columns, strict=True)),
     )
+
+
+# --------------------------------------------------------------- Neyman / Feldman-Cousins belts
+#: How pseudo-experiments treat the nuisances in :func:`neyman_construction`.
+NUISANCE_TREATMENTS = ("conditional", "constraints")
+
+
+@dataclass(frozen=True)
+class NeymanConstruction:
+    """A Neyman construction with the profile-likelihood-ratio ordering (Feldman and Cousins,
+    Phys. Rev. D 57, 3873 (1998), arXiv:physics/9711021, Sec. IV) at one mass point.
+
+    Attributes
+    ----------
+    coupling : numpy.ndarray
+        Couplings g at which the test statistic's distribution was sampled.
+    observed : numpy.ndarray
+        t_obs(g) = chi^2(g) - min_{g' >= 0} chi^2(g') of the data.
+    critical : numpy.ndarray
+        c(g): the ``cl`` quantile of t(g) over pseudo-experiments generated at g.
+    critical_error : numpy.ndarray
+        Half the distance between the sample quantiles two binomial standard deviations either
+        side of ``cl``: the statistical precision of c(g).
+    n_toys : numpy.ndarray
+        Pseudo-experiments used at each g (adaptive).
+    wilks_coverage : numpy.ndarray
+        Fraction of the pseudo-experiments at g with t <= ``wilks_threshold``: the true coverage
+        of the Wilks interval at g (it should be ``cl``).
+    cl : float
+    wilks_threshold : float
+        chi^2_1^{-1}(cl), the asymptotic critical value (2.706 at 90%).
+    nuisances : str
+        ``"conditional"``: toys at the nuisances' best fit to the data at g, constraint centres
+        drawn around them (the profile construction); ``"constraints"``: every toy's nuisances
+        drawn from their Gaussian constraints around the nominal values (centres fixed).
+    """
+
+    coupling: np.ndarray
+    observed: np.ndarray
+    critical: np.ndarray
+    critical_error: np.ndarray
+    n_toys: np.ndarray
+    wilks_coverage: np.ndarray
+    cl: float
+    wilks_threshold: float
+    nuisances: str
+
+    def interval(self) -> tuple[float, float]:
+        """(lower, upper): the extreme couplings with t_obs <= c, interpolated linearly in
+        t_obs - c to the neighbouring rejected grid points (lower 0 when g = 0 is accepted;
+        upper NaN when the largest coupling tested is accepted, NaN both when none is)."""
+        margin = self.observed - self.critical
+        accepted = np.nonzero(margin <= 0)[0]
+        if accepted.size == 0:
+            return np.nan, np.nan
+        first, last = int(accepted[0]), int(accepted[-1])
+        g = self.coupling
+
+        def edge(inside: int, outside: int) -> float:
+            frac = margin[inside] / (margin[inside] - margin[outside])
+            return float(g[inside] + frac * (g[outside] - g[inside]))
+
+        lower = float(g[0]) if first == 0 else edge(first, first - 1)
+        upper = np.nan if last == g.size - 1 else edge(last, last + 1)
+        return lower, upper
+
+    def to_json(self) -> dict:
+        """JSON-ready dictionary."""
+        lower, upper = self.interval()
+        return {
+            "coupling": self.coupling.tolist(),
+            "observed": self.observed.tolist(),
+            "critical": self.critical.tolist(),
+            "critical_error": self.critical_error.tolist(),
+            "n_toys": self.n_toys.tolist(),
+            "wilks_coverage": self.wilks_coverage.tolist(),
+            "cl": self.cl,
+            "wilks_threshold": self.wilks_threshold,
+            "nuisances": self.nuisances,
+            "interval": [lower, None if np.isnan(upper) else upper],
+        }
+
+
+def _test_statistic(likelihood, sm, K, powers, g_test, grid, data: PseudoData) -> np.ndarray:
+    """t(g_test) = chi^2(g_test) - min over the grid (refined) for every data set (leading
+    axis); identical data sets are profiled once."""
+    stacked = np.concatenate([data.observed, data.centres], axis=-1)
+    unique, inverse = np.unique(stacked, axis=0, return_inverse=True)
+    n_bins = data.observed.shape[-1]
+    observed, centres = unique[:, :n_bins], unique[:, n_bins:]
+    couplings = np.concatenate([[g_test], grid])
+    predictions = _predictions(sm, K, powers, couplings)
+    per_set = couplings.size * (likelihood.n_bins + 8 * len(likelihood.parameters) ** 2)
+    chunk = max(1, BATCH_ENTRIES // max(per_set, 1))
+    power = float(np.min(powers))
+    values = np.empty(len(unique))
+    for start in range(0, len(unique), chunk):
+        rows = slice(start, start + chunk)
+        chi2 = likelihood.profile(
+            predictions, data=PseudoData(observed[rows, None], centres[rows, None])
+        ).chi2
+        minimum = np.minimum(_refined_minimum(grid**power, chi2[:, 1:]), chi2[:, 0])
+        values[rows] = np.maximum(chi2[:, 0] - minimum, 0.0)
+    return values[np.ravel(inverse)]
+
+
+def _toys_at(likelihood, prediction, nuisances: str, rng, n: int) -> PseudoData:
+    """Pseudo-data at one coupling with the chosen nuisance treatment."""
+    if nuisances == "conditional":
+        fit = likelihood.profile(prediction)
+        theta = np.array([float(fit.values[name]) for name in likelihood.names])
+        return likelihood.sample(prediction, theta, rng=rng, n=n, vary_constraints=True)
+    lo, hi = likelihood.bounds
+    sigma = np.array([0.0 if p.sigma is None else p.sigma for p in likelihood.parameters])
+    theta = np.clip(likelihood.nominal + sigma * rng.standard_normal((n, sigma.size)), lo, hi)
+    mean = likelihood.expected(prediction, theta)
+    centres = np.broadcast_to(likelihood.nominal, theta.shape)
+    return PseudoData(likelihood.draw(mean, rng), np.array(centres))
+
+
+def _quantile_uncertainty(samples: np.ndarray, q: float) -> float:
+    """Half the spread of the sample quantiles two binomial standard deviations either side of
+    ``q``: the precision of the q-quantile, which also flags a discrete distribution whose CDF
+    steps near q (the quantile is then ambiguous and the spread is the step)."""
+    sigma = 2.0 * np.sqrt(q * (1 - q) / samples.size)
+    lo, hi = np.quantile(samples, [max(q - sigma, 0.0), min(q + sigma, 1.0)], method="inverted_cdf")
+    return 0.5 * float(hi - lo)
+
+
+def neyman_construction(
+    analysis: Analysis,
+    K: np.ndarray,
+    powers,
+    couplings,
+    cl: float = 0.9,
+    nuisances: str = "conditional",
+    min_toys: int = 500,
+    max_toys: int = 20_000,
+    precision: float = 0.05,
+    seed: int = 0,
+) -> NeymanConstruction:
+    """Feldman-Cousins (profile-likelihood-ratio) construction at one mass point.
+
+    At every coupling g of ``couplings`` pseudo-experiments are generated at g (see
+    :class:`NeymanConstruction` for the two nuisance treatments); the critical value c(g) is the
+    ``cl`` quantile of their t(g) = chi^2(g) - min_{g' >= 0} chi^2(g'), and g is in the interval
+    when the data's t_obs(g) <= c(g). The number of toys starts at ``min_toys`` and doubles until
+    c(g) is known to ``precision`` (in Delta chi^2, see ``critical_error``) or ``max_toys`` is
+    reached. Toys at grid point j use the seed ``(seed, j)``: results do not depend on the order
+    of evaluation.
+
+    Parameters
+    ----------
+    analysis : Analysis
+    K : numpy.ndarray
+        Basis counts at the mass point, (n_prediction, n_basis).
+    powers : sequence of float
+    couplings : array_like
+        Couplings to test (>= 0, increasing).
+    cl : float
+        Confidence level.
+    nuisances : {"conditional", "constraints"}
+    min_toys, max_toys : int
+    precision : float
+        Target precision of each critical value.
+    seed : int
+
+    Returns
+    -------
+    NeymanConstruction
+    """
+    sm = analysis.sm_counts
+    likelihood, K = _check(analysis, sm, K, powers)
+    couplings = np.asarray(couplings, dtype=float)
+    if couplings.ndim != 1 or couplings.size < 2 or np.any(np.diff(couplings) <= 0):
+        raise ParameterError("couplings must be an increasing 1-d grid of at least two values")
+    if couplings[0] < 0 or not np.all(np.isfinite(couplings)):
+        raise ParameterError("couplings must be finite and >= 0")
+    if not 0 < cl < 1:
+        raise ParameterError(f"cl must be in (0, 1), got {cl!r}")
+    if nuisances not in NUISANCE_TREATMENTS:
+        raise ParameterError(
+            f"unknown nuisance treatment {nuisances!r}; known: {', '.join(NUISANCE_TREATMENTS)}"
+        )
+    if not (isinstance(min_toys, int) and isinstance(max_toys, int) and 10 <= min_toys <= max_toys):
+        raise ParameterError("toy numbers must be integers with 10 <= min_toys <= max_toys")
+    if not precision > 0:
+        raise ParameterError(f"precision must be positive, got {precision!r}")
+    grid = coupling_grid(sm, K, powers)
+    if grid is None:
+        raise ParameterError(f"{analysis.name}: no signal at this mass point")
+    grid = np.union1d(grid, couplings)
+    wilks = float(scipy_stats.chi2.ppf(cl, 1))
+    real = PseudoData(likelihood.observed[None], likelihood.nominal[None])
+    t_obs, critical, error, used, coverage = (np.empty(couplings.size) for _ in range(5))
+    for j, g in enumerate(couplings):
+        rng = np.random.default_rng([seed, j])
+        prediction = _predictions(sm, K, powers, g)
+        t_obs[j] = _test_statistic(likelihood, sm, K, powers, g, grid, real)[0]
+        samples = np.empty(0)
+        n = min_toys
+        while True:
+            toys = _toys_at(likelihood, prediction, nuisances, rng, n - samples.size)
+            samples = np.concatenate(
+                [samples, _test_statistic(likelihood, sm, K, powers, g, grid, toys)]
+            )
+            err = _quantile_uncertainty(samples, cl)
+            if err <= precision or n >= max_toys:
+                break
+            n = min(2 * n, max_toys)
+        critical[j] = np.quantile(samples, cl, method="inverted_cdf")
+        error[j], used[j] = err, n
+        coverage[j] = np.mean(samples <= wilks)
+    return NeymanConstruction(
+        couplings, t_obs, critical, error, used.astype(int), coverage, float(cl), wilks, nuisances
+    )
