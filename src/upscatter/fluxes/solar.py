@@ -368,13 +368,23 @@ def resolve_normalisation(flux: str, normalisation) -> float:
     return as_float(f"{flux} normalisation", normalisation, allow_zero=False)
 
 
-def _flux_components(flux, total_flux, exposure_time, b8_shape_shift, oscillation, solar_model):
-    energy, values = _tabulated_spectrum(flux, b8_shape_shift)
-    e_max = endpoint(flux, b8_shape_shift)
+@cache
+def _table_probabilities(flux, oscillation, solar_model) -> dict[str, np.ndarray]:
+    """Flavour probabilities on the energies of the spectrum table (all nu_e without
+    oscillations), cached and read-only: every shape shift of a flux shares them."""
+    energy, _ = spectrum_table(flux)
     if oscillation is None:
         probabilities = {"nu_e": np.ones_like(energy)}
     else:
         probabilities = flavour_probabilities(energy, flux, oscillation, solar_model)
+    _frozen(*probabilities.values())
+    return probabilities
+
+
+def _flux_components(flux, total_flux, exposure_time, b8_shape_shift, oscillation, solar_model):
+    energy, values = _tabulated_spectrum(flux, b8_shape_shift)
+    e_max = endpoint(flux, b8_shape_shift)
+    probabilities = _table_probabilities(flux, oscillation, solar_model)
     components = []
     for flavour, probability in probabilities.items():
         weighted = values * probability
