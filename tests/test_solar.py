@@ -297,6 +297,16 @@ def test_bad_input_of_the_functions():
         solar.survival_probability(-1.0)
     with pytest.raises(ParameterError):
         solar.OscillationParameters(1.2, 0.02, 0.5, 0.0, 7.5e-5 * units.eV**2)
+    with pytest.raises(ParameterError):
+        solar.OscillationParameters(0.3, 0.02, 0.5, 0.0, 0.0)
+    for unhashable in (["B8"], {"B8": 1}):
+        with pytest.raises(ParameterError):
+            solar.spectrum(5.0, unhashable)
+        with pytest.raises(ParameterError):
+            solar.survival_probability(5.0, "B8", solar_model=unhashable)
+    with pytest.raises(ParameterError):
+        solar.solar_source(fluxes=None)
+    assert solar.OscillationParameters("0.3", 0, 0.5, 0, 1e-16).sin2_theta12 == 0.3
 
 
 # --- end to end: 8B CEvNS on xenon --------------------------------------------------------------

@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 
 import numpy as np
 
@@ -109,8 +110,11 @@ class OscillationParameters:
             value = as_float(field, getattr(self, field))
             if not 0.0 <= value <= 1.0:
                 raise ParameterError(f"{field} must lie in [0, 1], got {value:g}")
-        as_float("delta_cp", self.delta_cp, allow_negative=True)
-        as_float("dm2_21", self.dm2_21, allow_zero=False)
+            object.__setattr__(self, field, value)
+        object.__setattr__(
+            self, "delta_cp", as_float("delta_cp", self.delta_cp, allow_negative=True)
+        )
+        object.__setattr__(self, "dm2_21", as_float("dm2_21", self.dm2_21, allow_zero=False))
 
     def pmns_squared(self) -> np.ndarray:
         """|U_ai|^2 (rows e, mu, tau; columns 1, 2, 3), standard parametrisation (PDG)."""
@@ -161,15 +165,24 @@ def _frozen(*arrays: np.ndarray) -> tuple[np.ndarray, ...]:
     return arrays
 
 
-@cache
+def check_flux(flux: str) -> str:
+    """``flux`` if it is one of :data:`FLUXES`, else a ParameterError listing them."""
+    lookup("solar flux", SPECTRUM_FILES, flux)
+    return flux
+
+
 def spectrum_table(flux: str) -> tuple[np.ndarray, np.ndarray]:
     """Energies (MeV) and densities (MeV^-1, one column per shape variation) of a spectrum table.
 
     For B8 the density has three columns (best, +3 sigma, -3 sigma), for hep one. A point at
     E = 0 with zero density is prepended where the table starts above 0. Arrays are read-only.
     """
-    filename = lookup("solar flux", SPECTRUM_FILES, flux)
-    table = data.load_text(DATASET, filename)
+    return _spectrum_table(check_flux(flux))
+
+
+@cache
+def _spectrum_table(flux: str) -> tuple[np.ndarray, np.ndarray]:
+    table = data.load_text(DATASET, SPECTRUM_FILES[flux])
     energy, density = table[:, 0], table[:, 1:]
     if energy[0] > 0:
         energy = np.concatenate([[0.0], energy])
@@ -178,28 +191,41 @@ def spectrum_table(flux: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 @cache
-def ssm_fluxes() -> dict[str, dict[str, tuple[float, float]]]:
+def ssm_fluxes() -> Mapping[str, Mapping[str, tuple[float, float]]]:
     """Flux (internal units) and fractional 1-sigma uncertainty of every flux and solar model
-    in ``Flux.dat``: ``ssm_fluxes()["GS98"]["B8"] == (flux, uncertainty)``."""
+    in ``Flux.dat`` (read-only): ``ssm_fluxes()["GS98"]["B8"] == (flux, uncertainty)``."""
     table = np.atleast_2d(data.load_text(DATASET, "Flux.dat", comments="#"))
     if table.shape != (len(SSM_MODELS), 2 * len(_FLUX_COLUMNS)):
         raise DataError(f"{DATASET}/Flux.dat: expected {len(SSM_MODELS)} rows of 16 numbers")
-    return {
-        model: {
-            name: (row[2 * k] * _FLUX_UNIT, row[2 * k + 1]) for k, name in enumerate(_FLUX_COLUMNS)
+    return MappingProxyType(
+        {
+            model: MappingProxyType(
+                {
+                    name: (float(row[2 * k] * _FLUX_UNIT), float(row[2 * k + 1]))
+                    for k, name in enumerate(_FLUX_COLUMNS)
+                }
+            )
+            for model, row in zip(SSM_MODELS, table, strict=True)
         }
-        for model, row in zip(SSM_MODELS, table, strict=True)
-    }
+    )
 
 
-@cache
+def check_solar_model(solar_model: str) -> str:
+    """``solar_model`` if it is a key of :data:`SOLAR_PROFILES`, else a ParameterError."""
+    lookup("solar model profile", SOLAR_PROFILES, solar_model)
+    return solar_model
+
+
 def production_profile(flux: str, solar_model: str = "BS05-GS") -> tuple[np.ndarray, np.ndarray]:
     """Electron density (MeV^3) of each shell of the solar model and the fraction of ``flux``
     produced in it (summing to 1). Arrays are read-only."""
-    filename = lookup("solar model profile", SOLAR_PROFILES, solar_model)
-    lookup("solar flux", SPECTRUM_FILES, flux)
+    return _production_profile(check_flux(flux), check_solar_model(solar_model))
+
+
+@cache
+def _production_profile(flux: str, solar_model: str) -> tuple[np.ndarray, np.ndarray]:
     column = _PROFILE_COLUMNS[flux]
-    table = data.load_text(DATASET, filename)
+    table = data.load_text(DATASET, SOLAR_PROFILES[solar_model])
     n_e = 10.0 ** table[:, 2] * AVOGADRO / cm**3
     fraction = table[:, column] / np.sum(table[:, column])
     return _frozen(n_e, fraction)
@@ -357,6 +383,7 @@ def resolve_normalisation(flux: str, normalisation) -> float:
     ``"sno-nc"`` (8B only: :data:`B8_FLUX_SNO`), a solar model of :data:`SSM_MODELS`, or a
     positive number (internal units: multiply cm^-2 s^-1 by ``1 / (units.cm2 * units.s)``).
     """
+    check_flux(flux)
     if isinstance(normalisation, str):
         if normalisation == "sno-nc":
             if flux != "B8":
@@ -435,16 +462,16 @@ def solar_source(
     """
     if isinstance(fluxes, str):
         fluxes = (fluxes,)
-    fluxes = tuple(fluxes)
-    if not fluxes:
-        raise ParameterError(f"fluxes must name at least one of {', '.join(FLUXES)}")
+    if not isinstance(fluxes, Sequence) or not fluxes:
+        raise ParameterError(
+            f"fluxes must name at least one of {', '.join(FLUXES)}, got {fluxes!r}"
+        )
+    fluxes = tuple(check_flux(flux) for flux in fluxes)
     if len(set(fluxes)) != len(fluxes):
         raise ParameterError(f"fluxes must not repeat a name, got {fluxes}")
-    for flux in fluxes:
-        lookup("solar flux", SPECTRUM_FILES, flux)
     exposure_time = as_float("exposure time", exposure_time, allow_zero=False)
     check_shape_shift(b8_shape_shift)
-    lookup("solar model profile", SOLAR_PROFILES, solar_model)
+    check_solar_model(solar_model)
     if oscillation is not None:
         _check_oscillation(oscillation)
     normalisations: Mapping[str, str | float] = {"B8": b8_normalisation, "hep": hep_normalisation}
@@ -466,7 +493,9 @@ __all__ = [
     "SSM_MODELS",
     "OscillationParameters",
     "TabulatedShape",
+    "check_flux",
     "check_shape_shift",
+    "check_solar_model",
     "endpoint",
     "flavour_probabilities",
     "mass_state_fractions",
