@@ -34,7 +34,8 @@ def test_release_counts_in_the_default_window(csi):
 
 def test_sm_chi2_is_about_three_in_the_default_window(csi):
     """physics-notes: the 0-6 us window gives an SM chi^2 of about 3 for 12 bins."""
-    chi2, alpha, beta = csi.likelihood.profile(csi.sm_counts)
+    fit = csi.likelihood.profile(csi.sm_counts)
+    chi2, alpha, beta = fit.chi2, fit.values["alpha"], fit.values["beta"]
     assert 1.5 < chi2 < 4.5
     assert abs(alpha) < 0.28 and abs(beta) < 0.25
 

@@ -22,7 +22,7 @@ from upscatter.experiments.coherent_lar_2020 import (
     recoil_energy,
 )
 from upscatter.models import get_model
-from upscatter.stats.gaussian_shape import GaussianShapeChi2
+from upscatter.stats.likelihood import LinearGaussianLikelihood, Parameter
 from upscatter.units import keV
 
 pytestmark = pytest.mark.usefixtures("data_dir")
@@ -202,7 +202,8 @@ def test_profiled_betas_equal_a_numerical_minimisation(lar):
     sm = lar.sm_counts
     bump = sm + 20.0 * np.exp(-0.5 * ((np.arange(120) - 14) / 3.0) ** 2)
     predictions = np.stack([sm, 1.6 * sm, bump])
-    values, betas = lar.likelihood.profile(predictions)
+    fit = lar.likelihood.profile(predictions)
+    values, betas = fit.chi2, np.stack(list(fit.values.values()), axis=-1)
     assert values.shape == (3,) and betas.shape == (3, 9)
     reference = paper_chi2()
     for p, value, beta in zip(predictions, values, betas, strict=True):
@@ -258,35 +259,44 @@ def test_bad_options():
         get_experiment("coherent-lar-2020", shape_convention="linear")
 
 
-def gaussian_shape(rng, n_bins=15, k=4):
-    return GaussianShapeChi2(
+def gaussian_shape(rng, n_bins=15, k=4, widths=None):
+    widths = rng.uniform(0.1, 1.0, k) if widths is None else widths
+    return LinearGaussianLikelihood(
+        "shape-toy",
         rng.uniform(20, 60, n_bins),
         rng.uniform(4, 8, n_bins),
         rng.uniform(5, 15, n_bins),
         rng.normal(0, 0.2, (k, n_bins)),
         rng.normal(0, 2.0, (k, n_bins)),
-        rng.uniform(0.1, 1.0, k),
+        [Parameter(f"beta{i}", sigma=w) for i, w in enumerate(widths)],
     )
 
 
 def test_gaussian_shape_vectorised_and_asimov():
     """Batched predictions give the same values as one at a time; Asimov data built with known
-    nuisances and very wide priors give those nuisances back and chi^2 = 0."""
+    nuisances (written out here from Eq. (23)) and very wide priors give those nuisances back
+    and chi^2 = 0."""
     rng = np.random.default_rng(7)
-    chi2 = gaussian_shape(rng)
+    chi2 = gaussian_shape(rng, widths=np.full(4, 1e8))
     preds = rng.uniform(1, 10, (2, 3, 15))
-    values, betas = chi2.profile(preds)
-    assert values.shape == (2, 3) and betas.shape == (2, 3, 4)
-    assert chi2(preds[1, 2]) == pytest.approx(values[1, 2])
+    fit = chi2.profile(preds)
+    assert fit.chi2.shape == (2, 3) and fit.values["beta3"].shape == (2, 3)
+    assert chi2.profile(preds[1, 2]).chi2 == pytest.approx(fit.chi2[1, 2])
     truth = np.array([0.3, -0.2, 0.1, 0.5])
     s = preds[0, 0]
     observed = s + chi2.background + truth @ (s * chi2.relative + chi2.absolute)
-    asimov = GaussianShapeChi2(
-        observed, chi2.sigma, chi2.background, chi2.relative, chi2.absolute, np.full(4, 1e8)
+    asimov = LinearGaussianLikelihood(
+        "asimov",
+        observed,
+        chi2.sigma,
+        chi2.background,
+        chi2.relative,
+        chi2.absolute,
+        chi2.parameters,
     )
-    value, beta = asimov.profile(s)
-    assert beta == pytest.approx(truth, abs=1e-9)
-    assert value == pytest.approx(0.0, abs=1e-12)
+    one = asimov.profile(s)
+    assert [one.values[f"beta{i}"] for i in range(4)] == pytest.approx(truth, abs=1e-9)
+    assert one.chi2 == pytest.approx(0.0, abs=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -294,7 +304,6 @@ def test_gaussian_shape_vectorised_and_asimov():
     [
         {"sigma": np.zeros(15)},
         {"observed": np.full(15, np.nan)},
-        {"widths": np.array([1.0, -1.0, 1.0, 1.0])},
         {"relative": np.zeros((3, 15))},
         {"background": np.ones(14)},
     ],
@@ -302,14 +311,19 @@ def test_gaussian_shape_vectorised_and_asimov():
 def test_gaussian_shape_bad_input(change):
     rng = np.random.default_rng(2)
     good = gaussian_shape(rng)
-    fields = {k: getattr(good, k) for k in good.__dataclass_fields__}
+    fields = {
+        k: getattr(good, k)
+        for k in ("name", "observed", "sigma", "background", "relative", "absolute", "parameters")
+    }
     with pytest.raises(ParameterError):
-        GaussianShapeChi2(**{**fields, **change})
+        LinearGaussianLikelihood(**{**fields, **change})
+    with pytest.raises(ParameterError, match="positive"):
+        Parameter("beta", sigma=-1.0)
 
 
 def test_gaussian_shape_wrong_prediction_length():
     chi2 = gaussian_shape(np.random.default_rng(3))
-    with pytest.raises(ParameterError, match="15 bins"):
-        chi2(np.ones(14))
+    with pytest.raises(ParameterError, match="15 entries"):
+        chi2.profile(np.ones(14))
     with pytest.raises(ParameterError, match="finite"):
-        chi2(np.full(15, np.nan))
+        chi2.profile(np.full(15, np.nan))

@@ -123,9 +123,10 @@ def test_conus_sm_expectation_by_direct_integration(conus):
 @pytest.mark.parametrize("name", ["future-lar", "future-conus"])
 def test_asimov_sm_chi2_is_zero(name):
     exp = get_experiment(name)
-    chi2, alpha, beta = exp.likelihood.profile(exp.sm_counts)
-    assert chi2 == pytest.approx(0.0, abs=1e-12)
-    assert alpha == pytest.approx(0.0, abs=1e-12) and beta == 0.0
+    fit = exp.likelihood.profile(exp.sm_counts)
+    assert fit.chi2 == pytest.approx(0.0, abs=1e-12)
+    assert exp.likelihood.names == ("alpha",)  # B_on = 0: no background pull
+    assert fit.values["alpha"] == pytest.approx(0.0, abs=1e-12)
     assert exp.summary(exp.sm_counts)["chi2"] == pytest.approx(0.0, abs=1e-12)
 
 

@@ -7,7 +7,7 @@ import pytest
 from scipy.optimize import minimize
 
 from upscatter.errors import ParameterError
-from upscatter.stats import GaussianPullChi2, delta_chi2_threshold
+from upscatter.stats import delta_chi2_threshold, gaussian_pull_likelihood
 
 
 def test_thresholds():
@@ -25,14 +25,15 @@ def make(rng):
     observed = rng.uniform(5, 40, n_bins)
     background = rng.uniform(0.1, 3, n_bins)
     sigma = np.sqrt(observed + 2 * rng.uniform(10, 50, n_bins) + background)
-    return GaussianPullChi2(observed, sigma, background, 0.28, 0.25)
+    return gaussian_pull_likelihood("csi-toy", observed, sigma, background, 0.28, 0.25)
 
 
 def test_profile_equals_numerical_minimum():
     rng = np.random.default_rng(3)
     chi2 = make(rng)
     predicted = rng.uniform(2, 30, (4, 12))
-    values, alphas, betas = chi2.profile(predicted)
+    fit = chi2.profile(predicted)
+    values, alphas, betas = fit.chi2, fit.values["alpha"], fit.values["beta"]
     for p, v, a, b in zip(predicted, values, alphas, betas, strict=True):
 
         def full(x, p=p):
@@ -54,7 +55,8 @@ def test_asimov_data_recover_the_injected_pull():
     prediction = np.linspace(50, 10, 12)
     background = np.full(12, 2.0)
     observed = 1.2 * prediction + background
-    chi2 = GaussianPullChi2(observed, np.sqrt(observed), background, 1e6, 1e6)
-    value, alpha, beta = chi2.profile(prediction)
+    chi2 = gaussian_pull_likelihood("toy", observed, np.sqrt(observed), background, 1e6, 1e6)
+    fit = chi2.profile(prediction)
+    value, alpha, beta = fit.chi2, fit.values["alpha"], fit.values["beta"]
     assert alpha == pytest.approx(0.2, abs=1e-9) and beta == pytest.approx(0.0, abs=1e-6)
     assert value == pytest.approx(0.0, abs=1e-12)

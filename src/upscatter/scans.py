@@ -13,6 +13,8 @@ kinematic limit) the bound is NaN and reported as "no bound".
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -23,6 +25,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from . import __version__
+from ._io import atomic_write_text
 from .errors import ParameterError, UpscatterError
 from .experiments.base import Analysis
 from .models import Model
@@ -42,6 +45,16 @@ REFINE_MIN_GAIN = 1e-3
 moves the bound by less than ~1e-4 relative."""
 
 
+#: Names of the expected-bound columns of a :class:`ScanResult`, for N = -2..2 sigma.
+EXPECTED_COLUMNS = (
+    "expected_minus2",
+    "expected_minus1",
+    "expected_median",
+    "expected_plus1",
+    "expected_plus2",
+)
+
+
 @dataclass
 class ScanResult:
     """Bounds on a coupling at a list of mass points, with the full configuration.
@@ -55,20 +68,31 @@ class ScanResult:
     coupling : str
         Name of the coupling bounded.
     config : dict
-        Experiment, model, options, CL, dof, threshold, package version.
+        Experiment, model, options, CL, dof, threshold, package version; with expected bounds,
+        their method (``config["expected"]``).
+    expected : dict[str, numpy.ndarray]
+        Expected bounds by :data:`EXPECTED_COLUMNS` name (median and +-1, +-2 sigma under the
+        SM-plus-background hypothesis, :mod:`upscatter.intervals`); empty when not computed.
     """
 
     masses: dict[str, np.ndarray]
     bound: np.ndarray
     coupling: str
     config: dict = field(default_factory=dict)
+    expected: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def _columns(self) -> dict[str, np.ndarray]:
+        return {**self.masses, "bound": self.bound, **self.expected}
 
     def rows(self) -> list[dict]:
-        """One dict per mass point (bound None where there is no bound)."""
+        """One dict per mass point (None where there is no bound)."""
+        columns = self._columns()
         out = []
         for i in range(self.bound.size):
             row = {k: float(v[i]) for k, v in self.masses.items()}
-            row["bound"] = float(self.bound[i]) if np.isfinite(self.bound[i]) else None
+            for key in ("bound", *self.expected):
+                value = columns[key][i]
+                row[key] = float(value) if np.isfinite(value) else None
             out.append(row)
         return out
 
@@ -77,14 +101,25 @@ class ScanResult:
         return {"coupling": self.coupling, "config": self.config, "points": self.rows()}
 
     def save(self, path: str | Path) -> tuple[Path, Path]:
-        """Write ``path`` as CSV (columns: masses..., bound) and ``path.json`` beside it."""
+        """Write ``path`` as CSV (columns: masses..., bound, expected...) and ``path.json``
+        beside it, each atomically; the sidecar records the CSV's sha256 so that a pair left
+        inconsistent by an interrupted save is refused by :meth:`load`."""
         path = Path(path)
-        names = list(self.masses)
-        table = np.column_stack([self.masses[k] for k in names] + [self.bound])
-        header = ",".join([*names, "bound"])
-        np.savetxt(path, table, delimiter=",", header=header, comments="", fmt="%.10g")
+        columns = self._columns()
+        buffer = io.StringIO()
+        np.savetxt(
+            buffer,
+            np.column_stack(list(columns.values())),
+            delimiter=",",
+            header=",".join(columns),
+            comments="",
+            fmt="%.10g",
+        )
+        text = buffer.getvalue()
         meta = path.with_suffix(path.suffix + ".json")
-        meta.write_text(json.dumps(self.to_json(), indent=2))
+        sidecar = {**self.to_json(), "csv_sha256": hashlib.sha256(text.encode()).hexdigest()}
+        atomic_write_text(path, text)
+        atomic_write_text(meta, json.dumps(sidecar, indent=2))
         return path, meta
 
     @classmethod
@@ -94,18 +129,30 @@ class ScanResult:
         meta_path = path.with_suffix(path.suffix + ".json")
         if not path.exists() or not meta_path.exists():
             raise UpscatterError(f"scan result {path} (and {meta_path.name}) not found")
-        meta = json.loads(meta_path.read_text())
-        table = np.genfromtxt(path, delimiter=",", names=True)
-        names = [n for n in table.dtype.names if n != "bound"]
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            content = path.read_bytes()
+        except (OSError, ValueError) as exc:
+            raise UpscatterError(f"cannot read scan result {path}: {exc}") from exc
+        recorded = meta.get("csv_sha256") if isinstance(meta, dict) else None
+        if recorded is not None and recorded != hashlib.sha256(content).hexdigest():
+            raise UpscatterError(
+                f"{meta_path.name} does not match {path.name} (an interrupted or partial save?): "
+                "re-run the scan"
+            )
+        table = np.genfromtxt(io.BytesIO(content), delimiter=",", names=True)
+        names = list(table.dtype.names)
+        masses = [n for n in names if n != "bound" and n not in EXPECTED_COLUMNS]
         return cls(
-            {n: np.atleast_1d(table[n]) for n in names},
+            {n: np.atleast_1d(table[n]) for n in masses},
             np.atleast_1d(table["bound"]),
             meta["coupling"],
             meta["config"],
+            {n: np.atleast_1d(table[n]) for n in EXPECTED_COLUMNS if n in names},
         )
 
 
-def _signal_scale(K: np.ndarray, powers: np.ndarray) -> float:
+def signal_scale(K: np.ndarray, powers: np.ndarray) -> float:
     """Coupling at which the new-physics signal is one event (K: (n_bins, n_basis))."""
     totals = K.sum(axis=0)
     if not np.any(totals > 0):
@@ -149,7 +196,7 @@ def bound_from_basis(
         The bound, or NaN when Delta chi^2 never reaches the threshold.
     """
     powers = np.asarray(powers, dtype=float)
-    scale = _signal_scale(K, powers)
+    scale = signal_scale(K, powers)
     if not np.isfinite(scale):
         return np.nan
     # for g > scale the signal grows at least as (g/scale)^p_min, and below it falls at least

@@ -6,8 +6,9 @@ is an analysis of one detector: it knows its target, exposure, source and respon
 per-flux-component counts of :func:`upscatter.rates.binned_counts` into its analysis bins
 (applying, for example, arrival-time distributions per component). A combination of data sets
 (:mod:`upscatter.experiments.combined`) is an analysis but not a detector.
-Predictions are always the *signal* N_th = N_SM + N_new per bin; backgrounds and nuisance
-parameters live inside the chi^2.
+Predictions are always the *signal* N_th = N_SM + N_new per bin (or, for experiments with a
+nonlinear response, the signal before it); backgrounds and nuisance parameters live in the
+analysis' :class:`~upscatter.stats.likelihood.Likelihood`, whose profile is the chi^2.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ from ..fluxes.base import Source
 from ..models import Model, sm_channels
 from ..nuclei import Material
 from ..rates import Response, binned_counts
+from ..stats.likelihood import FitResult, Likelihood
+
+
+def fit_summary(fit: FitResult) -> dict:
+    """The ``chi2`` and ``nuisances`` entries of :meth:`Analysis.summary` for one profile."""
+    return {
+        "chi2": float(fit.chi2),
+        "nuisances": {name: float(value) for name, value in fit.values.items()},
+    }
 
 
 class Analysis(ABC):
@@ -55,9 +65,12 @@ class Analysis(ABC):
     ) -> np.ndarray:
         """Basis counts K with shape (n_mass, n_bins, n_basis): N_new = K @ monomials(g)."""
 
-    @abstractmethod
+    likelihood: Likelihood
+    """The likelihood of the data given a prediction (set by each analysis)."""
+
     def chi2(self, predicted: np.ndarray) -> np.ndarray:
         """Profiled chi^2 of signal predictions with shape (..., n_bins)."""
+        return self.likelihood.profile(predicted).chi2
 
     @abstractmethod
     def summary(self, predicted: np.ndarray) -> dict:
@@ -83,7 +96,7 @@ class Analysis(ABC):
 
 class Experiment(Analysis):
     """An analysis of one detector: subclasses set the attributes below and implement
-    :meth:`fold_components`, :meth:`chi2` and :meth:`summary`.
+    :meth:`fold_components`, :attr:`likelihood` and :meth:`summary`.
 
     Attributes
     ----------

@@ -25,9 +25,9 @@ from ..errors import ParameterError
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..nuclei import get_material
 from ..response import SteppedPEResponse
-from ..stats.chi2 import GaussianPullChi2
+from ..stats.likelihood import LinearGaussianLikelihood, gaussian_pull_likelihood
 from ..units import m as metre
-from .base import Experiment
+from .base import Experiment, fit_summary
 
 DATASET = "coherent_csi_2017"
 EXPOSURE_GWH = 7.47594
@@ -125,32 +125,28 @@ class CoherentCsI2017(Experiment):
         return np.histogram(pe, bins=ANALYSIS_EDGES_PE, weights=expected)[0] * fraction
 
     @cached_property
-    def likelihood(self) -> GaussianPullChi2:
+    def likelihood(self) -> LinearGaussianLikelihood:
         sigma = np.sqrt(self.observed + 2.0 * self.steady_state + self.beam_on_background)
-        return GaussianPullChi2(
-            self.observed, sigma, self.beam_on_background, SIGMA_ALPHA, SIGMA_BETA
+        return gaussian_pull_likelihood(
+            self.name, self.observed, sigma, self.beam_on_background, SIGMA_ALPHA, SIGMA_BETA
         )
 
     def fold_components(self, counts: np.ndarray) -> np.ndarray:
         weights = self.component_time_fractions.reshape((1, -1) + (1,) * (counts.ndim - 2))
         return (counts * weights).sum(axis=1)
 
-    def chi2(self, predicted: np.ndarray) -> np.ndarray:
-        return self.likelihood(predicted)
-
     def bin_labels(self) -> list[str]:
         e = ANALYSIS_EDGES_PE
         return [f"{lo:g}-{hi:g} PE" for lo, hi in itertools.pairwise(e)]
 
     def summary(self, predicted: np.ndarray) -> dict:
-        chi2, alpha, beta = self.likelihood.profile(predicted)
+        fit = self.likelihood.profile(predicted)
         return {
             "bins": self.bin_labels(),
             "observed": self.observed,
             "steady_state_background": self.steady_state,
             "beam_on_background": self.beam_on_background,
             "sigma_stat": self.likelihood.sigma,
-            "chi2": float(chi2),
-            "nuisances": {"alpha": float(alpha), "beta": float(beta)},
+            **fit_summary(fit),
             "time_window_us": list(self.time_window_us),
         }

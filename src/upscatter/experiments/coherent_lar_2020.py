@@ -16,9 +16,9 @@ Eq. (15)). Analysis bins: energy x time, 120 bins, F90 summed, ordered energy-ma
 
 Likelihood: paper 003 Eqs. (22)-(24) with the release's CEvNS, prompt- and delayed-BRN and
 steady-state PDFs and the shape variants of ``Data/SystErrors/`` (release Table 3); all nine
-nuisances beta_0..beta_8 are profiled exactly (:class:`GaussianShapeChi2`). Choices and the
-comparison with the release's own CEvNS prediction are in docs/physics-decisions.md
-("COHERENT LAr 2020").
+nuisances beta_0..beta_8 are profiled exactly
+(:class:`~upscatter.stats.likelihood.LinearGaussianLikelihood`). Choices and the comparison
+with the release's own CEvNS prediction are in docs/physics-decisions.md ("COHERENT LAr 2020").
 """
 
 from __future__ import annotations
@@ -37,10 +37,10 @@ from ..fluxes import timing
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..nuclei import get_material
 from ..rates import NUCLEAR
-from ..stats.gaussian_shape import GaussianShapeChi2
+from ..stats.likelihood import LinearGaussianLikelihood, Parameter
 from ..units import keV, us
 from ..units import m as metre
-from .base import Experiment
+from .base import Experiment, fit_summary
 
 DATASET = "coherent_lar_2020"
 POT = 1.38e23
@@ -306,7 +306,7 @@ class CoherentLAr2020(Experiment):
         return self._combine(*deltas) if len(deltas) == 2 else deltas[0]
 
     @cached_property
-    def likelihood(self) -> GaussianShapeChi2:
+    def likelihood(self) -> LinearGaussianLikelihood:
         sigma2 = self.observed + self.steady_state / 5.0
         if np.any(sigma2 <= 0):
             raise DataError(f"{DATASET}: an analysis bin has neither data nor steady state")
@@ -330,21 +330,19 @@ class CoherentLAr2020(Experiment):
             pbrn * self._shape_delta("brnpdf.txt", "brnpdfBRNTimingWidthSyst.txt"),
             self.delayed_brn,
         ]
-        return GaussianShapeChi2(
+        return LinearGaussianLikelihood(
+            self.name,
             self.observed,
             np.sqrt(sigma2),
             self.steady_state + pbrn + self.delayed_brn,
             np.array(relative),
             np.array(absolute),
-            np.array(PRIOR_WIDTHS),
+            [Parameter(n, sigma=w) for n, w in zip(NUISANCES, PRIOR_WIDTHS, strict=True)],
         )
 
     def fold_components(self, counts: np.ndarray) -> np.ndarray:
         folded = np.einsum("mce...,ct->met...", counts, self.component_time_fractions)
         return folded.reshape(folded.shape[0], -1, *folded.shape[3:])
-
-    def chi2(self, predicted: np.ndarray) -> np.ndarray:
-        return self.likelihood(predicted)
 
     def bin_labels(self) -> list[str]:
         return [
@@ -355,7 +353,7 @@ class CoherentLAr2020(Experiment):
         ]
 
     def summary(self, predicted: np.ndarray) -> dict:
-        chi2, beta = self.likelihood.profile(predicted)
+        fit = self.likelihood.profile(predicted)
         return {
             "bins": self.bin_labels(),
             "observed": self.observed,
@@ -363,7 +361,6 @@ class CoherentLAr2020(Experiment):
             "prompt_brn_background": self.prompt_brn,
             "delayed_brn_background": self.delayed_brn,
             "sigma_stat": self.likelihood.sigma,
-            "chi2": float(chi2),
-            "nuisances": {k: float(b) for k, b in zip(NUISANCES, beta, strict=True)},
+            **fit_summary(fit),
             "shape_convention": self.shape_convention,
         }

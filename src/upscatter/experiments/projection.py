@@ -15,8 +15,8 @@ CONUS germanium detector) and user-written TOML experiments share one form:
 
       chi^2 = min_alpha sum_i [(N_SM,i - N_th,i (1 + alpha)) / sigma_i]^2 + (alpha/sigma_alpha)^2.
 
-  This is :class:`upscatter.stats.chi2.GaussianPullChi2` with B_on = 0 (docs/physics-decisions.md,
-  "Reactor flux and future experiments").
+  This is :func:`upscatter.stats.likelihood.gaussian_pull_likelihood` with B_on = 0
+  (docs/physics-decisions.md, "Reactor flux and future experiments").
 
 The source builders below take the options in human units (years, metres, GW) and are shared by
 :mod:`.future_lar`, :mod:`.future_conus` and :mod:`.toml_experiment`.
@@ -38,10 +38,10 @@ from ..fluxes.stopped_pion import stopped_pion_source
 from ..kinematics import e_nu_min
 from ..nuclei import Material
 from ..rates import RecoilBins
-from ..stats.chi2 import GaussianPullChi2
+from ..stats.likelihood import LinearGaussianLikelihood, gaussian_pull_likelihood
 from ..units import GW, MeV, day, keV, year
 from ..units import m as metre
-from .base import Experiment
+from .base import Experiment, fit_summary
 
 SNS_POT_PER_YEAR = 2.05e23
 """Protons on target per year of the future COHERENT runs: 8.2e23 in 4 years (paper 002 Sec. IV;
@@ -254,28 +254,26 @@ class ProjectedExperiment(Experiment):
         return np.sqrt(variance)
 
     @cached_property
-    def likelihood(self) -> GaussianPullChi2:
-        """Paper 002 Eq. (13) with B_on = 0 (so sigma_beta plays no role; set to 1)."""
+    def likelihood(self) -> LinearGaussianLikelihood:
+        """Paper 002 Eq. (13) with B_on = 0 (no background pull: alpha is the only nuisance)."""
         zeros = np.zeros_like(self.observed)
-        return GaussianPullChi2(self.observed, self.sigma, zeros, self.sigma_norm, 1.0)
+        return gaussian_pull_likelihood(
+            self.name, self.observed, self.sigma, zeros, self.sigma_norm, None
+        )
 
     def fold_components(self, counts: np.ndarray) -> np.ndarray:
         return counts.sum(axis=1)
-
-    def chi2(self, predicted: np.ndarray) -> np.ndarray:
-        return self.likelihood(predicted)
 
     def bin_labels(self) -> list[str]:
         return [f"{lo / keV:g}-{hi / keV:g} keV" for lo, hi in itertools.pairwise(self.edges)]
 
     def summary(self, predicted: np.ndarray) -> dict:
-        chi2, alpha, _ = self.likelihood.profile(predicted)
+        fit = self.likelihood.profile(predicted)
         return {
             "bins": self.bin_labels(),
             "observed": self.observed,
             "steady_state_background": self.background,
             "sigma_stat": self.sigma,
-            "chi2": float(chi2),
-            "nuisances": {"alpha": float(alpha)},
+            **fit_summary(fit),
             "sigma_norm": self.sigma_norm,
         }

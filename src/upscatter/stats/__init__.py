@@ -1,15 +1,32 @@
-"""Likelihoods of the papers and the Delta chi^2 machinery."""
+"""Likelihoods (one model for every form of the papers) and the Delta chi^2 machinery."""
 
 from __future__ import annotations
 
-from .chi2 import GaussianPullChi2, delta_chi2_threshold
-from .gaussian_shape import GaussianShapeChi2
+from .chi2 import delta_chi2_threshold
+from .likelihood import (
+    FitResult,
+    Likelihood,
+    LinearGaussianLikelihood,
+    Parameter,
+    PoissonLikelihood,
+    PseudoData,
+    SumLikelihood,
+    combine,
+    gaussian_pull_likelihood,
+)
 from .poisson import PoissonPullChi2, poisson_chi2
 
 __all__ = [
-    "GaussianPullChi2",
-    "GaussianShapeChi2",
+    "FitResult",
+    "Likelihood",
+    "LinearGaussianLikelihood",
+    "Parameter",
+    "PoissonLikelihood",
     "PoissonPullChi2",
+    "PseudoData",
+    "SumLikelihood",
+    "combine",
     "delta_chi2_threshold",
+    "gaussian_pull_likelihood",
     "poisson_chi2",
 ]
