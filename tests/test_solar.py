@@ -171,6 +171,17 @@ def test_flavour_fractions_sum_to_one():
         assert all(np.all(v >= 0) for v in p.values())
 
 
+def test_pmns_is_unitary():
+    """|U_ai|^2 of the PDG parametrisation is doubly stochastic (abs 1e-12) with |U_e2|^2 =
+    s12^2 c13^2, |U_e3|^2 = s13^2 and |U_mu3|^2 = s23^2 c13^2 (NuFIT 6.0 values)."""
+    u2 = NUFIT.pmns_squared()
+    assert u2.sum(axis=0) == pytest.approx(np.ones(3), abs=1e-12)
+    assert u2.sum(axis=1) == pytest.approx(np.ones(3), abs=1e-12)
+    assert u2[0, 1] == pytest.approx(0.308 * (1 - 0.02215), rel=1e-12)
+    assert u2[0, 2] == pytest.approx(0.02215, rel=1e-12)
+    assert u2[1, 2] == pytest.approx(0.470 * (1 - 0.02215), rel=1e-12)
+
+
 def test_mu_tau_split_without_theta13():
     """For th13 = 0 the non-nu_e part splits as cos^2 th23 : sin^2 th23 (rel 1e-12), whatever
     delta_CP, and P_ee is the two-flavour c^2 th12 c^2 th12m + s^2 th12 s^2 th12m."""
