@@ -101,7 +101,7 @@ BAD = [
     # (replace this, by that, the error must name)
     ("[target]\nmaterial", "[tar]\nmaterial", "tar"),
     ('material = "Ge"\n', "", "target.material"),
-    ('material = "Ge"', 'material = "Xe"', "target.material"),
+    ('material = "Ge"', 'material = "Pb"', "target.material"),
     ("mass_kg = 100.0", "", "target.mass_kg"),
     ("mass_kg = 100.0", 'mass_kg = "100"', "target.mass_kg"),
     ("mass_kg = 100.0", "mass_kg = true", "target.mass_kg"),

@@ -4,6 +4,12 @@ Nuclear masses are atomic masses (AME2020, Wang et al., Chin. Phys. C 45 (2021) 
 electron masses, as prescribed in physics-notes ("Conventions"); electron binding energies
 (< 0.2 MeV) are neglected. Natural abundances and standard atomic weights are IUPAC values
 (CIAAW 2019); the germanium abundances are the ones physics-notes quotes for paper 002.
+
+Xenon: the nine natural isotopes with the isotopic composition of atmospheric xenon (IUPAC
+representative isotopic composition, as tabulated by NIST, "Atomic Weights and Isotopic
+Compositions", physics.nist.gov/Comp) and the atomic masses of that table (Wang et al., Chin.
+Phys. C 41, 030003 (2017), AME2016; see docs/solar.md on AME2020). The standard atomic weight is
+131.293(6) (CIAAW); the molar mass of "Xe" is computed from the isotopes.
 """
 
 from __future__ import annotations
@@ -55,9 +61,32 @@ GE72 = Isotope("Ge72", 32, 72, 71.922075826)
 GE73 = Isotope("Ge73", 32, 73, 72.923458956)
 GE74 = Isotope("Ge74", 32, 74, 73.921177761)
 GE76 = Isotope("Ge76", 32, 76, 75.921402726)
+XE124 = Isotope("Xe124", 54, 124, 123.9058920)
+XE126 = Isotope("Xe126", 54, 126, 125.9042983)
+XE128 = Isotope("Xe128", 54, 128, 127.9035310)
+XE129 = Isotope("Xe129", 54, 129, 128.9047808611)
+XE130 = Isotope("Xe130", 54, 130, 129.903509349)
+XE131 = Isotope("Xe131", 54, 131, 130.90508406)
+XE132 = Isotope("Xe132", 54, 132, 131.9041550856)
+XE134 = Isotope("Xe134", 54, 134, 133.90539466)
+XE136 = Isotope("Xe136", 54, 136, 135.907214484)
+
+XENON_ABUNDANCES: tuple[tuple[Isotope, float], ...] = (
+    (XE124, 0.000952),
+    (XE126, 0.000890),
+    (XE128, 0.019102),
+    (XE129, 0.264006),
+    (XE130, 0.040710),
+    (XE131, 0.212324),
+    (XE132, 0.269086),
+    (XE134, 0.104357),
+    (XE136, 0.088573),
+)
+"""Natural xenon: each isotope with its atom fraction (IUPAC/NIST)."""
 
 ISOTOPES: dict[str, Isotope] = {
-    iso.name: iso for iso in (CS133, I127, AR40, GE70, GE72, GE73, GE74, GE76)
+    iso.name: iso
+    for iso in (CS133, I127, AR40, GE70, GE72, GE73, GE74, GE76, *(i for i, _ in XENON_ABUNDANCES))
 }
 
 
@@ -68,7 +97,7 @@ class Material:
     Attributes
     ----------
     name : str
-        Registry name (``"CsI"``, ``"Ar"``, ``"Ge"``).
+        Registry name (``"CsI"``, ``"Ar"``, ``"Ge"``, ``"Xe"``).
     components : tuple of (Isotope, float)
         Each isotope with the number of its nuclei per formula unit (for an element, its
         natural abundance).
@@ -113,11 +142,16 @@ MATERIALS: dict[str, Material] = {
         ((GE70, 0.2057), (GE72, 0.2745), (GE73, 0.0775), (GE74, 0.3650), (GE76, 0.0773)),
         72.630,
     ),
+    "Xe": Material(
+        "Xe",
+        XENON_ABUNDANCES,
+        sum(iso.atomic_mass_u * fraction for iso, fraction in XENON_ABUNDANCES),
+    ),
 }
 
 
 def get_material(name: str) -> Material:
-    """Look up a material by name (``CsI``, ``Ar``, ``Ge``; case-insensitive)."""
+    """Look up a material by name (``CsI``, ``Ar``, ``Ge``, ``Xe``; case-insensitive)."""
     canonical = {key.lower(): key for key in MATERIALS}
     return lookup("target material", MATERIALS, canonical.get(str(name).lower(), name))
 

@@ -27,7 +27,9 @@ from ._options import (
 
 @click.command("spectrum")
 @click.option("--target", default="CsI", show_default=True, help=f"One of {', '.join(MATERIALS)}.")
-@click.option("--source", "source_name", default="sns", show_default=True, help="Neutrino source.")
+@click.option(
+    "--source", "source_name", default="sns", show_default=True, help="Neutrino source (sns)."
+)
 @click.option(
     "--pot", type=float, default=1.76e23, show_default=True, help="SNS protons on target."
 )
@@ -81,6 +83,12 @@ def command(
     as_float("--detector-mass", detector_mass, allow_zero=False)
     if not 0 <= t_min < t_max or bins < 1:
         raise ParameterError("need 0 <= --t-min < --t-max and --bins >= 1")
+    if source_name != "sns":
+        # --pot, --nu-per-pot and --distance describe the SNS; the other registered sources
+        # (reactor, solar) take different options and are reached through experiments.
+        raise ParameterError(
+            f"--source: `upscatter spectrum` builds only 'sns', got {source_name!r}"
+        )
     source = get_source(source_name, pot=pot, nu_per_pot=nu_per_pot, distance=distance * units.m)
     edges = np.linspace(t_min, t_max, bins + 1) * units.keV
     response = RecoilBins(edges)

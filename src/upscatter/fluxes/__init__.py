@@ -11,9 +11,14 @@ from collections.abc import Callable
 from .._validate import lookup
 from .base import FluxComponent, Source
 from .reactor import reactor_source
+from .solar import solar_source
 from .stopped_pion import stopped_pion_source
 
-SOURCES: dict[str, Callable[..., Source]] = {"sns": stopped_pion_source, "reactor": reactor_source}
+SOURCES: dict[str, Callable[..., Source]] = {
+    "sns": stopped_pion_source,
+    "reactor": reactor_source,
+    "solar": solar_source,
+}
 
 
 def get_source(name: str, **options) -> Source:
