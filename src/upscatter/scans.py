@@ -17,7 +17,7 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +26,9 @@ from scipy.optimize import brentq, minimize_scalar
 
 from . import __version__
 from ._io import atomic_write_text
+from .checkpoint import Checkpoint, scan_digest
 from .errors import ParameterError, UpscatterError
+from .executors import check_executor, run_jobs, worker_count
 from .experiments.base import Analysis
 from .models import Model
 from .stats.chi2 import delta_chi2_threshold
@@ -235,9 +237,20 @@ def bound_from_basis(
     return float(brentq(f, grid[lo], grid[hi], xtol=1e-300, rtol=BOUND_RTOL))
 
 
-def _basis_chunk(args):
-    experiment, model, params, options = args
+def _basis_chunk(experiment, model, options, params):
     return experiment.signal_basis(model, params, **options)
+
+
+def _chunks(indices: np.ndarray, executor, serial_block: int | None = 1) -> list[np.ndarray]:
+    """Blocks of mass-point indices: of ``serial_block`` points in this process (None: all in
+    one), otherwise four blocks per worker so that faster workers take more."""
+    if indices.size == 0:
+        return []
+    if executor == "serial":
+        size = indices.size if serial_block is None else serial_block
+        return [indices[i : i + size] for i in range(0, indices.size, size)]
+    n_blocks = max(1, min(indices.size, 4 * worker_count()))
+    return [block for block in np.array_split(indices, n_blocks) if block.size]
 
 
 def compute_basis(
@@ -245,35 +258,19 @@ def compute_basis(
     model: Model,
     params: Mapping[str, np.ndarray],
     executor: str | Executor = "serial",
+    scheduler: str | None = None,
     **model_options,
 ) -> np.ndarray:
-    """Basis counts for all mass points, optionally spread over processes.
-
-    ``executor`` is ``"serial"``, ``"process"`` (a pool with one worker per core) or any
-    ``concurrent.futures.Executor``.
-    """
+    """Basis counts for all mass points, optionally spread over processes or a Dask cluster
+    (``executor``: see :func:`upscatter.executors.run_jobs`)."""
     params = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
     n = len(next(iter(params.values())))
-    if executor == "serial":
-        return experiment.signal_basis(model, params, **model_options)
-    owned = executor == "process"
-    pool = ProcessPoolExecutor() if owned else executor
-    if not isinstance(pool, Executor):
-        raise ParameterError(
-            "executor must be 'serial', 'process' or a concurrent.futures.Executor"
-        )
-    try:
-        n_chunks = max(1, min(n, 2 * (getattr(pool, "_max_workers", 2) or 2)))
-        pieces = np.array_split(np.arange(n), n_chunks)
-        jobs = [
-            (experiment, model, {k: v[idx] for k, v in params.items()}, model_options)
-            for idx in pieces
-            if idx.size
-        ]
-        return np.concatenate(list(pool.map(_basis_chunk, jobs)), axis=0)
-    finally:
-        if owned:
-            pool.shutdown()
+    blocks = _chunks(np.arange(n), executor, serial_block=None)
+    jobs = [({k: v[idx] for k, v in params.items()},) for idx in blocks]
+    pieces = run_jobs(
+        _basis_chunk, jobs, executor, shared=(experiment, model, model_options), scheduler=scheduler
+    )
+    return np.concatenate(pieces, axis=0)
 
 
 def coupling_bound(
@@ -284,6 +281,8 @@ def coupling_bound(
     dof: int = 1,
     executor: str | Executor = "serial",
     progress: Callable[[int, int], None] | None = None,
+    checkpoint: str | Path | None = None,
+    scheduler: str | None = None,
     **model_options,
 ) -> ScanResult:
     """Bound on the model's coupling at each mass point.
@@ -297,16 +296,42 @@ def coupling_bound(
     cl, dof : float, int
         Confidence level and degrees of freedom of the Delta chi^2 threshold.
     executor : str or Executor
-        Where the basis spectra are computed (see :func:`compute_basis`).
+        Where the basis spectra and the bounds are computed: ``"serial"``, ``"process"``,
+        ``"dask"`` or an Executor (:func:`upscatter.executors.run_jobs`).
     progress : callable, optional
-        Called as progress(done, total) after each mass point.
+        Called as progress(done, total) as mass points finish.
+    checkpoint : path, optional
+        Resumable scan: finished bounds are appended to this file as they come, and points
+        already in it are not recomputed (:mod:`upscatter.checkpoint`).
+    scheduler : str, optional
+        Address of an existing Dask scheduler (with ``executor="dask"``).
     """
+    check_executor(executor, scheduler)
     params = {k: np.atleast_1d(np.asarray(masses[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
     if n == 0:
         raise ParameterError("the mass list is empty")
-    K = compute_basis(experiment, model, params, executor, **model_options)
-    return bounds_from_basis(experiment, model, params, K, cl, dof, progress, **model_options)
+    K = compute_basis(experiment, model, params, executor, scheduler, **model_options)
+    return bounds_from_basis(
+        experiment,
+        model,
+        params,
+        K,
+        cl,
+        dof,
+        progress,
+        executor=executor,
+        checkpoint=checkpoint,
+        scheduler=scheduler,
+        **model_options,
+    )
+
+
+def _bound_block(experiment, sm, powers, threshold, points_per_decade, K_block):
+    return [
+        bound_from_basis(sm, K, experiment.chi2, powers, threshold, points_per_decade)
+        for K in K_block
+    ]
 
 
 def bounds_from_basis(
@@ -317,6 +342,10 @@ def bounds_from_basis(
     cl: float = 0.9,
     dof: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    executor: str | Executor = "serial",
+    checkpoint: str | Path | None = None,
+    scheduler: str | None = None,
     **model_options,
 ) -> ScanResult:
     """Bounds at each mass point from basis counts already computed (:func:`compute_basis`).
@@ -332,7 +361,7 @@ def bounds_from_basis(
         Mass arrays (MeV) of length n, recorded in the result.
     K : numpy.ndarray
         Basis counts of ``experiment`` for ``model``, shape (n, n_bins, n_basis).
-    cl, dof, progress
+    cl, dof, progress, executor, checkpoint, scheduler
         As in :func:`coupling_bound`; ``model_options`` are recorded in the configuration.
     """
     threshold = delta_chi2_threshold(cl, dof)
@@ -344,13 +373,6 @@ def bounds_from_basis(
             f"basis counts must have shape (n_mass, {sm.size}, n_basis), got {K.shape}"
         )
     n = K.shape[0]
-    bounds = np.empty(n)
-    for i in range(n):
-        bounds[i] = bound_from_basis(
-            sm, K[i], experiment.chi2, model.powers, threshold, experiment.bound_points_per_decade
-        )
-        if progress:
-            progress(i + 1, n)
     config = {
         "experiment": experiment.name,
         "model": model.name,
@@ -360,6 +382,37 @@ def bounds_from_basis(
         "delta_chi2": threshold,
         "upscatter_version": __version__,
     }
+    bounds = np.full(n, np.nan)
+    store = None
+    if checkpoint is not None:
+        store = Checkpoint(checkpoint, scan_digest(config, {**masses, "basis": K}))
+        for index, value in store.done.items():
+            bounds[index] = value[0]
+    todo = np.array([i for i in range(n) if store is None or i not in store.done], dtype=int)
+    finished = n - todo.size
+    if progress and finished:
+        progress(finished, n)
+    blocks = _chunks(todo, executor)
+
+    def collect(job: int, values: list[float]) -> None:
+        nonlocal finished
+        points = blocks[job]
+        bounds[points] = values
+        if store is not None:
+            store.record(points, values)
+        finished += points.size
+        if progress:
+            progress(finished, n)
+
+    shared = (experiment, sm, model.powers, threshold, experiment.bound_points_per_decade)
+    run_jobs(
+        _bound_block,
+        [(K[idx],) for idx in blocks],
+        executor,
+        on_result=collect,
+        shared=shared,
+        scheduler=scheduler,
+    )
     return ScanResult(masses, bounds, model.coupling, config)
 
 
