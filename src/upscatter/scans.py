@@ -31,6 +31,7 @@ from .errors import ParameterError, UpscatterError
 from .executors import check_executor, run_jobs, worker_count
 from .experiments.base import Analysis
 from .models import Model
+from .provenance import provenance
 from .stats.chi2 import delta_chi2_threshold
 
 SIGNAL_SEARCH_MIN = 1e-4
@@ -388,6 +389,7 @@ def bounds_from_basis(
         store = Checkpoint(checkpoint, scan_digest(config, {**masses, "basis": K}))
         for index, value in store.done.items():
             bounds[index] = value[0]
+    config["provenance"] = provenance()  # after the digest: it names when and how, not what
     todo = np.array([i for i in range(n) if store is None or i not in store.done], dtype=int)
     finished = n - todo.size
     if progress and finished:
@@ -542,6 +544,7 @@ def eft_pair_region(
         "cl": cl,
         "dof": dof,
         "upscatter_version": __version__,
+        "provenance": provenance(),
     }
     return allowed_region(sm, K, experiment.chi2, x, y, threshold, names, config)
 
