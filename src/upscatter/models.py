@@ -15,6 +15,7 @@ down-philic Z', tree level x^2 with x = g_chi g_q; loops are added by :mod:`upsc
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -78,8 +79,27 @@ class Model:
     options: dict = field(default_factory=dict)
 
     def channels(self, material: Material, **options) -> list[Channel]:
-        """Basis channels of this model for ``material``."""
+        """Basis channels of this model for ``material``; an option the model does not take is
+        a ParameterError listing the ones it does (models that pass options on to their cross
+        sections check them there)."""
+        signature = inspect.signature(self.build)
+        if not any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+            unknown = sorted(set(options) - set(self.option_names))
+            if unknown:
+                raise ParameterError(
+                    f"model {self.name} has no option {', '.join(unknown)}; its options: "
+                    f"{', '.join(self.option_names) or 'none'}"
+                )
         return self.build(material, **{**self.options, **options})
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """Named keyword options of :meth:`channels` (``electrons``, ``form_factor``...)."""
+        return tuple(
+            name
+            for name, p in inspect.signature(self.build).parameters.items()
+            if name != "material" and p.default is not p.empty and p.kind is not p.VAR_KEYWORD
+        )
 
     def monomials(self, coupling) -> np.ndarray:
         """Values of the basis monomials, shape np.shape(coupling) + (n_basis,)."""
