@@ -122,7 +122,7 @@ def _nuclear_basis(func, material: Material, **xsec_options) -> list[Channel]:
     ]
 
 
-def _electron_basis(kind: str, material: Material) -> list[Channel]:
+def electron_channels(kind: str, material: Material) -> list[Channel]:
     """nu e -> chi e channels weighted by Z_eff (paper 003 Eqs. (10)-(11))."""
     from .xsec import electrons
 
@@ -143,7 +143,7 @@ def _electron_basis(kind: str, material: Material) -> list[Channel]:
     ]
 
 
-def _light_mediator_channels(
+def light_mediator_channels(
     kind: str,
     material: Material,
     electrons: bool = False,
@@ -157,7 +157,7 @@ def _light_mediator_channels(
         func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
     )
     if electrons:
-        channels += _electron_basis(kind, material)
+        channels += electron_channels(kind, material)
     return channels
 
 
@@ -320,7 +320,7 @@ MODELS: dict[str, Model] = {
         ("m_chi", "m_med"),
         "g",
         (4,),
-        partial(_light_mediator_channels, "vector"),
+        partial(light_mediator_channels, "vector"),
         "light vector mediator, universal coupling g to u, d (and e), paper 003 Eq. (4)",
     ),
     "scalar": Model(
@@ -328,7 +328,7 @@ MODELS: dict[str, Model] = {
         ("m_chi", "m_med"),
         "g",
         (4,),
-        partial(_light_mediator_channels, "scalar"),
+        partial(light_mediator_channels, "scalar"),
         "light scalar mediator, universal coupling g to u, d (and e), paper 003 Eqs. (6)-(7)",
     ),
     "zprime": Model(
@@ -360,4 +360,12 @@ def check_coupling(value) -> float:
     return as_float("coupling", value)
 
 
-__all__ = ["MODELS", "Model", "get_model", "sm_channels", "vector_dsigma_dT"]
+__all__ = [
+    "MODELS",
+    "Model",
+    "electron_channels",
+    "get_model",
+    "light_mediator_channels",
+    "sm_channels",
+    "vector_dsigma_dT",
+]

@@ -113,8 +113,15 @@ model_options = stacked(
         help="zprime loops: twist-2 nuclear sums, 'nucleon' (coherent sum, default) or 'paper' "
         "(as printed in paper 000 Eqs. (28)-(32); reproduces its Fig. 4).",
     ),
+    click.option(
+        "--preset",
+        default=None,
+        help="vector, scalar: coupling preset, one of universal (default), b-l, dark-photon, "
+        "leptophobic, electrophilic, nu-e, nu-mu, nu-tau, or a preset TOML file "
+        "(upscatter.presets); the bound is on the preset's overall scale g.",
+    ),
 )
-"""--model, --case, --electrons, --operator, --loops, --twist2."""
+"""--model, --case, --electrons, --operator, --loops, --twist2, --preset."""
 
 
 def _parse_setting(text: str) -> tuple[str, object]:
@@ -189,6 +196,7 @@ class AnalysisChoice:
     operator: str | None
     loops: bool
     twist2: str | None = None
+    preset: str | None = None
 
     def build(self) -> tuple[Analysis, Model, dict]:
         """(experiment, model, model options for ``Model.channels``), checked in that order.
@@ -198,6 +206,10 @@ class AnalysisChoice:
         """
         experiment = build_experiment(self.experiment_name, self.time_window, self.settings)
         model = get_model(self.model_name)
+        if self.preset is not None:
+            from ..presets import preset_model
+
+            model = preset_model(self.model_name, self.preset)
         options = model_kwargs(
             self.model_name, self.case, self.electrons, self.operator, self.loops, self.twist2
         )
