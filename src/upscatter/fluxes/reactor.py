@@ -24,7 +24,7 @@ the 0.25 MeV Huber grid) would differ from it by 3e-5 in the integral above 1.8 
 on the 25 keV scale; above 12.5 MeV S = 0. The summation method covers the whole spectrum, so
 no extrapolation is needed below 2 MeV or above 8 MeV. The neutron-capture spectra
 238U(n,gamma)239U -> 239Np (``bestiole_u239.txt``, ``bestiole_np239.txt``) are not added: they
-end at 1.26 MeV, below the 1.84 MeV needed for any germanium recoil above 0.1 keV, so they
+end at 1.26 MeV, below the 1.80 MeV needed for any germanium recoil above 0.1 keV, so they
 change no CONUS number (docs/physics-decisions.md,
 "Reactor antineutrino spectrum").
 
