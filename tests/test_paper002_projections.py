@@ -57,7 +57,8 @@ def test_future_lar_vector_difference_is_the_pull_convention():
 
 
 def test_conus_loses_sensitivity_above_the_reactor_endpoint():
-    """Paper 002: CONUS has no sensitivity above about 10 MeV (our spectrum ends at 8 MeV)."""
+    """Paper 002: CONUS has no sensitivity above about 10 MeV (with Huber-Mueller, as paper 002,
+    the spectrum ends at 8 MeV, so the bounds stop before 9 MeV)."""
     b = coupling_bound(
         paper_experiment("future-conus"), MODEL, {"m_chi": [5.0, 7.0, 9.0, 12.0]}, operator="C_V"
     ).bound

@@ -256,6 +256,12 @@ def chang_liao2020_fig3(out: Path) -> dict:
         "paper 002 Fig. 3 (stars: Eqs. (17)-(20); CONUS: Huber-Mueller reactor spectrum)",
     )
     summary["reactor spectrum"] = SPECTRUM_NOTE
+    default = coupling_bound(
+        get_experiment("future-conus"), model, {"m_chi": m_chi}, operator="C_V"
+    )
+    summary["future-conus C_V last m_chi with a bound, BESTIOLE 2023 spectrum (MeV)"] = float(
+        m_chi[np.isfinite(default.bound)].max()
+    )
     return summary
 
 
