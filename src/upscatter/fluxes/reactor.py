@@ -90,8 +90,6 @@ BESTIOLE_FILES: dict[str, str] = {
     "Pu241": "bestiole_pu241.txt",
 }
 """BESTIOLE 2023 table of each fissioning isotope in the ``reactor_bestiole2023`` data set."""
-BESTIOLE_BIN_WIDTH = 0.025 * MeV
-"""Width of the BESTIOLE bins, whose centres are tabulated (MeV)."""
 BESTIOLE_E_MAX = 12.5 * MeV
 """Upper edge of the last BESTIOLE bin: the end of that spectrum (MeV)."""
 
@@ -111,7 +109,7 @@ ENERGY_PER_FISSION: dict[str, float] = {
 TABLE_E_MIN = 2.0 * MeV
 """First energy of the Huber tables (MeV)."""
 TABLE_E_MAX = 8.0 * MeV
-"""Last energy of the Huber tables, and the end of the modelled spectrum (MeV)."""
+"""Last energy of the Huber tables, and the end of the Huber-Mueller spectrum (MeV)."""
 EXTRAPOLATION_LIMIT = 1.5 * MeV
 """Lowest energy down to which the fitted shape is continued below the tables (MeV)."""
 DEFAULT_E_MIN = 1.8 * MeV
@@ -327,7 +325,8 @@ def fission_rate(
 
 
 def _knots(spectrum: str) -> np.ndarray:
-    """Energies (MeV) where the interpolated spectrum has kinks: the table nodes."""
+    """Energies (MeV) where the interpolated spectrum has kinks: the table nodes (the four
+    BESTIOLE tables share one grid of bin centres)."""
     if spectrum == "bestiole2023":
         return np.asarray(bestiole_table("U235")[0])
     return np.arange(TABLE_E_MIN, TABLE_E_MAX + 0.125 * MeV, 0.25 * MeV)
