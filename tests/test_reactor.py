@@ -234,6 +234,7 @@ def test_bestiole_passes_through_its_table_and_is_continuous(data_dir, isotope):
     over the whole range no step exceeds the largest step between neighbouring table values
     (a jump would show up as a larger one), and S(E +- 1e-9 MeV) agree to 1e-6 at the centres."""
     E, S = bestiole_raw(data_dir, isotope.lower())
+    assert np.array_equal(E, bestiole_raw(data_dir, "u235")[0])  # one grid (the quadrature knots)
     assert r.isotope_spectrum(isotope, E) == pytest.approx(S, rel=1e-12)
     fine = r.isotope_spectrum(isotope, np.arange(0.0, 12.5, 1e-3))
     assert np.max(np.abs(np.diff(fine))) <= np.max(np.abs(np.diff(S))) * (1 + 1e-9)
