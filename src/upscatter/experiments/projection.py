@@ -102,8 +102,8 @@ def reactor_exposure(
     energies_per_fission_mev: Mapping[str, float] | None = None,
     e_nu_min_mev: float | None = None,
 ) -> Source:
-    """Reactor source for ``years`` of full-power live time (:func:`upscatter.fluxes.reactor.
-    reactor_source`).
+    """Reactor source for ``years`` of full-power live time
+    (:func:`upscatter.fluxes.reactor.reactor_source`).
 
     Parameters
     ----------
