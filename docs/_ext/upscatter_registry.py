@@ -15,12 +15,18 @@ exactly what the installed package knows.
 from __future__ import annotations
 
 import inspect
+import re
 import sys
 
 from docutils import nodes
 from docutils.parsers.rst import Directive
 from docutils.statemachine import StringList
 from sphinx.util.nodes import nested_parse_with_titles
+
+
+def _plain(text: str) -> str:
+    """Registry text is plain text: escape the characters reStructuredText would interpret."""
+    return re.sub(r"([\\`*_|\[\]])", r"\\\1", " ".join(text.split()))
 
 
 def _underline(title: str, char: str) -> list[str]:
@@ -63,7 +69,7 @@ class ExperimentsDirective(_RegistryDirective):
         out: list[str] = []
         for name, factory in EXPERIMENTS.items():
             module = sys.modules[factory.__module__]
-            out += _underline(f"``{name}``", "-")
+            out += _underline(name, "-")
             out.append(f"Class :class:`{factory.__module__}.{factory.__qualname__}`.")
             out.append("")
             options = _options(factory)
@@ -83,15 +89,15 @@ class DatasetsDirective(_RegistryDirective):
 
         out: list[str] = []
         for name, dataset in DATASETS.items():
-            out += _underline(f"``{name}``", "~")
-            out += [dataset.description, ""]
-            out += [f"* Release: {dataset.release}", f"* Cite: {dataset.citation}"]
+            out += _underline(name, "~")
+            out += [_plain(dataset.description), ""]
+            out += [f"* Release: {dataset.release}", f"* Cite: {_plain(dataset.citation)}"]
             out.append(f"* Files registered: {len(dataset.files)}")
             if dataset.not_mirrored:
                 missing = ", ".join(f"``{f}``" for f in dataset.not_mirrored)
                 out.append(f"* In the official release but not in the mirror: {missing}")
             if dataset.notes:
-                out.append(f"* Notes: {dataset.notes}")
+                out.append(f"* Notes: {_plain(dataset.notes)}")
             out.append("")
         return out
 
@@ -110,7 +116,7 @@ class CliDirective(_RegistryDirective):
                     command, info_name=name, parent=root, terminal_width=100
                 ) as context:
                     text = command.get_help(context)
-                out += _underline(f"``upscatter {name}``", "-")
+                out += _underline(f"upscatter {name}", "-")
                 out += [".. code-block:: text", ""]
                 out += [f"   {line}".rstrip() for line in text.splitlines()]
                 out.append("")

@@ -70,6 +70,7 @@ ax.set_xlabel("nuclear recoil energy T (keV)")
 ax.set_ylabel("events per keV (CsI, 2017 exposure)")
 ax.set_title("COHERENT CsI[Na], 14.57 kg at 19.3 m")
 ax.legend()
+fig.tight_layout()
 plt.show()
 
 # %%

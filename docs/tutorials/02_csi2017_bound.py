@@ -64,6 +64,7 @@ ax.set_ylabel(r"$g_\chi g_q$, 90% CL upper bound")
 ax.set_title(r"COHERENT CsI 2017, Z' case A, $m_{Z'} = 10\, m_\chi$, 1 dof")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend()
+fig.tight_layout()
 plt.show()
 
 # %%

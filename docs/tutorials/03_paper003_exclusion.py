@@ -57,6 +57,7 @@ ax.set_ylabel("g, 90% CL upper bound (2 dof)")
 ax.set_title(r"vector mediator, $m_\chi$ = 0.1 MeV (paper 003 convention)")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend()
+fig.tight_layout()
 plt.show()
 
 # %%

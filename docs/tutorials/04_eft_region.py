@@ -49,6 +49,7 @@ fig.colorbar(mesh, label=r"$\Delta\chi^2$ (capped at 20)")
 ax.set_xlabel(f"{region.names[0]} (units of G_F)")
 ax.set_ylabel(f"{region.names[1]} (units of G_F)")
 ax.set_title(r"CsI 2017, $m_\chi$ = 40 MeV, 90% CL (2 dof)")
+fig.tight_layout()
 plt.show()
 
 # %%

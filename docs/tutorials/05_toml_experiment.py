@@ -97,6 +97,7 @@ ax.set_ylabel("g, 90% CL expected bound (1 dof)")
 ax.set_title(r"100 kg Ge at 17 m from 3.9 GW, 5 years; vector, $m_V$ = 1 GeV")
 ax.grid(True, which="both", alpha=0.3)
 ax.legend()
+fig.tight_layout()
 plt.show()
 
 # %%

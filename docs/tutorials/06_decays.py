@@ -45,11 +45,12 @@ print(
 # The lifetime over the mass plane
 # --------------------------------
 # Everything broadcasts, so a grid of masses is one call. The lines mark a lifetime of 1 s
-# (BBN) and the age of the Universe.
+# (BBN) and the age of the Universe. The two-body width goes as g_chi^2 and the three-body one
+# as g_chi^2 g_f^2, so lifetimes that long need small couplings: here g_chi = g_f = 1e-7.
 m_chi = np.geomspace(0.1, 50.0, 60)
 m_med = np.geomspace(1e-3, 100.0, 60)
 M_CHI, M_MED = np.meshgrid(m_chi, m_med)
-tau = decays.lifetime(M_CHI, M_MED, g_chi=1e-4, g_f=1e-4)
+tau = decays.lifetime(M_CHI, M_MED, g_chi=1e-7, g_f=1e-7)
 log_tau = np.log10(np.where(np.isfinite(tau), tau, np.nan))
 
 fig, ax = plt.subplots()
@@ -68,7 +69,8 @@ ax.set_xscale("log")
 ax.set_yscale("log")
 ax.set_xlabel(r"$m_\chi$ (MeV)")
 ax.set_ylabel(r"$m_V$ (MeV)")
-ax.set_title(r"chi lifetime, $g_\chi = g_f = 10^{-4}$")
+ax.set_title(r"chi lifetime, $g_\chi = g_f = 10^{-7}$")
+fig.tight_layout()
 plt.show()
 
 # %%

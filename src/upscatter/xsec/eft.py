@@ -1,6 +1,6 @@
 """Dimension-6 EFT of a neutrino turning into a dark fermion chi: paper 002 Eqs. (1)-(8).
 
-The Lagrangian of paper 002 Eq. (1),
+The Lagrangian of paper 002 Eq. (1)::
 
     sqrt(2)/G_F L = v_H/sqrt(2) [nubar sigma^{mu nu} (a_M + i a_E gamma5) chi] F_{mu nu}
                   + [nubar (C_S^q + i gamma5 D_P^q) chi][qbar q]
