@@ -218,6 +218,15 @@ def _digest(file: Path, algorithm: str) -> str:
 
 _VERIFIED: dict[tuple[str, int, int, str], str] = {}
 
+_USED: dict[str, str] = {}
+"""``"<dataset>/<file>" -> sha256`` of every file handed out by :func:`path` in this process."""
+
+
+def used_files() -> dict[str, str]:
+    """The release files read in this process (through :func:`path`), with the sha256 that
+    verified each: the data part of a result's provenance (:mod:`upscatter.provenance`)."""
+    return dict(sorted(_USED.items()))
+
 
 def _check(file: Path, entry: DataFile) -> str:
     """OK, OK_ORIGINAL, CORRUPTED or MISSING for the copy at ``file`` (cached by mtime and size)."""
@@ -290,6 +299,7 @@ def path(dataset: str, filename: str) -> Path:
     entry = ds.file(filename)
     status, found, corrupted = _locate(ds, entry)
     if found is not None:
+        _USED[f"{ds.name}/{entry.name}"] = entry.sha256
         return found
     label = f"{ds.name}/{entry.name}"
     if status == CORRUPTED:

@@ -31,6 +31,7 @@ from .errors import ParameterError, UpscatterError
 from .executors import check_executor, run_jobs, worker_count
 from .experiments.base import Analysis
 from .models import Model
+from .provenance import provenance
 from .stats.chi2 import delta_chi2_threshold
 
 SIGNAL_SEARCH_MIN = 1e-4
@@ -307,10 +308,17 @@ def coupling_bound(
         Address of an existing Dask scheduler (with ``executor="dask"``).
     """
     check_executor(executor, scheduler)
+    missing = [k for k in model.parameters if k not in masses]
+    if missing:
+        raise ParameterError(
+            f"model {model.name} needs the masses {', '.join(model.parameters)}; missing: "
+            f"{', '.join(missing)}"
+        )
     params = {k: np.atleast_1d(np.asarray(masses[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
     if n == 0:
         raise ParameterError("the mass list is empty")
+    model_options = experiment.model_options(model, model_options)
     K = compute_basis(experiment, model, params, executor, scheduler, **model_options)
     return bounds_from_basis(
         experiment,
@@ -388,6 +396,7 @@ def bounds_from_basis(
         store = Checkpoint(checkpoint, scan_digest(config, {**masses, "basis": K}))
         for index, value in store.done.items():
             bounds[index] = value[0]
+    config["provenance"] = provenance()  # after the digest: it names when and how, not what
     todo = np.array([i for i in range(n) if store is None or i not in store.done], dtype=int)
     finished = n - todo.size
     if progress and finished:
@@ -542,6 +551,7 @@ def eft_pair_region(
         "cl": cl,
         "dof": dof,
         "upscatter_version": __version__,
+        "provenance": provenance(),
     }
     return allowed_region(sm, K, experiment.chi2, x, y, threshold, names, config)
 

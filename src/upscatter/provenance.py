@@ -1,0 +1,71 @@
+"""How a result was made: package version, git commit, command line, library versions and the
+sha256 of every public release file read in this process.
+
+:func:`provenance` is recorded in every saved scan (the ``config["provenance"]`` of
+:class:`upscatter.scans.ScanResult` and :class:`~upscatter.scans.RegionResult`) and in the CLI's
+JSON output, so a result file says exactly what produced it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import shlex
+import sys
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+
+#: Libraries whose versions can change a number.
+LIBRARIES = ("numpy", "scipy", "iminuit")
+
+
+def git_commit(start: Path | None = None) -> str | None:
+    """Commit of the git checkout holding this package (None when installed from a wheel or
+    outside a checkout), read from ``.git`` without running git."""
+    here = (start or Path(__file__)).resolve()
+    for folder in here.parents:
+        git = folder / ".git"
+        if git.is_dir():
+            break
+    else:
+        return None
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        loose = git / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip()
+        packed = git / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                if line.endswith(" " + ref):
+                    return line.split()[0]
+    except OSError:
+        return None
+    return None
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def provenance() -> dict:
+    """The record described in the module notes (a JSON-ready dict)."""
+    from . import data
+
+    return {
+        "upscatter_version": __version__,
+        "git_commit": git_commit(),
+        "command": shlex.join(sys.argv),
+        "python": platform.python_version(),
+        "libraries": {name: _version(name) for name in LIBRARIES},
+        "data_files": data.used_files(),
+        "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    }
