@@ -11,7 +11,7 @@ anti-coincident events binned the same way (``dataBeamOnAC.txt``); beam-related 
 neutrino-induced neutrons (NIN) = release energy and timing shapes normalised to 18.4 and 5.6
 events in the region of interest (collaboration values, physics-notes).
 
-Statistics: the Poisson chi^2 of Eq. (20) with Eq. (21),
+Statistics: the Poisson chi^2 of Eq. (20) with Eq. (21)::
 
     N_th = (1 + a0) N_CEvNS(a4, a5, a6, a7) + (1 + a0) N_ES(a6, a7) + (1 + a1) N_BRN(a6)
            + (1 + a2) N_NIN(a6) + (1 + a3) N_SSB,
