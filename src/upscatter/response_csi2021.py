@@ -361,17 +361,18 @@ class ShiftedTimeFractions:
             rows.append(np.diff(cdf, axis=1) / inside)
         return cls(edges, shifts, np.stack(rows, axis=1))
 
-    def __call__(self, shift: float) -> np.ndarray:
-        """Fractions (n_distributions, n_bins) at ``shift`` (internal units, within the grid)."""
+    def __call__(self, shift) -> np.ndarray:
+        """Fractions (..., n_distributions, n_bins) at ``shift`` (internal units, within the
+        grid)."""
         return self.evaluate(shift)[0]
 
-    def evaluate(self, shift: float) -> tuple[np.ndarray, np.ndarray]:
-        """(fractions, d fractions / d shift) at ``shift``; the derivative is the slope of the
-        linear interpolation."""
+    def evaluate(self, shift) -> tuple[np.ndarray, np.ndarray]:
+        """(fractions, d fractions / d shift) at ``shift`` (any shape; results (..., n_dist,
+        n_bins)); the derivative is the slope of the linear interpolation."""
         step = self.shifts[1] - self.shifts[0]
-        position = (shift - self.shifts[0]) / step
-        i = int(np.clip(np.floor(position), 0, self.shifts.size - 2))
-        f = position - i
+        position = (np.asarray(shift, dtype=float) - self.shifts[0]) / step
+        i = np.clip(np.floor(position), 0, self.shifts.size - 2).astype(int)
+        f = (position - i)[..., None, None]
         lo, hi = self.table[i], self.table[i + 1]
         return lo + f * (hi - lo), (hi - lo) / step
 
@@ -406,8 +407,8 @@ class ChebyshevNodes:
         if not (self.hi > self.lo and self.n >= 1):
             raise ParameterError("Chebyshev nodes need hi > lo and at least one node")
 
-    def _u(self, x) -> float:
-        return (2.0 * float(x) - self.lo - self.hi) / (self.hi - self.lo)
+    def _u(self, x) -> np.ndarray:
+        return (2.0 * np.asarray(x, dtype=float) - self.lo - self.hi) / (self.hi - self.lo)
 
     @cached_property
     def nodes(self) -> np.ndarray:
@@ -420,12 +421,12 @@ class ChebyshevNodes:
         u = (2.0 * self.nodes - self.lo - self.hi) / (self.hi - self.lo)
         return np.linalg.inv(u[:, None] ** np.arange(self.n))
 
-    def weights(self, x: float) -> np.ndarray:
-        """Lagrange weights L_m(x), shape (n,); they sum to 1."""
-        return self._u(x) ** np.arange(self.n) @ self._inverse
+    def weights(self, x) -> np.ndarray:
+        """Lagrange weights L_m(x), shape (..., n) for x of any shape; they sum to 1."""
+        return self._u(x)[..., None] ** np.arange(self.n) @ self._inverse
 
-    def weight_derivatives(self, x: float) -> np.ndarray:
-        """dL_m/dx, shape (n,)."""
+    def weight_derivatives(self, x) -> np.ndarray:
+        """dL_m/dx, shape (..., n)."""
         j = np.arange(self.n)
         du = 2.0 / (self.hi - self.lo)
-        return du * (j * self._u(x) ** np.maximum(j - 1, 0)) @ self._inverse
+        return du * (j * self._u(x)[..., None] ** np.maximum(j - 1, 0)) @ self._inverse

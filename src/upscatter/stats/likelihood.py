@@ -464,9 +464,12 @@ def gauss_newton_profile(
         pair = free[..., :, None] & free[..., None, :]
         diag = np.diagonal(h, axis1=-2, axis2=-1)
         scale = np.where(diag > 0, diag, 1.0)
+        # a parameter without curvature (the chi^2 is flat along it: its row of the
+        # semi-definite h is zero) takes a gradient step, so the system stays regular
+        flat = diag <= 0
         system = (
             np.where(pair, h, 0.0)
-            + eye * np.where(free, damping[..., None] * scale, 1.0)[..., None, :]
+            + eye * np.where(free, damping[..., None] * scale + flat, 1.0)[..., None, :]
         )
         step = -np.linalg.solve(system, np.where(free, g, 0.0)[..., None])[..., 0]
         trial = np.clip(theta + step, lo, hi)
