@@ -21,10 +21,11 @@ electron-equivalent energy of nuclear recoils (quenching; ``quenching_nuisance="
 puts it in the CEvNS normalisation as Eq. (21) prints it), a6 shifts every arrival time (bounded by
 +-0.25 us, no prior), a7 shifts the efficiency curve (bounded by +-1 PE, no prior). All eight are
 profiled together for a whole batch of predictions by the damped Gauss-Newton iteration of
-:class:`upscatter.stats.likelihood.PoissonLikelihood` with the analytic Jacobian, from three
-starts (nominal, the SM best fit, and the SM best fit at alpha_7 = -0.95 PE: the clipped
-efficiency makes the profile in alpha_7 kinked, see ``CoherentCsI2021.profile_starts``);
-``profile(..., method="migrad")`` gives iminuit's per-prediction fit as the reference.
+:class:`upscatter.stats.likelihood.PoissonLikelihood` with the analytic Jacobian, from the
+nominal values; ``profile(..., method="migrad")`` gives iminuit's per-prediction fit as the
+reference. The inputs that depend on alpha_6 and alpha_7 are made continuously differentiable
+(``inputs="smooth"``, see the class notes and docs/physics-decisions.md, "CsI 2021 profile"), so
+that the profile has no kink-made local minima.
 
 How the nonlinear nuisances stay cheap. A *prediction* of this experiment is not a vector of
 analysis-bin counts but the signal before the nonlinear nuisances: true-recoil counts in fine
@@ -46,7 +47,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -89,8 +90,8 @@ SIGMAS = (0.11, 0.25, 0.35, 0.021, 0.05, 0.038)
 """Prior widths of alpha_0..alpha_5 (paper 003 below Eq. (21))."""
 ALPHA6_LIMIT_US = 0.25
 ALPHA7_LIMIT_PE = 1.0
-PROFILE_START_ALPHA7 = -0.95
-"""alpha_7 (PE) of the second start of the profile (see ``CoherentCsI2021.profile_starts``)."""
+PROFILE_CHUNK = 32
+"""Predictions profiled together (see ``CoherentCsI2021.profile``)."""
 FINE_RATIO = 1.05
 """Width ratio of the logarithmic fine true-recoil bins; the response is taken at each bin's
 geometric centre, exact for a 1/T spectrum, so the folding error stays below 1e-3 for spectra
@@ -149,6 +150,7 @@ def _log_edges(lo: float, hi: float) -> np.ndarray:
 FORM_FACTOR_NODES = ChebyshevNodes(-5 * SIGMAS[4], 5 * SIGMAS[4], 5)
 QUENCHING_NODES = ChebyshevNodes(-5 * SIGMAS[5], 5 * SIGMAS[5], 5)
 QUENCHING_NUISANCES = ("scale", "normalisation")
+INPUTS = ("smooth", "piecewise")
 QUENCHING_CURVES = ("nominal", "model0+1sigma", "model0-1sigma", "model1+1sigma", "model1-1sigma")
 """Labels of the scintillation curves of ``scintRespCoefficients.txt``."""
 _SCINT_LABEL = re.compile(r"model\s*(\d)\s*,\s*([+-])\s*1\s*sigma", re.IGNORECASE)
@@ -219,6 +221,14 @@ class CoherentCsI2021(Experiment):
         ``"scale"`` (default): alpha_5 scales E_ee of nuclear recoils, E_ee -> (1 + alpha_5) E_ee.
         ``"normalisation"``: alpha_5 multiplies the CEvNS counts as (1 + alpha_0 + alpha_5),
         paper 003 Eq. (21) as printed.
+    inputs : str
+        ``"smooth"`` (default): the nuisance-dependent inputs are continuously differentiable,
+        so the profile has no kink-made local minima: eps_E(x + alpha_7) is averaged exactly
+        over each 0.25-PE sub-bin, and the BRN/NIN arrival-time cumulatives are interpolated
+        monotonically (PCHIP) between the 10 ns release cells, and every alpha_6 table is
+        interpolated by a cubic spline between its 0.5 ns grid points. ``"piecewise"``: the
+        rules before (eps_E at the sub-bin centres, piecewise-linear cumulatives and tables),
+        kinked in alpha_7 and alpha_6. See docs/physics-decisions.md, "CsI 2021 profile".
 
     Notes
     -----
@@ -235,7 +245,12 @@ class CoherentCsI2021(Experiment):
     """Bracketing grid of :func:`upscatter.scans.bound_from_basis` in points per decade of the
     coupling (1.5 per decade of signal for g^4): every point costs a profile."""
 
-    def __init__(self, quenching: str = "nominal", quenching_nuisance: str = "scale"):
+    def __init__(
+        self,
+        quenching: str = "nominal",
+        quenching_nuisance: str = "scale",
+        inputs: str = "smooth",
+    ):
         if quenching not in QUENCHING_CURVES:
             raise ParameterError(
                 f"unknown quenching curve {quenching!r}; known: {', '.join(QUENCHING_CURVES)}"
@@ -245,8 +260,11 @@ class CoherentCsI2021(Experiment):
                 f"quenching_nuisance must be one of {', '.join(QUENCHING_NUISANCES)}, "
                 f"got {quenching_nuisance!r}"
             )
+        if inputs not in INPUTS:
+            raise ParameterError(f"inputs must be one of {', '.join(INPUTS)}, got {inputs!r}")
         self.quenching_name = quenching
         self.quenching_nuisance = quenching_nuisance
+        self.inputs = inputs
         self.material = get_material("CsI")
         self.detector_mass_kg = DETECTOR_MASS_KG
         self.source = stopped_pion_source(POT, NU_PER_POT, DISTANCE_M * metre)
@@ -404,9 +422,17 @@ class CoherentCsI2021(Experiment):
         for name in ("brnTrec.txt", "ninTrec.txt"):
             table = _columns(name)
             histograms.append((table[:, 0] * us, table[:, 1]))
-        return ShiftedTimeFractions.from_histograms(
-            histograms, TIME_EDGES_US * us, ALPHA6_LIMIT_US * us
+        table = ShiftedTimeFractions.from_histograms(
+            histograms,
+            TIME_EDGES_US * us,
+            ALPHA6_LIMIT_US * us,
+            cumulative="pchip" if self.inputs == "smooth" else "linear",
         )
+        return self._shift_interpolation(table)
+
+    def _shift_interpolation(self, table: ShiftedTimeFractions) -> ShiftedTimeFractions:
+        """The alpha_6 table with the interpolation of :attr:`inputs` (cubic when smooth)."""
+        return replace(table, interpolation="cubic" if self.inputs == "smooth" else "linear")
 
     # ----------------------------------------------------------------------------- response
     @cached_property
@@ -422,9 +448,10 @@ class CoherentCsI2021(Experiment):
     @cached_property
     def neutrino_time(self) -> ShiftedTimeFractions:
         """Prompt and delayed time-bin fractions (with eps_T) versus alpha_6."""
-        return ShiftedTimeFractions.from_densities(
+        table = ShiftedTimeFractions.from_densities(
             [prompt_pdf, delayed_pdf], TIME_EDGES_US * us, ALPHA6_LIMIT_US * us
         )
+        return self._shift_interpolation(table)
 
     @cached_property
     def _component_timing(self) -> np.ndarray:
@@ -483,14 +510,11 @@ class CoherentCsI2021(Experiment):
 
     @cached_property
     def likelihood(self) -> PoissonLikelihood:
-        """Eq. (20) with the eight nuisances of Eq. (21), profiled by batched Gauss-Newton
-        from the starts of :attr:`profile_starts`."""
+        """Eq. (20) with the eight nuisances of Eq. (21), profiled by batched Gauss-Newton from
+        the nominal values: with the smooth inputs (:attr:`inputs`) the profile has a single
+        minimum in practice (docs/physics-decisions.md, "CsI 2021 profile")."""
         return PoissonLikelihood(
-            self.name,
-            self.observed.ravel(),
-            self.parameters,
-            _ExpectedCounts(self),
-            starts=self.profile_starts,
+            self.name, self.observed.ravel(), self.parameters, _ExpectedCounts(self)
         )
 
     def _check_prediction(self, predicted) -> np.ndarray:
@@ -549,14 +573,15 @@ class CoherentCsI2021(Experiment):
         weights = np.stack([r.reshape(*r.shape[:-2], -1) for r in rows], axis=-2)
         n_c, n_sub = electrons.shape[-2], electrons.shape[-1]
         nuclear = _contract_nodes(weights, blocks).reshape(*batch, len(rows), n_c, n_sub)
-        x = self.smearing.sub_centres + a7[..., None]
-        eff = self.efficiency(x)[..., None, None, :]  # (..., 1, 1, n_sub)
+        eff, deff = self.smearing.sub_bin_efficiency(
+            a7, "average" if self.inputs == "smooth" else "midpoint"
+        )
+        eff, deff = eff[..., None, None, :], deff[..., None, None, :]  # (..., 1, 1, n_sub)
         sub = [
             nuclear * eff,
             np.broadcast_to(electrons[..., None, :, :] * eff, (*batch, 1, n_c, n_sub)),
         ]
         if jacobian:
-            deff = self.efficiency.derivative(x)[..., None, None, :]
             sub += [nuclear[..., :1, :, :] * deff, electrons[..., None, :, :] * deff]
         sub = np.concatenate([np.broadcast_to(s, (*batch, *s.shape[-3:])) for s in sub], axis=-3)
         energy = _product(sub.reshape(-1, n_sub), self.smearing.aggregation)
@@ -631,38 +656,15 @@ class CoherentCsI2021(Experiment):
         dict
             ``cevns``, ``electron``, ``brn``, ``nin``, ``steady_state`` and ``total``.
         """
-        alpha = self._nominal_start_likelihood.theta(dict(nuisances or {}))
+        alpha = self.likelihood.theta(dict(nuisances or {}))
         parts, _ = self._evaluate(self._prepare(self._single(predicted)), alpha)
         parts["total"] = sum(parts.values())
         return parts
 
     @cached_property
-    def _nominal_start_likelihood(self) -> PoissonLikelihood:
-        """:attr:`likelihood` with the nominal values as its only start."""
-        return PoissonLikelihood(
-            self.name, self.observed.ravel(), self.parameters, _ExpectedCounts(self)
-        )
-
-    @cached_property
     def _sm_fit(self) -> FitResult:
-        """Profile of the SM prediction from the nominal nuisances."""
-        return self._nominal_start_likelihood.profile(self._check_prediction(self.sm_counts))
-
-    @property
-    def profile_starts(self) -> np.ndarray:
-        """Extra starting points of the profile besides the nominal values, (2, 8): the SM
-        best fit, and the SM best fit with alpha_7 = PROFILE_START_ALPHA7 near its lower bound.
-
-        The efficiency clipped at 0 below 7.07 PE is taken at the 0.25-PE sub-bin centres x_s,
-        so mu(alpha_7) has a convex kink wherever x_s + alpha_7 = 7.07 PE (alpha_7 = -0.805,
-        -0.555, -0.305, -0.055, 0.195, ... PE): a sub-bin switches on as alpha_7 grows. A
-        descent towards smaller alpha_7 stops at such a kink; one towards larger alpha_7 crosses
-        them. The low-alpha_7 start therefore reaches the minima below the SM fit's alpha_7, the
-        SM start the others (docs/physics-decisions.md, "CsI 2021 profile: starts")."""
-        sm = np.array([float(v) for v in self._sm_fit.values.values()])
-        low = sm.copy()
-        low[7] = PROFILE_START_ALPHA7
-        return np.stack([sm, low])
+        """Profile of the SM prediction."""
+        return self.likelihood.profile(self._check_prediction(self.sm_counts))
 
     def _single(self, predicted) -> np.ndarray:
         predicted = self._check_prediction(predicted)
@@ -677,10 +679,32 @@ class CoherentCsI2021(Experiment):
         ----------
         predicted : array_like
         method : {"auto", "gauss-newton", "migrad"}
-            ``"auto"``: batched Gauss-Newton from every start of :attr:`profile_starts`;
+            ``"auto"``: batched Gauss-Newton;
             ``"migrad"``: iminuit, one fit per prediction (the reference).
+
+        Notes
+        -----
+        Predictions are profiled in chunks of PROFILE_CHUNK: a chunk's templates stay in the
+        processor cache across the iterations, and a chunk stops iterating when its own
+        predictions have converged.
         """
-        return self.likelihood.profile(self._check_prediction(predicted), method=method)
+        predicted = self._check_prediction(predicted)
+        batch = predicted.shape[:-1]
+        flat = predicted.reshape(-1, predicted.shape[-1])
+        fits = [
+            self.likelihood.profile(flat[i : i + PROFILE_CHUNK], method=method)
+            for i in range(0, max(len(flat), 1), PROFILE_CHUNK)
+        ]
+        return FitResult(
+            chi2=np.concatenate([f.chi2 for f in fits]).reshape(batch),
+            values={
+                name: np.concatenate([f.values[name] for f in fits]).reshape(batch)
+                for name in self.likelihood.names
+            },
+            converged=np.concatenate([f.converged for f in fits]).reshape(batch),
+            n_evaluations=sum(f.n_evaluations for f in fits),
+            method=fits[0].method,
+        )
 
     def chi2(self, predicted) -> np.ndarray:
         """Profiled chi^2 of Eq. (20) for predictions of shape (..., n_entries), in one batch."""
