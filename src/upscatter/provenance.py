@@ -23,14 +23,39 @@ LIBRARIES = ("numpy", "scipy", "iminuit")
 
 def git_commit(start: Path | None = None) -> str | None:
     """Commit of the git checkout holding this package (None when installed from a wheel or
-    outside a checkout), read from ``.git`` without running git."""
+    outside a checkout), read from ``.git`` without running git. In a linked worktree ``.git`` is
+    a file ``gitdir: <path>``; HEAD is read there and branch refs in its common directory."""
     here = (start or Path(__file__)).resolve()
     for folder in here.parents:
         git = folder / ".git"
-        if git.is_dir():
+        if git.is_dir() or git.is_file():
             break
     else:
         return None
+    try:
+        if git.is_file():
+            text = git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir: "):
+                return None
+            git = (folder / text[8:]).resolve()
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        loose = common / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip()
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                if line.endswith(" " + ref):
+                    return line.split()[0]
+    except OSError:
+        return None
+    return None
     try:
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):

@@ -37,7 +37,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.special import gammainc, gammaln
 
-from .errors import ParameterError
+from .errors import ParameterError, UpscatterError
 from .fluxes.timing import TAU_MUON as TAU_MUON  # re-exported: the mu+ lifetime of the timing
 from .fluxes.timing import arrival_time_pdf
 from .rates import gauss_legendre
@@ -445,11 +445,13 @@ class ShiftedTimeFractions:
     def evaluate(self, shift) -> tuple[np.ndarray, np.ndarray]:
         """(fractions, d fractions / d shift) at ``shift`` (any shape; results (..., n_dist,
         n_bins)); the derivative is that of the interpolation."""
+        shift = np.asarray(shift, dtype=float)
+        if not np.all(np.isfinite(shift)):
+            raise UpscatterError(f"arrival-time shift must be finite, got {shift!r}")
         if self.interpolation == "cubic":
-            shift = np.asarray(shift, dtype=float)
             return self._spline(shift), self._spline(shift, 1)
         step = self.shifts[1] - self.shifts[0]
-        position = (np.asarray(shift, dtype=float) - self.shifts[0]) / step
+        position = (shift - self.shifts[0]) / step
         i = np.clip(np.floor(position), 0, self.shifts.size - 2).astype(int)
         f = (position - i)[..., None, None]
         lo, hi = self.table[i], self.table[i + 1]

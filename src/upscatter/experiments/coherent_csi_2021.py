@@ -88,6 +88,12 @@ BRN_EVENTS = 18.4
 NIN_EVENTS = 5.6
 SIGMAS = (0.11, 0.25, 0.35, 0.021, 0.05, 0.038)
 """Prior widths of alpha_0..alpha_5 (paper 003 below Eq. (21))."""
+NORMALISATION_FLOOR = -0.5
+"""Lower limit of alpha_0 and alpha_5 with ``quenching_nuisance="normalisation"``, so that the
+CEvNS factor 1 + alpha_0 + alpha_5 of Eq. (21) stays >= 0 (with the limits -1 of the scale
+reading, MIGRAD stepped to 1 + a0 + a5 < 0, negative counts and a NaN fit). The floor is 4.5
+sigma_0 and 13 sigma_5 from the priors: a fit that reaches it pays a pull of at least 20 in
+chi^2, above every threshold, so no bound depends on it."""
 ALPHA6_LIMIT_US = 0.25
 ALPHA7_LIMIT_PE = 1.0
 PROFILE_CHUNK = 32
@@ -366,7 +372,8 @@ class CoherentCsI2021(Experiment):
                     f"{self.name} applies the Klein-Nystrand form factor and its radius nuisance "
                     f"itself; the model option {option!r} is not accepted"
                 )
-        channels = model.channels(self.material, form_factor="unity", **model_options)
+        options = self.model_options(model, model_options)
+        channels = model.channels(self.material, form_factor="unity", **options)
         n_mass = np.size(next(iter(params.values()))) if params else 1
         basis_shape = channels[0].basis_shape if channels else (len(model.powers),)
         return self._group_counts(channels, params, n_mass, basis_shape)
@@ -497,11 +504,14 @@ class CoherentCsI2021(Experiment):
         only bounded; alpha_4 and alpha_5 (scale mode) within their Chebyshev intervals."""
         sig, inf = SIGMAS, np.inf
         if self.quenching_nuisance == "scale":
+            a0 = Parameter("alpha0", 0.0, (-1.0, inf), sig[0])
             a5 = Parameter("alpha5", 0.0, (QUENCHING_NODES.lo, QUENCHING_NODES.hi), sig[5])
         else:
-            a5 = Parameter("alpha5", 0.0, (-1.0, inf), sig[5])
+            a0 = Parameter("alpha0", 0.0, (NORMALISATION_FLOOR, inf), sig[0])
+            a5 = Parameter("alpha5", 0.0, (NORMALISATION_FLOOR, inf), sig[5])
         return (
-            *(Parameter(f"alpha{k}", 0.0, (-1.0, inf), sig[k]) for k in range(4)),
+            a0,
+            *(Parameter(f"alpha{k}", 0.0, (-1.0, inf), sig[k]) for k in range(1, 4)),
             Parameter("alpha4", 0.0, (FORM_FACTOR_NODES.lo, FORM_FACTOR_NODES.hi), sig[4]),
             a5,
             Parameter("alpha6", 0.0, (-ALPHA6_LIMIT_US, ALPHA6_LIMIT_US)),
