@@ -16,7 +16,7 @@ from upscatter.fluxes.base import FluxComponent, Source
 from upscatter.models import get_model, sm_channels
 from upscatter.nuclei import get_material
 from upscatter.rates import NUCLEAR, Channel, binned_counts, differential_rate
-from upscatter.response_templates import CubicGrid, NodeResponse, interpolate_grid
+from upscatter.response_templates import CubicGrid, NodeResponse, interpolate_grid, y_major
 
 pytestmark = pytest.mark.usefixtures("data_dir")
 
@@ -179,13 +179,14 @@ def test_grid_interpolation_tensor_product():
     """interpolate_grid of T_ij = p(x_i) q(y_j) for cubics p, q is p(x) q(y), derivatives too."""
     grid = CubicGrid(np.arange(-3.0, 4.0))
     p, q = np.polynomial.Polynomial([1, 2, 0, 0.1]), np.polynomial.Polynomial([2, -1, 0.5])
-    T = (p(grid.nodes)[:, None] * q(grid.nodes)[None, :])[..., None]
+    T = (p(grid.nodes)[:, None] * q(grid.nodes)[None, :])[..., None] * np.array([1.0, -2.0])
     x, y = np.array([-2.3, 0.4]), np.array([1.7, -0.2])
     (wx, dwx), (wy, dwy) = grid.weights(x, True), grid.weights(y, True)
-    value, d_dx, d_dy = interpolate_grid(T, wx, wy, dwx, dwy)
-    np.testing.assert_allclose(value[:, 0], p(x) * q(y), rtol=1e-12)
-    np.testing.assert_allclose(d_dx[:, 0], p.deriv()(x) * q(y), rtol=1e-12)
-    np.testing.assert_allclose(d_dy[:, 0], p(x) * q.deriv()(y), rtol=1e-12)
+    value, d_dx, d_dy = interpolate_grid(y_major(T), wx, wy, dwx, dwy)
+    bins = np.array([1.0, -2.0])
+    np.testing.assert_allclose(value, (p(x) * q(y))[:, None] * bins, rtol=1e-12)
+    np.testing.assert_allclose(d_dx, (p.deriv()(x) * q(y))[:, None] * bins, rtol=1e-12)
+    np.testing.assert_allclose(d_dy, (p(x) * q.deriv()(y))[:, None] * bins, rtol=1e-12)
 
 
 def test_run_counts_jacobian_matches_finite_differences(sr01):

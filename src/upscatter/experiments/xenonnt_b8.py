@@ -64,7 +64,7 @@ from ..errors import DataError, ParameterError, UpscatterError
 from ..fluxes import solar
 from ..kinematics import recoil_range
 from ..nuclei import get_material
-from ..response_templates import CubicGrid, NodeResponse, interpolate_grid
+from ..response_templates import CubicGrid, NodeResponse, interpolate_grid, y_major
 from ..stats.likelihood import FitResult, Likelihood, Parameter, PoissonLikelihood, combine
 from ..units import cm2, keV, s, year
 from .base import Experiment, fit_summary
@@ -295,19 +295,30 @@ class RunCounts:
 
     @cached_property
     def _backgrounds(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """AC, ER (events per bin) and the neutron grid (:func:`y_major` layout)."""
         r = self.release
-        return r.exposure * r.ac, r.exposure * r.er, r.exposure * r.neutron
+        return r.exposure * r.ac, r.exposure * r.er, y_major(r.exposure * r.neutron)
+
+    @cached_property
+    def _mono(self) -> np.ndarray:
+        """Mono templates as (n_energy, n_tqy, n_tly x 81), so a prediction contracts to the
+        :func:`y_major` layout directly."""
+        mono = self.release.mono  # (n_tly, n_tqy, n_energy, 81)
+        return np.ascontiguousarray(mono.transpose(2, 1, 0, 3)).reshape(
+            mono.shape[2], mono.shape[1], -1
+        )
 
     def prepare(self, prediction: np.ndarray) -> np.ndarray:
-        """Folded signal on the yield grid, (..., n_tly, n_tqy, 81)."""
-        return np.einsum("...k,ijkb->...ijb", prediction, self.release.mono)
+        """Folded signal on the yield grid, (..., n_tqy, n_tly x 81) (:func:`y_major`)."""
+        return np.einsum("...k,kjc->...jc", prediction, self._mono)
 
     def evaluate(self, state, theta, jacobian: bool = False):
         ac, er, neutron = self._backgrounds
-        wl, dwl = self.grid.weights(theta[..., 0], derivative=jacobian)
-        wq, dwq = self.grid.weights(theta[..., 1], derivative=jacobian)
-        signal, ds_l, ds_q = interpolate_grid(state, wl, wq, dwl, dwq)
-        rg, dn_l, dn_q = interpolate_grid(neutron, wl, wq, dwl, dwq)
+        w, dw = self.grid.weights(theta[..., :2], derivative=jacobian)  # (..., 2, n_grid)
+        wl, wq = w[..., 0, :], w[..., 1, :]
+        dl, dq = (dw[..., 0, :], dw[..., 1, :]) if jacobian else (None, None)
+        signal, ds_l, ds_q = interpolate_grid(state, wl, wq, dl, dq)
+        rg, dn_l, dn_q = interpolate_grid(neutron, wl, wq, dl, dq)
         k = 3 if self.with_flux else 2
         flux = theta[..., 2:3] if self.with_flux else 1.0
         a_ac, a_er, a_n = (theta[..., i : i + 1] for i in range(k, k + 3))
@@ -317,8 +328,8 @@ class RunCounts:
         rows = [flux * ds_l + (1.0 + a_n) * dn_l, flux * ds_q + (1.0 + a_n) * dn_q]
         if self.with_flux:
             rows.append(signal)
-        rows += [np.broadcast_to(ac, mu.shape), np.broadcast_to(er, mu.shape), rg]
-        return mu, np.stack(np.broadcast_arrays(*rows), axis=-2)
+        rows += [ac, er, rg]
+        return mu, np.stack(np.broadcast_arrays(mu, *rows)[1:], axis=-2)
 
 
 def run_likelihood(run: str, flux: str = "sno") -> PoissonLikelihood:
