@@ -119,3 +119,73 @@ def test_limits_scan_over_the_mediator_mass(capsys):
 def test_limits_mismatched_lists(capsys):
     code, _, err = run(capsys, "limits", "--m-chi", "1,2", "--m-med", "1,2,3")
     assert code == 1 and "equal lengths" in err
+
+
+def test_limits_expected_profile_and_fc(capsys):
+    """--expected, --profile-curve and --fc report alongside the bound; the profile interval's
+    upper end is the bound itself (same Delta chi^2 threshold), the Asimov median within a
+    factor 1.5 of it, and the method is recorded."""
+    code, out, _ = run(
+        capsys,
+        "limits",
+        "--m-chi",
+        "1",
+        "--m-med",
+        "10",
+        "--expected",
+        "asimov",
+        "--profile-curve",
+        "--fc",
+        "--toys",
+        "500",
+        "--json",
+    )
+    assert code == 0
+    payload = json.loads(out)
+    (point,) = payload["points"]
+    assert payload["config"]["expected"]["method"] == "asimov"
+    assert 1 / 1.5 < point["expected_median"] / point["bound"] < 1.5
+    assert payload["profile"][0]["interval"][1] == pytest.approx(point["bound"], rel=1e-3)
+    assert payload["fc"][0]["interval"][0] == 0.0
+    assert payload["fc"][0]["interval"][1] == pytest.approx(point["bound"], rel=0.3)
+
+
+def test_limits_checkpoint_and_resume(capsys, tmp_path):
+    ckpt = tmp_path / "scan.ckpt"
+    args = ["limits", "--m-chi", "1,2", "--m-med", "10", "--checkpoint", str(ckpt), "--json"]
+    code, first, _ = run(capsys, *args)
+    assert code == 0 and ckpt.exists()
+    code, _, err = run(capsys, *args)
+    assert code != 0 and "--resume" in err and len(err.strip().splitlines()) == 1
+    code, again, _ = run(capsys, *args, "--resume")
+    assert code == 0
+    assert [p["bound"] for p in json.loads(again)["points"]] == [
+        p["bound"] for p in json.loads(first)["points"]
+    ]
+    code, _, err = run(capsys, "limits", "--m-chi", "1", "--resume")
+    assert code != 0 and "--checkpoint" in err
+
+
+def test_coverage_command(capsys):
+    """`upscatter coverage` reports, per tested coupling, a critical value and a Wilks
+    coverage in [0, 1] from at most --toys pseudo-experiments; bad fractions are one line."""
+    code, out, _ = run(
+        capsys,
+        "coverage",
+        "--m-chi",
+        "1",
+        "--m-med",
+        "10",
+        "--fractions",
+        "0.5,1",
+        "--toys",
+        "200",
+        "--json",
+    )
+    assert code == 0
+    (point,) = json.loads(out)["points"]
+    assert point["wilks_bound"] > 0 and len(point["critical"]) == 2
+    assert all(0 <= c <= 1 for c in point["wilks_coverage"])
+    assert all(n <= 200 for n in point["n_toys"])
+    code, _, err = run(capsys, "coverage", "--fractions", "1,0.5")
+    assert code != 0 and "increasing" in err and len(err.strip().splitlines()) == 1

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
 import numpy as np
 
 from ..errors import ParameterError
-from ..scans import coupling_bound
+from ..executors import EXECUTORS, check_executor
+from ..scans import bounds_from_basis, compute_basis
 from ._common import echo_json, parse_float_list
 from ._options import analysis_options, file_option, json_option
 
@@ -36,11 +40,45 @@ from ._options import analysis_options, file_option, json_option
 @click.option("--dof", type=int, default=1, show_default=True, help="Degrees of freedom.")
 @click.option(
     "--executor",
-    type=click.Choice(["serial", "process"]),
+    type=click.Choice(list(EXECUTORS)),
     default="serial",
     show_default=True,
-    help="Compute basis spectra in this process or a pool.",
+    help="Where basis spectra and bounds run: this process, a process pool, or Dask "
+    "(a LocalCluster, or --scheduler).",
 )
+@click.option("--scheduler", default=None, help="Address of a running Dask scheduler.")
+@click.option(
+    "--checkpoint",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Append finished bounds to this file as they come (resumable with --resume).",
+)
+@click.option("--resume", is_flag=True, help="Continue the scan recorded in --checkpoint.")
+@click.option(
+    "--expected",
+    type=click.Choice(["asimov", "toys"]),
+    default=None,
+    help="Also the expected bound (median, +-1 and +-2 sigma) under SM + backgrounds.",
+)
+@click.option(
+    "--profile-curve",
+    is_flag=True,
+    help="Also the profile Delta chi^2 curve: best fit and the (two-sided) interval.",
+)
+@click.option(
+    "--fc",
+    is_flag=True,
+    help="Also the Feldman-Cousins interval from pseudo-experiments (slow: use few masses).",
+)
+@click.option(
+    "--toys",
+    type=click.IntRange(10, 1_000_000),
+    default=1000,
+    show_default=True,
+    help="Pseudo-experiments for --expected toys (per mass point) and --fc (at most, per "
+    "coupling).",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the toys.")
 @file_option("--out", "Save the ScanResult as CSV(+JSON).")
 @file_option("--plot", "Write a PNG of the bound.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -53,6 +91,14 @@ def command(
     cl,
     dof,
     executor,
+    scheduler,
+    checkpoint,
+    resume,
+    expected,
+    profile_curve,
+    fc,
+    toys,
+    seed,
     out,
     plot,
     quiet,
@@ -73,21 +119,33 @@ def command(
         if not np.isfinite(ratio) or ratio <= 0:
             raise ParameterError("--mass-ratio must be positive")
         med = ratio * m_chi
+    check_executor(executor, scheduler)
+    if checkpoint and Path(checkpoint).exists() and not resume:
+        raise ParameterError(f"checkpoint {checkpoint} exists: pass --resume to continue it")
+    if resume and not checkpoint:
+        raise ParameterError("--resume needs --checkpoint PATH")
     experiment, model, model_options = analysis.build()
-    show = not (quiet or as_json) and m_chi.size > 1
+    masses = {"m_chi": m_chi, "m_med": med}
+    show = not (quiet or as_json) and m_chi.size > 1 and sys.stderr.isatty()
+    K = compute_basis(experiment, model, masses, executor, scheduler, **model_options)
     with click.progressbar(
-        length=m_chi.size, label="bounds", file=None if show else _Null()
+        length=m_chi.size, label="bounds", file=sys.stderr if show else _Null()
     ) as bar:
-        result = coupling_bound(
+        result = bounds_from_basis(
             experiment,
             model,
-            {"m_chi": m_chi, "m_med": med},
+            masses,
+            K,
             cl=cl,
             dof=dof,
+            progress=lambda done, total: bar.update(done - bar.pos),
             executor=executor,
-            progress=lambda done, total: bar.update(1),
+            checkpoint=checkpoint,
+            scheduler=scheduler,
             **model_options,
         )
+    extras = _statistics(experiment, model, K, result, expected, profile_curve, fc, toys, seed)
+    result = extras.pop("result")
     if out:
         result.save(out)
     if plot:
@@ -102,17 +160,90 @@ def command(
             f"{model.coupling} ({int(cl * 100)}% CL bound)",
         )
     if as_json:
-        echo_json(result.to_json())
+        echo_json({**result.to_json(), **extras})
         return
     click.echo(
         f"# {experiment.name}, model={model.name}, {round(cl * 100)}% CL, "
         f"{dof} dof (Delta chi2 = {result.config['delta_chi2']:.3f})"
     )
+    if expected:
+        click.echo(f"# expected: {result.config['expected']['method']}, under g = 0")
+    columns = _table_columns(result, extras)
     names = list(result.masses)
-    click.echo("".join(f"{n + '_MeV':>12}" for n in names) + f"{'bound':>14}")
-    for row in result.rows():
-        bound = f"{row['bound']:.4g}" if row["bound"] is not None else "no bound"
-        click.echo("".join(f"{row[n]:>12.4g}" for n in names) + f"{bound:>14}")
+    click.echo("".join(f"{n + '_MeV':>12}" for n in names) + "".join(f"{c:>14}" for c in columns))
+    for i, row in enumerate(result.rows()):
+        cells = [_cell(values[i]) for values in columns.values()]
+        click.echo("".join(f"{row[n]:>12.4g}" for n in names) + "".join(f"{c:>14}" for c in cells))
+
+
+def _cell(value) -> str:
+    return "no bound" if value is None or not np.isfinite(value) else f"{value:.4g}"
+
+
+def _table_columns(result, extras: dict) -> dict[str, list]:
+    """Printed columns: the bound, expected median and bands, profile and FC intervals."""
+    columns: dict[str, list] = {"bound": list(result.bound)}
+    short = {
+        "expected_median": "exp_median",
+        "expected_minus1": "exp_-1sig",
+        "expected_plus1": "exp_+1sig",
+    }
+    for key, label in short.items():
+        if key in result.expected:
+            columns[label] = list(result.expected[key])
+    for key, label in (("profile", "profile"), ("fc", "fc")):
+        if key in extras:
+            columns[f"{label}_lower"] = [p["interval"][0] if p else None for p in extras[key]]
+            columns[f"{label}_upper"] = [p["interval"][1] if p else None for p in extras[key]]
+    return columns
+
+
+def _statistics(experiment, model, K, result, expected, profile_curve, fc, toys, seed) -> dict:
+    """Expected bands, profile curves and FC intervals requested on the command line."""
+    from ..intervals import add_expected, neyman_construction
+    from ..intervals import profile_curve as curve_of
+
+    extras: dict = {}
+    if expected:
+        result = add_expected(result, experiment, model.powers, K, expected, toys, seed)
+    threshold = result.config["delta_chi2"]
+    if profile_curve:
+        curves = []
+        for basis in K:
+            curve = curve_of(experiment, basis, model.powers)
+            curves.append(
+                None
+                if curve is None
+                else {**curve.to_json(), "interval": _finite(curve.interval(threshold))}
+            )
+        extras["profile"] = curves
+    if fc:
+        belts = []
+        for basis, bound in zip(K, result.bound, strict=True):
+            if not np.isfinite(bound):
+                belts.append(None)
+                continue
+            grid = bound * np.linspace(0.0, 2.0, 41)
+            belt = neyman_construction(
+                experiment,
+                basis,
+                model.powers,
+                grid,
+                cl=result.config["cl"],
+                max_toys=max(toys, 500),
+                min_toys=min(500, toys),
+                seed=seed,
+            )
+            record = belt.to_json()
+            record["interval"] = _finite(belt.interval())
+            belts.append(record)
+        extras["fc"] = belts
+    extras["result"] = result
+    return extras
+
+
+def _finite(pair) -> list:
+    return [float(x) if np.isfinite(x) else None for x in pair]
 
 
 class _Null:
