@@ -64,16 +64,18 @@ def test_background_total_sr01():
     assert total == pytest.approx(xe.BACKGROUND_SR01, rel=0.005)
 
 
-def test_background_width_reproduces_paper_uncertainty():
-    """The common per-run width f gives the SR0+SR1 total a Gaussian uncertainty equal to the
-    paper's mean 1.35 events (arXiv:2408.02877), by construction checked here by propagation."""
-    f = xe.background_fractional_uncertainty()
+def test_background_widths_reproduce_paper_uncertainty():
+    """The collaboration's rate uncertainties (light-WIMP release statistical model: AC 9.04% /
+    5.76% per run, ER 100% and neutron 58% shared), propagated to the SR0+SR1 background total,
+    give the paper's +1.4 -1.3 events (arXiv:2408.02877) within 10%."""
     experiment = xe.XenonntB8(runs=("sr0", "sr1"))
-    per_run = [
-        b[i * 81 : (i + 1) * 81].sum() for b in experiment.backgrounds().values() for i in range(2)
-    ]
-    assert np.sqrt(np.sum((f * np.array(per_run)) ** 2)) == pytest.approx(1.35, rel=1e-9)
-    assert 0.05 < f < 0.09
+    b = {k: v.reshape(2, 81).sum(axis=1) for k, v in experiment.backgrounds().items()}
+    variance = (
+        (b["ac_background"] * [xe.AC_UNCERTAINTY["sr0"], xe.AC_UNCERTAINTY["sr1"]]) ** 2
+    ).sum()
+    variance += (xe.ER_UNCERTAINTY * b["er_background"].sum()) ** 2
+    variance += (xe.NEUTRON_UNCERTAINTY * b["neutron_background"].sum()) ** 2
+    assert np.sqrt(variance) == pytest.approx(1.35, rel=0.10)
 
 
 # --- folding -----------------------------------------------------------------------------------
@@ -195,7 +197,9 @@ def test_run_counts_jacobian_matches_finite_differences(sr01):
     likelihood = xe.run_likelihood("sr1", "free")
     model = likelihood.model
     state = model.prepare(sr01.sm_counts[46:])
-    theta = np.array([[0.4, -1.3, 1.2, 0.05, -0.1, 0.2], [-2.1, 0.7, 0.6, -0.02, 0.3, -0.1]])
+    theta = np.array(
+        [[0.4, -1.3, 0.9, 1.2, 0.05, -0.1, 0.2], [-2.1, 0.7, 1.3, 0.6, -0.02, 0.3, -0.1]]
+    )
     _, jac = model.evaluate(state, theta, jacobian=True)
     h = 1e-5
     for k in range(theta.shape[1]):
@@ -207,11 +211,13 @@ def test_run_counts_jacobian_matches_finite_differences(sr01):
 
 # --- likelihood and experiment ----------------------------------------------------------------
 def test_likelihood_parameters_shared(all_runs):
-    """tly, tqy and b8_flux are one parameter each; AC, ER, neutron per run."""
+    """tly, tqy, signal efficiency, b8_flux, ER and neutron rates are one parameter each; AC one
+    per run (as in the collaboration's model)."""
     names = all_runs.likelihood.names
-    assert names[:3] == ("tly", "tqy", "b8_flux")
+    shared = ("tly", "tqy", "signal_efficiency", "b8_flux", "er", "neutron")
+    assert set(shared) <= set(names)
     assert {n for n in names if n.endswith("/ac")} == {f"xenonnt-{r}/ac" for r in xe.RUNS}
-    assert len(names) == 3 + 3 * 3
+    assert len(names) == len(shared) + 3
 
 
 def test_gauss_newton_matches_migrad(sr01):
@@ -273,9 +279,10 @@ def test_background_only_rejection_sr01(flux_sr01):
 
 
 @pytest.mark.xfail(
-    reason="the fitted SR0+SR1 8B flux is 6.0 (+4.0 -2.8) e6 cm^-2 s^-1, 29% above the "
-    "published 4.7 (+3.6 -2.3): the same fitted signal (10.8 events) over our 21% lower "
-    "expectation per unit flux (see test_expected_b8_events_sr01)",
+    reason="the fitted SR0+SR1 8B flux is 6.1 (+4.7 -2.9) e6 cm^-2 s^-1, 30% above the "
+    "published 4.7 (+3.6 -2.3): the same fitted signal (10.9 events) over our 21% lower "
+    "expectation per unit flux (see test_expected_b8_events_sr01); the relative errors agree "
+    "(test_relative_flux_errors_sr01)",
     strict=True,
 )
 def test_measured_flux_sr01(flux_sr01):
@@ -285,6 +292,15 @@ def test_measured_flux_sr01(flux_sr01):
     assert flux_sr01.flux == pytest.approx(central, rel=0.15)
     assert flux_sr01.upper_error == pytest.approx(plus, rel=0.25)
     assert flux_sr01.lower_error == pytest.approx(minus, rel=0.25)
+
+
+def test_relative_flux_errors_sr01(flux_sr01):
+    """The shape of the profile likelihood, independent of the signal normalisation: relative
+    errors of the measured flux, +3.6/4.7 = 0.77 and -2.3/4.7 = 0.49 in arXiv:2408.02877
+    (tolerance 15%)."""
+    central, plus, minus = xe.B8_FLUX_MEASURED_SR01
+    assert flux_sr01.upper_error / flux_sr01.flux == pytest.approx(plus / central, rel=0.15)
+    assert flux_sr01.lower_error / flux_sr01.flux == pytest.approx(minus / central, rel=0.15)
 
 
 def test_fitted_signal_events_sr01(sr01, flux_sr01):
