@@ -21,46 +21,50 @@ from . import __version__
 LIBRARIES = ("numpy", "scipy", "iminuit")
 
 
-def _git_folders(folder: Path) -> tuple[Path, Path] | None:
-    """(git dir, common dir) of a checkout at ``folder``: ``.git`` itself, or for a linked
-    worktree (``.git`` a file ``gitdir: <path>``) that path and its ``commondir``, where the
-    branch refs live."""
-    git = folder / ".git"
-    if git.is_dir():
-        return git, git
-    if not git.is_file():
-        return None
-    text = git.read_text(encoding="utf-8").strip()
-    if not text.startswith("gitdir: "):
-        return None
-    own = (folder / text[len("gitdir: ") :]).resolve()
-    common_file = own / "commondir"
-    if not common_file.is_file():
-        return own, own
-    return own, (own / common_file.read_text(encoding="utf-8").strip()).resolve()
-
-
 def git_commit(start: Path | None = None) -> str | None:
-    """Commit of the git checkout (or linked worktree) holding this package (None when
-    installed from a wheel or outside a checkout), read from ``.git`` without running git."""
+    """Commit of the git checkout holding this package (None when installed from a wheel or
+    outside a checkout), read from ``.git`` without running git. In a linked worktree ``.git`` is
+    a file ``gitdir: <path>``; HEAD is read there and branch refs in its common directory."""
     here = (start or Path(__file__)).resolve()
+    for folder in here.parents:
+        git = folder / ".git"
+        if git.is_dir() or git.is_file():
+            break
+    else:
+        return None
     try:
-        for folder in here.parents:
-            folders = _git_folders(folder)
-            if folders is not None:
-                break
-        else:
-            return None
-        git, common = folders
+        if git.is_file():
+            text = git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir: "):
+                return None
+            git = (folder / text[8:]).resolve()
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):
             return head or None
         ref = head[5:]
-        for base in (git, common):
-            loose = base / ref
-            if loose.is_file():
-                return loose.read_text(encoding="utf-8").strip()
+        loose = common / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip()
         packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                if line.endswith(" " + ref):
+                    return line.split()[0]
+    except OSError:
+        return None
+    return None
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        loose = git / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip()
+        packed = git / "packed-refs"
         if packed.is_file():
             for line in packed.read_text(encoding="utf-8").splitlines():
                 if line.endswith(" " + ref):

@@ -5,14 +5,18 @@ A 100 kg natural-germanium detector (isotopes weighted by their abundances) 17 m
 experiments"). Analysis: 0.1 keV nuclear-recoil bins from 0.1 to 2.0 keV on a perfect detector;
 background 1 count/(day keV kg) flat in energy; 5% flux (normalisation) uncertainty; Asimov
 pseudo-data equal to the SM expectation; Helm form factor; chi^2 of paper 002 Eq. (13) as read in
-:mod:`.projection`. The reactor spectrum (Huber 2011 + Mueller 2011, continued below 2 MeV) is
-:mod:`upscatter.fluxes.reactor`. Every number is a constructor option.
+:mod:`.projection`. The reactor spectrum (:mod:`upscatter.fluxes.reactor`) is an option:
+``reactor_spectrum="bestiole2023"`` (default; BESTIOLE 2023 summation spectra up to 12.5 MeV, so
+the sensitivity reaches m_chi ~ 10 MeV as in paper 002 Fig. 3) or ``"huber-mueller"`` (Huber
+2011 + Mueller 2011 continued below 2 MeV and ending at 8 MeV, used by the paper 002
+reproductions; its sensitivity stops at m_chi ~ 7.6 MeV). Every number is a constructor option.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ..fluxes.reactor import DEFAULT_SPECTRUM
 from ..nuclei import get_material
 from .projection import ProjectedExperiment, reactor_exposure, recoil_edges
 
@@ -41,6 +45,9 @@ class FutureCONUS(ProjectedExperiment):
     e_nu_min_mev : float, optional
         Lower end of the antineutrino spectrum (MeV); see
         :func:`upscatter.experiments.projection.reactor_exposure`.
+    reactor_spectrum : str
+        ``"bestiole2023"`` (default) or ``"huber-mueller"`` (CLI: ``--set
+        reactor_spectrum=huber-mueller``).
     """
 
     name = "future-conus"
@@ -59,6 +66,7 @@ class FutureCONUS(ProjectedExperiment):
         fission_fractions: Mapping[str, float] | None = None,
         energies_per_fission_mev: Mapping[str, float] | None = None,
         e_nu_min_mev: float | None = None,
+        reactor_spectrum: str = DEFAULT_SPECTRUM,
     ):
         super().__init__(
             self.name,
@@ -74,4 +82,6 @@ class FutureCONUS(ProjectedExperiment):
             fission_fractions=fission_fractions,
             energies_per_fission_mev=energies_per_fission_mev,
             e_nu_min_mev=e_nu_min_mev,
+            reactor_spectrum=reactor_spectrum,
         )
+        self.reactor_spectrum = reactor_spectrum

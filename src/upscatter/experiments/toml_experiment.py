@@ -19,6 +19,7 @@ with the chi^2 of paper 002 Eq. (13) (see :mod:`.projection`). Example: ``exampl
     thermal_power_gw = 3.9          # reactor (required)
     # fission_fractions = { U235 = 0.564, Pu239 = 0.304, U238 = 0.076, Pu241 = 0.056 }
     # energies_per_fission_mev = { U235 = 202.36, ... }   e_nu_min_mev = 1.8
+    # reactor_spectrum = "bestiole2023"   (default) or "huber-mueller" (paper 002)
     # sns instead: pot_per_year (required), nu_per_pot (optional, default 0.08)
 
     [exposure]
@@ -48,6 +49,7 @@ import numpy as np
 from .._validate import lookup
 from ..errors import ParameterError
 from ..fluxes.base import Source
+from ..fluxes.reactor import check_spectrum
 from ..form_factors import get_form_factor
 from ..nuclei import Material, get_material
 from ..rates import RecoilBins
@@ -76,6 +78,9 @@ REQUIRED_SOURCE_FIELDS: dict[str, tuple[str, ...]] = {
 
 TABLE_SOURCE_FIELDS = ("fission_fractions", "energies_per_fission_mev")
 """Source parameters given as TOML tables (isotope -> number)."""
+
+STRING_SOURCE_FIELDS: dict[str, Callable[[str], str]] = {"reactor_spectrum": check_spectrum}
+"""Source parameters given as strings, with the check of each."""
 
 _BUILDER_CONTEXT = ("material", "edges", "years")
 _BINNING_STEPS = ("threshold_kev", "max_recoil_kev", "bin_width_kev")
@@ -186,6 +191,12 @@ def _source_builder(f: _File) -> Callable[[Material, np.ndarray, float], Source]
                 if not isinstance(table[key], Mapping):
                     raise f.error(f"source.{key}", f"must be a table, got {table[key]!r}")
                 kwargs[key] = dict(table[key])
+        elif key in STRING_SOURCE_FIELDS:
+            if key in table:
+                try:
+                    kwargs[key] = STRING_SOURCE_FIELDS[key](f.string("source", table, key))
+                except ParameterError as exc:
+                    raise f.error(f"source.{key}", f"is invalid: {exc}") from None
         elif key in table or key in REQUIRED_SOURCE_FIELDS[name]:
             kwargs[key] = f.number("source", table, key, positive=True)
 
