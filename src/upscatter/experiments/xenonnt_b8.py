@@ -19,7 +19,7 @@ is the exact integral of the spectrum times the efficiency interpolated linearly
 0.1 keV nodes. Outside the grid: zero efficiency below 0.5 keV (the release's and the paper's
 threshold; the template there is 1e-4 already), the 5.0 keV node's efficiency above, up to the
 largest recoil a hep neutrino can give a xenon nucleus (6.1 keV; 8B recoils end at 4.6 keV, so
-only the ~0.1% hep tail sees the extension).
+only the hep tail sees the extension: 6e-6 of the SM signal).
 
 **Yields**: every mono-energetic and neutron template is interpolated on the 7 x 7 (tly, tqy)
 grid with tensor-product not-a-knot cubic splines (C2, analytic derivatives for the Jacobian;
@@ -34,7 +34,7 @@ in the 81 bins:
 S the folded prediction, AC, ER, n the release templates x exposure. f_B8 is the 8B flux in units
 of SNO's neutral-current 5.25 x 10^6 cm^-2 s^-1 (SNO, PRC 88, 025501 (2013)), constrained by
 0.20/5.25 (``flux="sno"``), free in [0, 10] (``flux="free"``) or absent (``flux="fixed"``); it
-multiplies the whole prediction (hep included, 0.2% of the SM events). The other widths are the
+multiplies the whole prediction (hep included, 1.6% of the SM signal). The other widths are the
 collaboration's own statistical model of these templates (``XENONnT/light_wimp_data_release``,
 ``data/test_statistical_model.yaml``, which quotes the 8B analysis): signal efficiency eps 25%
 (bounds [0.5, 1.5]), AC 9.04% (SR0) and 5.76% (SR1), ER 100%, neutron 58%. As there, AC has one
