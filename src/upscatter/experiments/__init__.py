@@ -15,6 +15,7 @@ from .combined import CoherentCombined, CombinedAnalysis
 from .future_conus import FutureCONUS
 from .future_lar import FutureLAr
 from .toml_experiment import load_toml_experiment
+from .xenonnt_b8 import XenonntB8
 
 EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
     CoherentCsI2017.name: CoherentCsI2017,
@@ -23,6 +24,7 @@ EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
     CoherentCombined.name: CoherentCombined,
     FutureLAr.name: FutureLAr,
     FutureCONUS.name: FutureCONUS,
+    XenonntB8.name: XenonntB8,
 }
 
 
