@@ -60,3 +60,17 @@ def test_every_cli_json_output_says_how_it_was_made(capsys):
         payload = json.loads(capsys.readouterr().out)
         record = payload.get("provenance") or payload["config"]["provenance"]
         assert record["upscatter_version"] and "command" in record
+
+
+def test_large_datasets_are_summarised_by_one_digest():
+    """Over 40 files of one dataset: one entry with the count and the sha256 of the sorted
+    "<file> <sha256>" lines (computed here), small datasets listed file by file."""
+    files = {f"big/t{i:03d}.h5": f"{i:064x}" for i in range(50)}
+    files["small/a.txt"] = "ab" * 32
+    summary = provenance.data_summary(files)
+    lines = "".join(f"t{i:03d}.h5 {i:064x}\n" for i in range(50))
+    assert summary["big/*"] == {
+        "files": 50,
+        "sha256_of_list": hashlib.sha256(lines.encode()).hexdigest(),
+    }
+    assert summary["small/a.txt"] == "ab" * 32 and len(summary) == 2

@@ -617,8 +617,8 @@ def neyman_construction(
     sm = analysis.sm_counts
     likelihood, K = _check(analysis, sm, K, powers)
     couplings = np.asarray(couplings, dtype=float)
-    if couplings.ndim != 1 or couplings.size < 2 or np.any(np.diff(couplings) <= 0):
-        raise ParameterError("couplings must be an increasing 1-d grid of at least two values")
+    if couplings.ndim != 1 or couplings.size < 1 or np.any(np.diff(couplings) <= 0):
+        raise ParameterError("couplings must be a non-empty, increasing 1-d grid")
     if couplings[0] < 0 or not np.all(np.isfinite(couplings)):
         raise ParameterError("couplings must be finite and >= 0")
     if not 0 < cl < 1:

@@ -9,6 +9,7 @@ JSON output, so a result file says exactly what produced it.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import platform
 import shlex
 import sys
@@ -56,22 +57,32 @@ def git_commit(start: Path | None = None) -> str | None:
     except OSError:
         return None
     return None
-    try:
-        head = (git / "HEAD").read_text(encoding="utf-8").strip()
-        if not head.startswith("ref: "):
-            return head or None
-        ref = head[5:]
-        loose = git / ref
-        if loose.is_file():
-            return loose.read_text(encoding="utf-8").strip()
-        packed = git / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text(encoding="utf-8").splitlines():
-                if line.endswith(" " + ref):
-                    return line.split()[0]
-    except OSError:
-        return None
-    return None
+
+
+#: A dataset with more files read than this is recorded by one digest instead of file by file.
+LISTED_FILES = 40
+
+
+def data_summary(files: dict[str, str]) -> dict:
+    """The release files read: ``"<dataset>/<file>": sha256`` for small datasets; for a dataset
+    with more than :data:`LISTED_FILES` files read (the XENONnT templates), one entry
+    ``"<dataset>/*"`` with the number of files and the sha256 of their sorted
+    ``"<file> <sha256>"`` lines, which identifies the same set of bytes."""
+    by_dataset: dict[str, dict[str, str]] = {}
+    for name, sha in files.items():
+        dataset, _, file = name.partition("/")
+        by_dataset.setdefault(dataset, {})[file] = sha
+    summary: dict = {}
+    for dataset, entries in sorted(by_dataset.items()):
+        if len(entries) <= LISTED_FILES:
+            summary.update({f"{dataset}/{f}": sha for f, sha in sorted(entries.items())})
+            continue
+        lines = "".join(f"{f} {sha}\n" for f, sha in sorted(entries.items()))
+        summary[f"{dataset}/*"] = {
+            "files": len(entries),
+            "sha256_of_list": hashlib.sha256(lines.encode()).hexdigest(),
+        }
+    return summary
 
 
 def _version(name: str) -> str | None:
@@ -91,6 +102,6 @@ def provenance() -> dict:
         "command": shlex.join(sys.argv),
         "python": platform.python_version(),
         "libraries": {name: _version(name) for name in LIBRARIES},
-        "data_files": data.used_files(),
+        "data_files": data_summary(data.used_files()),
         "created_utc": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
     }
