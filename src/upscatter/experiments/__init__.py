@@ -1,9 +1,16 @@
-"""Experiments by name: ``get_experiment("coherent-csi-2017", **options)``."""
+"""Experiments by name: ``get_experiment("coherent-csi-2017", **options)``.
+
+Registered are the experiments written in Python and the spec files shipped in ``specs/``
+(by file name without ``.toml``; read by :mod:`.spec`, which is imported only when one is
+built); a name ending in ``.toml`` is a user's spec file.
+"""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
 
 from .._validate import lookup
 from ..errors import ParameterError
@@ -14,7 +21,6 @@ from .coherent_lar_2020 import CoherentLAr2020
 from .combined import CoherentCombined, CombinedAnalysis
 from .future_conus import FutureCONUS
 from .future_lar import FutureLAr
-from .toml_experiment import load_toml_experiment
 
 EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
     CoherentCsI2017.name: CoherentCsI2017,
@@ -26,18 +32,54 @@ EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
 }
 
 
+def shipped_specs() -> dict[str, Path]:
+    """The spec files shipped with the package, by file name without ``.toml``."""
+    directory = resources.files(__package__) / "specs"
+    return {
+        Path(entry.name).stem: Path(str(entry))
+        for entry in directory.iterdir()
+        if entry.name.endswith(".toml")
+    }
+
+
+def load_spec(path: str | os.PathLike, **options) -> Analysis:
+    """The experiment of a spec file (:func:`upscatter.experiments.spec.load_spec`); options
+    are refused, they are set in the file."""
+    if options:
+        raise ParameterError(
+            f"options {', '.join(options)} cannot be passed to the spec experiment {path}; "
+            f"set them in the file"
+        )
+    from .spec import load_spec as load
+
+    return load(path)
+
+
+def _shipped(path: Path) -> Callable[..., Analysis]:
+    def build(**options) -> Analysis:
+        return load_spec(path, **options)
+
+    return build
+
+
+EXPERIMENTS.update({name: _shipped(path) for name, path in shipped_specs().items()})
+
+
 def get_experiment(name: str | os.PathLike, **options) -> Analysis:
     """Build the experiment registered as ``name`` with its options, or, for a name ending in
-    ``.toml``, the hypothetical experiment described by that file (options are then set in the
-    file; see :mod:`upscatter.experiments.toml_experiment`)."""
+    ``.toml``, the experiment described by that spec file (options are then set in the file;
+    see :mod:`upscatter.experiments.spec`)."""
     if isinstance(name, str | os.PathLike) and os.fspath(name).lower().endswith(".toml"):
-        if options:
-            raise ParameterError(
-                f"options {', '.join(options)} cannot be passed to the TOML experiment {name}; "
-                f"set them in the file"
-            )
-        return load_toml_experiment(name)
+        return load_spec(name, **options)
     return lookup("experiment", EXPERIMENTS, name)(**options)
 
 
-__all__ = ["EXPERIMENTS", "Analysis", "CombinedAnalysis", "Experiment", "get_experiment"]
+__all__ = [
+    "EXPERIMENTS",
+    "Analysis",
+    "CombinedAnalysis",
+    "Experiment",
+    "get_experiment",
+    "load_spec",
+    "shipped_specs",
+]
