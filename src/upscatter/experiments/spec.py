@@ -199,6 +199,17 @@ class Response(_Table):
 
     @model_validator(mode="after")
     def _ordered(self):
+        for kind in ("quenching", "resolution", "efficiency"):
+            piece = getattr(self, kind)
+            if piece is None:
+                continue
+            options = piece.options
+            if kind == "quenching" and piece.model == "lindhard":
+                options.setdefault("Z", 1.0)  # the target's Z is filled in when built
+            try:
+                build_piece(kind, piece.model, **options)
+            except ParameterError as exc:
+                raise _FieldProblem(kind, f"is invalid: {exc}") from None
         if not self.true_recoil_kev[1] > self.true_recoil_kev[0]:
             raise _FieldProblem(
                 "true_recoil_kev", "must be [lowest, highest] with lowest < highest"
@@ -646,11 +657,7 @@ class SpecExperiment(Experiment):
         """Expected counts per analysis bin of every sample and their total at the nuisances."""
         prediction = self.likelihood.check_prediction(predicted)
         theta = self.likelihood.theta(nuisances)
-        state = self.model.prepare(prediction)
-        parts = {}
-        for i, sample in enumerate(self.model.samples):
-            single = SampleModel(self.model.names, [sample])
-            parts[sample.name] = single.evaluate([state[i]], theta)[0]
+        parts = self.model.contributions(self.model.prepare(prediction), theta)
         parts["total"] = sum(parts.values())
         return parts
 

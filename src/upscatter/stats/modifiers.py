@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from numpy.polynomial import chebyshev
 
 from .._validate import as_array
 from ..errors import ParameterError
@@ -65,17 +66,24 @@ class ChebyshevInterpolation:
 
     @cached_property
     def _inverse(self) -> np.ndarray:
-        return np.linalg.inv(self._u(self.nodes)[:, None] ** np.arange(self.n))
+        # Chebyshev-polynomial basis: its Vandermonde matrix at the Chebyshev nodes is
+        # orthogonal up to scaling, so the inverse is well conditioned for any n
+        return np.linalg.inv(chebyshev.chebvander(self._u(self.nodes), self.n - 1))
 
     def weights(self, x) -> np.ndarray:
         """Lagrange weights L_m(x), shape x.shape + (n,); they sum to 1, L_m(node_j) = delta."""
-        return self._u(x)[..., None] ** np.arange(self.n) @ self._inverse
+        u = self._u(x)
+        basis = chebyshev.chebvander(u, self.n - 1).reshape(*u.shape, self.n)
+        return basis @ self._inverse
 
     def derivatives(self, x) -> np.ndarray:
         """dL_m/dx, shape x.shape + (n,)."""
-        j = np.arange(self.n)
-        powers = j * self._u(x)[..., None] ** np.maximum(j - 1, 0)
-        return 2.0 / (self.hi - self.lo) * powers @ self._inverse
+        u = self._u(x)
+        if self.n == 1:
+            return np.zeros((*np.shape(u), 1))
+        basis = chebyshev.chebvander(u, self.n - 2).reshape(*u.shape, self.n - 1)
+        slopes = basis @ chebyshev.chebder(np.eye(self.n))
+        return 2.0 / (self.hi - self.lo) * slopes @ self._inverse
 
 
 @dataclass(frozen=True)
@@ -261,9 +269,8 @@ class SampleModel:
             for s in self.samples
         ]
 
-    def evaluate(self, state, theta: np.ndarray, jacobian: bool = False):
-        """(mu (..., n_bins), d mu / d theta (..., n_parameters, n_bins) or None)."""
-        theta = np.asarray(theta, dtype=float)
+    def _terms(self, state, theta: np.ndarray) -> list[tuple]:
+        """Per sample: base, d base, its normalisation indices and factors, their product."""
         terms = []
         for s, prepared, norms, shift in zip(
             self.samples, state, self._norms, self._shift, strict=True
@@ -275,6 +282,21 @@ class SampleModel:
                 base, dbase = s.response.apply(prepared, value)
             factors = Normalisation.factor(theta[..., norms])  # (..., n_norms)
             terms.append((base, dbase, norms, shift, factors, np.prod(factors, axis=-1)))
+        return terms
+
+    def contributions(self, state, theta: np.ndarray) -> dict[str, np.ndarray]:
+        """Expected counts of every sample by name, each (..., n_bins)."""
+        theta = np.asarray(theta, dtype=float)
+        terms = self._terms(state, theta)
+        return {
+            s.name: norm[..., None] * base
+            for s, (base, _, _, _, _, norm) in zip(self.samples, terms, strict=True)
+        }
+
+    def evaluate(self, state, theta: np.ndarray, jacobian: bool = False):
+        """(mu (..., n_bins), d mu / d theta (..., n_parameters, n_bins) or None)."""
+        theta = np.asarray(theta, dtype=float)
+        terms = self._terms(state, theta)
         mu = sum(norm[..., None] * base for base, _, _, _, _, norm in terms)
         if not jacobian:
             return mu, None
