@@ -164,3 +164,28 @@ def test_limits_checkpoint_and_resume(capsys, tmp_path):
     ]
     code, _, err = run(capsys, "limits", "--m-chi", "1", "--resume")
     assert code != 0 and "--checkpoint" in err
+
+
+def test_coverage_command(capsys):
+    """`upscatter coverage` reports, per tested coupling, a critical value and a Wilks
+    coverage in [0, 1] from at most --toys pseudo-experiments; bad fractions are one line."""
+    code, out, _ = run(
+        capsys,
+        "coverage",
+        "--m-chi",
+        "1",
+        "--m-med",
+        "10",
+        "--fractions",
+        "0.5,1",
+        "--toys",
+        "200",
+        "--json",
+    )
+    assert code == 0
+    (point,) = json.loads(out)["points"]
+    assert point["wilks_bound"] > 0 and len(point["critical"]) == 2
+    assert all(0 <= c <= 1 for c in point["wilks_coverage"])
+    assert all(n <= 200 for n in point["n_toys"])
+    code, _, err = run(capsys, "coverage", "--fractions", "1,0.5")
+    assert code != 0 and "increasing" in err and len(err.strip().splitlines()) == 1

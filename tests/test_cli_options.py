@@ -50,7 +50,7 @@ def test_the_command_receives_one_analysis_choice_and_its_own_options():
 
 
 def test_build_returns_experiment_model_and_model_options():
-    choice = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", False, None, False)
+    choice = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", None, None, False)
     experiment, model, options = choice.build()
     assert isinstance(experiment, FutureLAr) and model.name == "zprime"
     assert options == {"loops": False, "case": "B"}
@@ -81,6 +81,35 @@ def test_electron_channel_default_follows_the_experiment(
 ):
     choice = AnalysisChoice(experiment, None, (), model, "A", flag, None, True)
     assert choice.build()[2].get("electrons", False) is expected
+
+
+def test_electrons_flag_on_a_model_without_electron_channel_is_an_error():
+    choice = AnalysisChoice("future-lar", None, (), "zprime", "A", True, None, True)
+    with pytest.raises(ParameterError, match="--electrons/--no-electrons apply to"):
+        choice.build()
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_python_and_cli_defaults_agree():
+    """coupling_bound from Python takes the experiment's electron default (on for CsI 2021), as
+    the CLI does: the same call gives the same bound either way (issue 14)."""
+    import numpy as np
+
+    from upscatter.experiments import get_experiment
+    from upscatter.models import get_model
+    from upscatter.scans import coupling_bound
+
+    csi = get_experiment("coherent-csi-2021")
+    model = get_model("vector")
+    masses = {"m_chi": np.array([0.1]), "m_med": np.array([0.3])}
+    default = coupling_bound(csi, model, masses)
+    explicit = coupling_bound(csi, model, masses, electrons=True)
+    assert default.config["model_options"]["electrons"] is True
+    assert default.bound[0] == explicit.bound[0]
+    _, _, cli_options = AnalysisChoice(
+        "coherent-csi-2021", None, (), "vector", "A", None, None, True
+    ).build()
+    assert cli_options == default.config["model_options"]
 
 
 def test_twist2_reaches_the_zprime_model_only():

@@ -47,3 +47,16 @@ def test_scan_records_version_command_and_release_checksums(data_dir: Path):
         assert hashlib.sha256((data_dir / name).read_bytes()).hexdigest() == sha
     assert set(files) <= set(data.used_files())
     assert np.isfinite(result.bound[0])
+
+
+@pytest.mark.data
+def test_every_cli_json_output_says_how_it_was_made(capsys):
+    import json
+
+    from upscatter.cli import main
+
+    for args in (["predict", "--json"], ["spectrum", "--json"], ["data", "list", "--json"]):
+        assert main(args) == 0
+        payload = json.loads(capsys.readouterr().out)
+        record = payload.get("provenance") or payload["config"]["provenance"]
+        assert record["upscatter_version"] and "command" in record

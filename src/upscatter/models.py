@@ -15,6 +15,7 @@ down-philic Z', tree level x^2 with x = g_chi g_q; loops are added by :mod:`upsc
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -78,8 +79,27 @@ class Model:
     options: dict = field(default_factory=dict)
 
     def channels(self, material: Material, **options) -> list[Channel]:
-        """Basis channels of this model for ``material``."""
+        """Basis channels of this model for ``material``; an option the model does not take is
+        a ParameterError listing the ones it does (models that pass options on to their cross
+        sections check them there)."""
+        signature = inspect.signature(self.build)
+        if not any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values()):
+            unknown = sorted(set(options) - set(self.option_names))
+            if unknown:
+                raise ParameterError(
+                    f"model {self.name} has no option {', '.join(unknown)}; its options: "
+                    f"{', '.join(self.option_names) or 'none'}"
+                )
         return self.build(material, **{**self.options, **options})
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        """Named keyword options of :meth:`channels` (``electrons``, ``form_factor``...)."""
+        return tuple(
+            name
+            for name, p in inspect.signature(self.build).parameters.items()
+            if name != "material" and p.default is not p.empty and p.kind is not p.VAR_KEYWORD
+        )
 
     def monomials(self, coupling) -> np.ndarray:
         """Values of the basis monomials, shape np.shape(coupling) + (n_basis,)."""
@@ -102,7 +122,7 @@ def _nuclear_basis(func, material: Material, **xsec_options) -> list[Channel]:
     ]
 
 
-def _electron_basis(kind: str, material: Material) -> list[Channel]:
+def electron_channels(kind: str, material: Material) -> list[Channel]:
     """nu e -> chi e channels weighted by Z_eff (paper 003 Eqs. (10)-(11))."""
     from .xsec import electrons
 
@@ -123,7 +143,7 @@ def _electron_basis(kind: str, material: Material) -> list[Channel]:
     ]
 
 
-def _light_mediator_channels(
+def light_mediator_channels(
     kind: str,
     material: Material,
     electrons: bool = False,
@@ -137,7 +157,7 @@ def _light_mediator_channels(
         func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
     )
     if electrons:
-        channels += _electron_basis(kind, material)
+        channels += electron_channels(kind, material)
     return channels
 
 
@@ -300,7 +320,7 @@ MODELS: dict[str, Model] = {
         ("m_chi", "m_med"),
         "g",
         (4,),
-        partial(_light_mediator_channels, "vector"),
+        partial(light_mediator_channels, "vector"),
         "light vector mediator, universal coupling g to u, d (and e), paper 003 Eq. (4)",
     ),
     "scalar": Model(
@@ -308,7 +328,7 @@ MODELS: dict[str, Model] = {
         ("m_chi", "m_med"),
         "g",
         (4,),
-        partial(_light_mediator_channels, "scalar"),
+        partial(light_mediator_channels, "scalar"),
         "light scalar mediator, universal coupling g to u, d (and e), paper 003 Eqs. (6)-(7)",
     ),
     "zprime": Model(
@@ -340,4 +360,12 @@ def check_coupling(value) -> float:
     return as_float("coupling", value)
 
 
-__all__ = ["MODELS", "Model", "get_model", "sm_channels", "vector_dsigma_dT"]
+__all__ = [
+    "MODELS",
+    "Model",
+    "electron_channels",
+    "get_model",
+    "light_mediator_channels",
+    "sm_channels",
+    "vector_dsigma_dT",
+]

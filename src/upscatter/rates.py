@@ -19,6 +19,7 @@ arrival-time distributions per component), then bins, then the basis axes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -146,6 +147,35 @@ def _kinematic_breakpoints(channel: Channel, source: Source, params, n_mass: int
     return np.stack(points, axis=-1)
 
 
+#: Largest ratio b/a of a recoil segment [a, b]: wider segments of the response's fixed grid are
+#: split geometrically, so every scale of the integrand (the propagator at T ~ m_med^2 / (2 M),
+#: the form factor, the 1/T of the dipole) is resolved by the segments whatever the binning.
+SEGMENT_RATIO = 4.0
+
+#: A segment starting at T = 0 is split geometrically down to this fraction of its upper end;
+#: below it the integrand is flat for every model (the propagator scale of m_med = 1 keV on an
+#: electron is 1e-12 MeV, and kinematic thresholds cut the rest).
+SEGMENT_FLOOR = 1e-12
+
+
+def scale_breakpoints(points: np.ndarray) -> np.ndarray:
+    """``points`` (sorted, >= 0) with geometric points added inside every segment wider than
+    :data:`SEGMENT_RATIO` (a segment [0, b] gets points b r^-k down to b x SEGMENT_FLOOR)."""
+    points = np.unique(np.asarray(points, dtype=float))
+    extra = []
+    for a, b in itertools.pairwise(points):
+        if b <= 0:
+            continue
+        start = max(a, b * SEGMENT_FLOOR)
+        if b / start <= SEGMENT_RATIO:
+            if a == 0.0 and start > 0.0:
+                extra.append(start)
+            continue
+        n = int(np.ceil(np.log(b / start) / np.log(SEGMENT_RATIO)))
+        extra.extend(np.geomspace(start, b, n + 1)[:-1])
+    return np.unique(np.concatenate([points, extra])) if extra else points
+
+
 def recoil_quadrature(
     channel: Channel,
     source: Source,
@@ -163,6 +193,7 @@ def recoil_quadrature(
     n_mass = len(next(iter(params.values()))) if params else 1
     kin = _kinematic_breakpoints(channel, source, params, n_mass)
     fixed = np.asarray(response.breakpoints(channel.recoil), dtype=float)
+    fixed = scale_breakpoints(np.clip(np.concatenate([fixed, [lo, hi]]), lo, hi))
     points = np.concatenate(
         [np.broadcast_to(fixed, (n_mass, fixed.size)), kin, np.full((n_mass, 2), [lo, hi])],
         axis=1,

@@ -308,10 +308,17 @@ def coupling_bound(
         Address of an existing Dask scheduler (with ``executor="dask"``).
     """
     check_executor(executor, scheduler)
+    missing = [k for k in model.parameters if k not in masses]
+    if missing:
+        raise ParameterError(
+            f"model {model.name} needs the masses {', '.join(model.parameters)}; missing: "
+            f"{', '.join(missing)}"
+        )
     params = {k: np.atleast_1d(np.asarray(masses[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
     if n == 0:
         raise ParameterError("the mass list is empty")
+    model_options = experiment.model_options(model, model_options)
     K = compute_basis(experiment, model, params, executor, scheduler, **model_options)
     return bounds_from_basis(
         experiment,

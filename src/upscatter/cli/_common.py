@@ -35,7 +35,15 @@ def to_json(payload: dict) -> str:
 
 
 def echo_json(payload: dict) -> None:
-    """Print ``payload`` as JSON on stdout."""
+    """Print ``payload`` as JSON on stdout, with the provenance of the result (version, git
+    commit, command line, release files read: :func:`upscatter.provenance.provenance`) unless
+    the payload already carries it."""
+    from ..provenance import provenance
+
+    if isinstance(payload, dict) and "provenance" not in payload:
+        config = payload.get("config")
+        if not (isinstance(config, dict) and "provenance" in config):
+            payload = {**payload, "provenance": provenance()}
     click.echo(to_json(payload))
 
 

@@ -113,8 +113,15 @@ model_options = stacked(
         help="zprime loops: twist-2 nuclear sums, 'nucleon' (coherent sum, default) or 'paper' "
         "(as printed in paper 000 Eqs. (28)-(32); reproduces its Fig. 4).",
     ),
+    click.option(
+        "--preset",
+        default=None,
+        help="vector, scalar: coupling preset, one of universal (default), b-l, dark-photon, "
+        "leptophobic, electrophilic, nu-e, nu-mu, nu-tau, or a preset TOML file "
+        "(upscatter.presets); the bound is on the preset's overall scale g.",
+    ),
 )
-"""--model, --case, --electrons, --operator, --loops, --twist2."""
+"""--model, --case, --electrons, --operator, --loops, --twist2, --preset."""
 
 
 def _parse_setting(text: str) -> tuple[str, object]:
@@ -149,7 +156,7 @@ def build_experiment(experiment_name: str, time_window: str | None, settings=())
 def model_kwargs(
     model_name: str,
     case: str,
-    electrons: bool,
+    electrons: bool | None,
     operator: str | None = None,
     loops: bool = True,
     twist2: str | None = None,
@@ -168,8 +175,10 @@ def model_kwargs(
         kwargs["operator"] = operator
     if model_name == "zprime":
         kwargs["case"] = case
-    if electrons:
-        kwargs["electrons"] = True
+    if electrons is not None:
+        if model_name not in ("vector", "scalar"):
+            raise ParameterError("--electrons/--no-electrons apply to --model vector or scalar")
+        kwargs["electrons"] = electrons
     return kwargs
 
 
@@ -187,22 +196,24 @@ class AnalysisChoice:
     operator: str | None
     loops: bool
     twist2: str | None = None
+    preset: str | None = None
 
     def build(self) -> tuple[Analysis, Model, dict]:
         """(experiment, model, model options for ``Model.channels``), checked in that order.
 
-        Without --electrons/--no-electrons the electron channel is on for the vector and scalar
-        models at experiments that have an electron response (``Analysis.electron_recoils``).
+        Without --electrons/--no-electrons the experiment's default applies
+        (:meth:`upscatter.experiments.base.Analysis.model_options`).
         """
         experiment = build_experiment(self.experiment_name, self.time_window, self.settings)
         model = get_model(self.model_name)
-        electrons = self.electrons
-        if electrons is None:
-            electrons = experiment.electron_recoils and self.model_name in ("vector", "scalar")
+        if self.preset is not None:
+            from ..presets import preset_model
+
+            model = preset_model(self.model_name, self.preset)
         options = model_kwargs(
-            self.model_name, self.case, electrons, self.operator, self.loops, self.twist2
+            self.model_name, self.case, self.electrons, self.operator, self.loops, self.twist2
         )
-        return experiment, model, options
+        return experiment, model, experiment.model_options(model, options)
 
 
 def analysis_options(func):

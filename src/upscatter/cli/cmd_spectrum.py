@@ -46,7 +46,7 @@ from ._options import (
     show_default=True,
     help="g (vector/scalar) or g_chi*g_q (zprime).",
 )
-@electrons_option("Add nu e -> chi e on atomic electrons (vector, scalar).")
+@electrons_option("Add nu e -> chi e on atomic electrons (vector, scalar).", default=None)
 @click.option("--t-min", type=float, default=1.0, show_default=True, help="Lowest recoil (keV).")
 @click.option("--t-max", type=float, default=40.0, show_default=True, help="Highest recoil (keV).")
 @click.option("--bins", type=int, default=13, show_default=True, help="Number of recoil bins.")

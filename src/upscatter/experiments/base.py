@@ -76,6 +76,16 @@ class Analysis(ABC):
     def summary(self, predicted: np.ndarray) -> dict:
         """Observed counts, backgrounds, chi^2 and best-fit nuisances for one prediction."""
 
+    def model_options(self, model: Model, options: Mapping | None = None) -> dict:
+        """``options`` with this analysis' physics defaults filled in: the electron channel
+        (nu e -> chi e) is on for a model that has one (``electrons`` option) at an analysis
+        that sees electron recoils, unless ``electrons`` is given. The library, not the CLI,
+        owns this default, so Python and the command line give the same bounds."""
+        options = dict(options or {})
+        if "electrons" not in options and "electrons" in model.option_names:
+            options["electrons"] = self.electron_recoils
+        return options
+
     def analysis_signal(self, predicted: np.ndarray) -> np.ndarray:
         """Signal per analysis bin at nominal nuisances for a prediction of this analysis.
 
@@ -133,7 +143,7 @@ class Experiment(Analysis):
         self, model: Model, params: Mapping[str, np.ndarray], **model_options
     ) -> np.ndarray:
         """Basis counts K with shape (n_mass, n_bins, n_basis): N_new = K @ monomials(g)."""
-        options = {"form_factor": self.form_factor, **model_options}
+        options = {"form_factor": self.form_factor, **self.model_options(model, model_options)}
         channels = model.channels(self.material, **options)
         params = {k: params[k] for k in model.parameters}
         n_mass = np.size(next(iter(params.values()))) if params else 1

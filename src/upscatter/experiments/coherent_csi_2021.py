@@ -317,7 +317,8 @@ class CoherentCsI2021(Experiment):
                     f"{self.name} applies the Klein-Nystrand form factor and its radius nuisance "
                     f"itself; the model option {option!r} is not accepted"
                 )
-        channels = model.channels(self.material, form_factor="unity", **model_options)
+        options = self.model_options(model, model_options)
+        channels = model.channels(self.material, form_factor="unity", **options)
         n_mass = np.size(next(iter(params.values()))) if params else 1
         basis_shape = channels[0].basis_shape if channels else (len(model.powers),)
         return self._group_counts(channels, params, n_mass, basis_shape)

@@ -1,0 +1,265 @@
+"""Coupling presets: light-mediator models with flavour-, quark- and electron-specific couplings.
+
+A preset fixes the *direction* in coupling space; the bound is on its overall scale g. For the
+vector (or scalar) mediator V coupled as
+
+    L > g c_alpha (chibar gamma^mu P_L nu_alpha) V_mu + g sum_q c_q (qbar gamma_mu q) V^mu
+        + g c_e (ebar gamma_mu e) V^mu  (+ h.c.; scalar: no gamma matrices),
+
+the up-scattering amplitude nu_alpha T -> chi T on target T is proportional to g^2 c_alpha Q_T
+with Q_T the target's coherent charge built from the c_q (paper 000 Eq. (24) for the vector:
+(2 c_u + c_d) Z + (c_u + 2 c_d) N; paper 003 Eq. (7) for the scalar through the nucleon matrix
+elements) or c_e for an electron. So the rate of every flux component of flavour alpha is the
+universal model's (paper 003: all c = 1) times c_alpha^2 (Q_T(c) / Q_T(1))^2: the presets reuse
+the universal cross sections with the quark couplings and a weight per neutrino flavour and per
+target, and a bound along a direction never needs anything new. Antineutrinos take the coupling
+of their flavour (a vector-like coupling to the lepton doublet). There is no interference with
+the SM (the final state is chi, not nu), so the sign of a coupling does not matter.
+
+Presets (:data:`PRESETS`), each with its charges:
+
+* ``universal``: c_alpha = c_u = c_d = c_e = 1, the three papers (the default).
+* ``b-l``: gauged B-L, c_q = 1/3 for every quark (baryon number), c_e = -1 and c_alpha = -1
+  (lepton number; the nu-chi vertex taken with the neutrino's B-L charge). A vector model.
+* ``dark-photon``: kinetic mixing, the mediator couples to the electric current: c_u = 2/3,
+  c_d = -1/3, c_e = -1 (so g = epsilon e and the nucleus charge is Z: protons only); the
+  neutrino has no electric charge, so the nu-chi vertex is the dark coupling g_chi alone,
+  taken flavour-universal (c_alpha = 1) and absorbed in g = sqrt(g_chi epsilon e). A vector
+  model.
+* ``leptophobic``: quarks only (c_e = 0); ``electrophilic``: electrons only (c_q = 0).
+* ``nu-e``, ``nu-mu``, ``nu-tau``: the nu-chi vertex of one flavour only, targets universal.
+
+A user preset is a few lines of TOML (:func:`load_preset`)::
+
+    name = "my-preset"
+    description = "muon-philic, down-quark only"
+    mediator = "vector"            # optional: restrict to "vector" or "scalar"
+    neutrino = { e = 0.0, mu = 1.0, tau = 0.0 }
+    quarks = { u = 0.0, d = 1.0 }
+    electron = 0.0
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+
+from ._validate import lookup
+from .errors import ParameterError
+from .flavours import lepton_flavour
+from .models import Model, electron_channels, light_mediator_channels
+from .nuclei import Material
+from .rates import Channel
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+LEPTONS = ("e", "mu", "tau")
+QUARKS = ("u", "d", "s")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A direction in coupling space (see the module notes).
+
+    Attributes
+    ----------
+    name : str
+    neutrino : dict[str, float]
+        c_alpha of the nu_alpha-chi vertex for alpha = e, mu, tau.
+    quarks : dict[str, float]
+        c_q for u, d (and s for the scalar, where the hadronic set has f_Ts).
+    electron : float
+        c_e.
+    description : str
+        What the preset is, with its source.
+    mediator : str or None
+        ``"vector"`` or ``"scalar"`` when the preset only makes sense for one (gauge models are
+        vectors); None for both.
+    """
+
+    name: str
+    neutrino: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LEPTONS, 1.0))
+    quarks: dict[str, float] = field(default_factory=lambda: {"u": 1.0, "d": 1.0})
+    electron: float = 1.0
+    description: str = ""
+    mediator: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ParameterError("a preset needs a non-empty name")
+        neutrino = {**dict.fromkeys(LEPTONS, 0.0), **_couplings("neutrino", self.neutrino, LEPTONS)}
+        quarks = {"u": 0.0, "d": 0.0, **_couplings("quarks", self.quarks, QUARKS)}
+        electron = _number("electron", self.electron)
+        if self.mediator not in (None, "vector", "scalar"):
+            raise ParameterError(f"preset mediator must be vector or scalar, got {self.mediator!r}")
+        if not any(neutrino.values()):
+            raise ParameterError(
+                f"preset {self.name}: at least one neutrino coupling must be non-zero"
+            )
+        object.__setattr__(self, "neutrino", neutrino)
+        object.__setattr__(self, "quarks", quarks)
+        object.__setattr__(self, "electron", electron)
+
+    def neutrino_weight(self, flavour: str) -> float:
+        """c_alpha^2 of a (anti)neutrino flavour."""
+        return self.neutrino[lepton_flavour(flavour)] ** 2
+
+    def to_json(self) -> dict:
+        """The couplings as recorded with a result."""
+        return {
+            "preset": self.name,
+            "neutrino": self.neutrino,
+            "quarks": self.quarks,
+            "electron": self.electron,
+        }
+
+
+def _number(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
+        raise ParameterError(f"coupling {name} must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _couplings(kind: str, values, known: tuple[str, ...]) -> dict[str, float]:
+    if not isinstance(values, Mapping):
+        raise ParameterError(f"{kind} couplings must be a table of name = number")
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"unknown {kind} coupling {', '.join(unknown)}; known: {', '.join(known)}"
+        )
+    return {k: _number(f"{kind}.{k}", v) for k, v in values.items()}
+
+
+PRESETS: dict[str, Preset] = {
+    "universal": Preset(
+        "universal",
+        description="universal couplings to neutrinos, u, d and electrons (papers 000, 002, 003)",
+    ),
+    "b-l": Preset(
+        "b-l",
+        neutrino=dict.fromkeys(LEPTONS, -1.0),
+        quarks={"u": 1 / 3, "d": 1 / 3},
+        electron=-1.0,
+        description="gauged B-L: quarks 1/3, leptons -1 (nucleus charge A)",
+        mediator="vector",
+    ),
+    "dark-photon": Preset(
+        "dark-photon",
+        quarks={"u": 2 / 3, "d": -1 / 3},
+        electron=-1.0,
+        description="kinetic mixing: electric charge (nucleus charge Z); nu-chi vertex g_chi only, "
+        "flavour-universal",
+        mediator="vector",
+    ),
+    "leptophobic": Preset("leptophobic", electron=0.0, description="quarks only, no electrons"),
+    "electrophilic": Preset(
+        "electrophilic", quarks={"u": 0.0, "d": 0.0}, description="electrons only, no quarks"
+    ),
+    **{
+        f"nu-{flavour}": Preset(
+            f"nu-{flavour}",
+            neutrino={flavour: 1.0},
+            description=f"nu_{flavour}-chi vertex only; quarks and electrons universal",
+        )
+        for flavour in LEPTONS
+    },
+}
+
+
+def load_preset(path: str | os.PathLike) -> Preset:
+    """A user preset from a TOML file (format in the module notes)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            content = tomllib.load(handle)
+    except OSError as exc:
+        raise ParameterError(f"cannot read preset file {path}: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"preset file {path} is not valid TOML: {exc}") from exc
+    known = {"name", "description", "mediator", "neutrino", "quarks", "electron"}
+    unknown = sorted(set(content) - known)
+    if unknown:
+        fields = ", ".join(sorted(known))
+        raise ParameterError(
+            f"preset file {path}: unknown field {', '.join(unknown)}; known: {fields}"
+        )
+    try:
+        return Preset(
+            name=content.get("name", path.stem),
+            neutrino=content.get("neutrino", dict.fromkeys(LEPTONS, 1.0)),
+            quarks=content.get("quarks", {"u": 1.0, "d": 1.0}),
+            electron=content.get("electron", 1.0),
+            description=content.get("description", f"user preset {path.name}"),
+            mediator=content.get("mediator"),
+        )
+    except ParameterError as exc:
+        raise ParameterError(f"preset file {path}: {exc}") from None
+
+
+def get_preset(name: str | os.PathLike) -> Preset:
+    """A registered preset by name, or a user preset from a ``.toml`` file."""
+    if os.fspath(name).lower().endswith(".toml"):
+        return load_preset(name)
+    return lookup("coupling preset", PRESETS, name)
+
+
+def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel:
+    def dsigma(E, T, flavour, **params):
+        weight = preset.neutrino_weight(flavour) * target_weight
+        return weight * channel.dsigma(E, T, flavour, **params)
+
+    return Channel(
+        f"{channel.label} [{preset.name}]",
+        channel.target_mass,
+        channel.targets_per_kg,
+        channel.recoil,
+        dsigma,
+        channel.m_out_param,
+        channel.basis_shape,
+    )
+
+
+def _preset_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    quarks = {k: v for k, v in preset.quarks.items() if kind == "scalar" or k != "s"}
+    if kind == "vector" and preset.quarks.get("s", 0.0):
+        raise ParameterError("the vector charge has no strange-quark term (valence quarks only)")
+    channels = []
+    if any(quarks.values()):
+        nuclear = light_mediator_channels(kind, material, quark_couplings=quarks, **options)
+        channels += [_weighted(c, preset, 1.0) for c in nuclear]
+    if electrons and preset.electron:
+        electron = electron_channels(kind, material)
+        channels += [_weighted(c, preset, preset.electron**2) for c in electron]
+    return channels
+
+
+def preset_model(kind: str, preset: Preset | str) -> Model:
+    """The ``kind`` (``"vector"`` or ``"scalar"``) mediator model along ``preset``; its coupling
+    ``g`` is the preset's overall scale (N = N_SM + g^4 K). ``universal`` gives the model of
+    :func:`upscatter.models.get_model` exactly."""
+    if kind not in ("vector", "scalar"):
+        raise ParameterError(
+            f"coupling presets apply to the vector and scalar models, not {kind!r}"
+        )
+    preset = get_preset(preset) if not isinstance(preset, Preset) else preset
+    if preset.mediator is not None and preset.mediator != kind:
+        raise ParameterError(f"preset {preset.name} is a {preset.mediator} model, not {kind}")
+    return Model(
+        kind if preset.name == "universal" else f"{kind}[{preset.name}]",
+        ("m_chi", "m_med"),
+        "g",
+        (4,),
+        partial(_preset_channels, kind, preset),
+        f"light {kind} mediator along the {preset.name} couplings: {preset.description}",
+    )

@@ -1,0 +1,156 @@
+"""Coupling presets (issue 14): the charges of each preset, checked against the universal model
+and the coherent charges written out here (paper 000 Eq. (24): Q_V = (2 c_u + c_d) Z +
+(c_u + 2 c_d) N; universal Q_V = 3 A)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from upscatter.errors import ParameterError
+from upscatter.experiments import get_experiment
+from upscatter.fluxes import get_source
+from upscatter.models import get_model
+from upscatter.nuclei import get_material
+from upscatter.presets import PRESETS, get_preset, load_preset, preset_model
+from upscatter.rates import RecoilBins, binned_counts
+from upscatter.units import keV
+
+PARAMS = {"m_chi": np.array([1.0, 20.0]), "m_med": np.array([10.0, 100.0])}
+SOURCE = get_source("sns")
+
+
+def counts(model, material="CsI", electrons=False):
+    response = RecoilBins(np.linspace(1.0, 40.0, 6) * keV)
+    channels = model.channels(get_material(material), electrons=electrons)
+    return binned_counts(channels, SOURCE, response, 10.0, PARAMS)  # (mass, comp, bins, 1)
+
+
+def test_universal_equals_the_papers_model():
+    np.testing.assert_array_equal(
+        counts(preset_model("vector", "universal"), electrons=True),
+        counts(get_model("vector"), electrons=True),
+    )
+
+
+@pytest.mark.parametrize(
+    ("preset", "charge"),
+    [("b-l", lambda Z, N: (Z + N) / 1.0), ("dark-photon", lambda Z, N: Z * 1.0)],
+)
+def test_nuclear_charges_of_gauge_presets(preset, charge):
+    """Per isotope the rate is the universal one times (Q/3A)^2: B-L Q = A (c_q = 1/3), dark
+    photon Q = Z (electric charge)."""
+    material = get_material("Ar")  # one isotope
+    (iso,) = material.isotopes
+    ratio = counts(preset_model("vector", preset), "Ar") / counts(get_model("vector"), "Ar")
+    expected = (charge(iso.Z, iso.N) / (3.0 * (iso.Z + iso.N))) ** 2
+    np.testing.assert_allclose(ratio[np.isfinite(ratio)], expected, rtol=1e-12)
+
+
+def test_single_flavour_presets_keep_only_their_flavour():
+    """nu-mu: the SNS prompt nu_mu and delayed nubar_mu components unchanged, nu_e zero."""
+    universal = counts(get_model("vector"))
+    mu = counts(preset_model("vector", "nu-mu"))
+    flavours = [c.flavour for c in SOURCE.components]
+    for k, flavour in enumerate(flavours):
+        if flavour.endswith("_mu"):
+            np.testing.assert_array_equal(mu[:, k], universal[:, k])
+        else:
+            assert not mu[:, k].any()
+    total = sum(counts(preset_model("vector", f"nu-{f}")) for f in ("e", "mu", "tau"))
+    np.testing.assert_allclose(total, universal, rtol=1e-14)
+
+
+def test_leptophobic_and_electrophilic_split_the_targets():
+    """Leptophobic = the nuclear channels of the universal model; electrophilic = its electron
+    channels (paper 003 Eqs. (10)-(11)) alone."""
+    from upscatter.models import electron_channels
+
+    nuclear = counts(get_model("vector"), electrons=False)
+    np.testing.assert_array_equal(
+        counts(preset_model("vector", "leptophobic"), electrons=True), nuclear
+    )
+    response = RecoilBins(np.linspace(1.0, 40.0, 6) * keV)
+    electron = binned_counts(
+        electron_channels("vector", get_material("CsI")), SOURCE, response, 10.0, PARAMS
+    )
+    np.testing.assert_allclose(
+        counts(preset_model("vector", "electrophilic"), electrons=True), electron, rtol=1e-14
+    )
+    assert electron.any()
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_bound_along_a_preset_scales_with_the_charge():
+    """LAr 2020 (no electrons): the B-L rate is (1/3)^2 of the universal one at equal g, so the
+    bound on g (rate ~ g^4) is sqrt(3) weaker; recorded in the model name."""
+    from upscatter.scans import coupling_bound
+
+    lar = get_experiment("coherent-lar-2020")
+    masses = {"m_chi": [1.0], "m_med": [10.0]}
+    universal = coupling_bound(lar, get_model("vector"), masses).bound[0]
+    bl = coupling_bound(lar, preset_model("vector", "b-l"), masses)
+    assert bl.bound[0] == pytest.approx(np.sqrt(3.0) * universal, rel=1e-5)
+    assert bl.config["model"] == "vector[b-l]"
+
+
+def test_user_preset_from_toml(tmp_path):
+    path = tmp_path / "down.toml"
+    path.write_text(
+        'name = "down"\nneutrino = { mu = 1.0 }\nquarks = { u = 0.0, d = 1.0 }\nelectron = 0\n'
+    )
+    preset = load_preset(path)
+    assert preset.neutrino == {"e": 0.0, "mu": 1.0, "tau": 0.0} and preset.quarks["u"] == 0.0
+    assert get_preset(str(path)).name == "down"
+    (tmp_path / "bad.toml").write_text("quarks = { c = 1.0 }\n")
+    with pytest.raises(ParameterError, match="unknown quarks coupling c"):
+        load_preset(tmp_path / "bad.toml")
+    (tmp_path / "typo.toml").write_text("electrons = 1.0\n")
+    with pytest.raises(ParameterError, match="unknown field electrons"):
+        load_preset(tmp_path / "typo.toml")
+
+
+def test_preset_errors():
+    with pytest.raises(ParameterError, match="is a vector model"):
+        preset_model("scalar", "b-l")
+    with pytest.raises(ParameterError, match="unknown coupling preset"):
+        preset_model("vector", "nope")
+    with pytest.raises(ParameterError, match="vector and scalar"):
+        preset_model("eft", "universal")
+    assert set(PRESETS) >= {
+        "universal",
+        "b-l",
+        "dark-photon",
+        "leptophobic",
+        "electrophilic",
+        "nu-e",
+        "nu-mu",
+        "nu-tau",
+    }
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_cli_preset(capsys):
+    import json
+
+    from upscatter.cli import main
+
+    code = main(
+        [
+            "limits",
+            "--experiment",
+            "coherent-lar-2020",
+            "--m-chi",
+            "1",
+            "--m-med",
+            "10",
+            "--preset",
+            "b-l",
+            "--json",
+        ]
+    )
+    payload = json.loads(capsys.readouterr().out)
+    assert code == 0 and payload["config"]["model"] == "vector[b-l]"
+    code = main(["limits", "--model", "zprime", "--m-chi", "1", "--preset", "b-l"])
+    err = capsys.readouterr().err
+    assert code != 0 and "vector and scalar" in err and len(err.strip().splitlines()) == 1
