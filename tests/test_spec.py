@@ -140,3 +140,47 @@ def test_perfect_detector_poisson_spec(tmp_path):
     assert exp.backgrounds["flat"] == pytest.approx([10.0, 20.0], rel=1e-12)
     assert exp.edges == pytest.approx(np.array([1.0, 1.5, 2.5]) * keV)
     assert exp.likelihood.profile(exp.sm_counts).chi2 == pytest.approx(0.0, abs=1e-9)
+
+
+SOLAR = """\
+name = "xe-solar"
+[target]
+material = "Xe"
+mass_kg = 1000.0
+[source]
+name = "solar"
+fluxes = ["B8"]
+[exposure]
+years = 1.0
+[analysis]
+edges_kev = [1.0, 2.0, 4.0]
+[signal]
+normalisation = 0.04
+[data]
+observed = "asimov"
+"""
+
+
+def test_solar_spec_equals_the_solar_source(tmp_path):
+    """A solar spec on a perfect detector counts the SM CEvNS of the solar source it names:
+    the 8B flux with the SNO NC normalisation over one year (binned_counts directly, 1e-12)."""
+    from upscatter.fluxes.solar import solar_source
+    from upscatter.models import sm_channels
+    from upscatter.nuclei import get_material
+    from upscatter.rates import RecoilBins, binned_counts
+    from upscatter.units import year
+
+    path = tmp_path / "solar.toml"
+    path.write_text(SOLAR)
+    exp = get_experiment(str(path))
+    xe = get_material("Xe")
+    direct = binned_counts(
+        sm_channels(xe, "helm"),
+        solar_source(("B8",), 1.0 * year),
+        RecoilBins(np.array([1.0, 2.0, 4.0]) * keV),
+        1000.0,
+    )[0].sum(axis=0)
+    assert exp.sm_counts == pytest.approx(direct, rel=1e-12)
+    path.write_text(SOLAR.replace('fluxes = ["B8"]', 'fluxes = ["pp"]'))
+    with pytest.raises(ParameterError, match=r"field source\.fluxes\[0\] "):
+        get_experiment(str(path))

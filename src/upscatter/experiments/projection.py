@@ -34,6 +34,7 @@ from .._validate import as_float
 from ..errors import ParameterError
 from ..fluxes.base import Source
 from ..fluxes.reactor import DEFAULT_E_MIN, EXTRAPOLATION_LIMIT, TABLE_E_MAX, reactor_source
+from ..fluxes.solar import solar_source
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..kinematics import e_nu_min
 from ..nuclei import Material
@@ -151,7 +152,42 @@ def reactor_exposure(
     )
 
 
-SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure}
+def solar_exposure(
+    material: Material,
+    edges: np.ndarray,
+    years: float,
+    fluxes: tuple[str, ...] = ("B8", "hep"),
+    b8_normalisation: str = "sno-nc",
+    hep_normalisation: str = "GS98",
+    b8_shape_shift: float = 0.0,
+    solar_model: str = "BS05-GS",
+) -> Source:
+    """Solar neutrinos over ``years`` of live time (:func:`upscatter.fluxes.solar.solar_source`,
+    oscillated with its default parameters); ``material`` and ``edges`` are not needed.
+
+    Parameters
+    ----------
+    fluxes : sequence of str
+        ``"B8"`` and/or ``"hep"``.
+    b8_normalisation, hep_normalisation : str
+        ``"sno-nc"`` (8B) or a solar model (``"GS98"``...).
+    b8_shape_shift : float
+        8B shape variation in sigma of the table, in [-3, 3].
+    solar_model : str
+        Production profile of the MSW average, ``"BS05-GS"`` or ``"BS05-AGS"``.
+    """
+    years = as_float("years", years, allow_zero=False)
+    return solar_source(
+        tuple(fluxes),
+        years * year,
+        b8_normalisation=b8_normalisation,
+        hep_normalisation=hep_normalisation,
+        b8_shape_shift=b8_shape_shift,
+        solar_model=solar_model,
+    )
+
+
+SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure, "solar": solar_exposure}
 """Source name (as in :data:`upscatter.fluxes.SOURCES`) -> builder in human units."""
 
 

@@ -113,7 +113,19 @@ class SNSSource(_Table):
     nu_per_pot: PositiveFloat = 0.08
 
 
-SourceTable = Annotated[ReactorSource | SNSSource, Field(discriminator="name")]
+class SolarSource(_Table):
+    """``[source]`` of the Sun (:func:`~upscatter.experiments.projection.solar_exposure`)."""
+
+    name: Literal["solar"]
+    fluxes: list[Literal["B8", "hep"]] = ["B8", "hep"]
+    b8_normalisation: str = "sno-nc"
+    hep_normalisation: str = "GS98"
+    b8_shape_shift: float = Field(default=0.0, ge=-3.0, le=3.0)
+    solar_model: Literal["BS05-GS", "BS05-AGS"] = "BS05-GS"
+
+
+SOURCE_MODELS = {"reactor": ReactorSource, "sns": SNSSource, "solar": SolarSource}
+SourceTable = Annotated[ReactorSource | SNSSource | SolarSource, Field(discriminator="name")]
 
 
 class Exposure(_Table):
@@ -381,7 +393,7 @@ def _known_fields(loc: tuple) -> list[str]:
             model = None
             continue
         if model is None:  # the tag of the source union
-            model = {"reactor": ReactorSource, "sns": SNSSource}[part]
+            model = SOURCE_MODELS[part]
             continue
         annotation = model.model_fields[part].annotation
         candidates = [a for a in (*getattr(annotation, "__args__", ()), annotation)]
