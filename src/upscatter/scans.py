@@ -396,7 +396,7 @@ def bounds_from_basis(
         store = Checkpoint(checkpoint, scan_digest(config, {**masses, "basis": K}))
         for index, value in store.done.items():
             bounds[index] = value[0]
-    _ = experiment.likelihood  # read the data here, so that the provenance lists their files
+    experiment.chi2(sm)  # loads the data here (not in workers), so the provenance lists them
     config["provenance"] = provenance()  # after the digest: it names when and how, not what
     todo = np.array([i for i in range(n) if store is None or i not in store.done], dtype=int)
     finished = n - todo.size
