@@ -30,8 +30,21 @@ def test_registered_by_name(ge):
     assert "reactor-ge-example" in EXPERIMENTS
     assert isinstance(ge, SpecExperiment)
     assert ge.likelihood.names == ("signal_norm", "flat_norm", "lindhard_k")
-    with pytest.raises(ParameterError, match="set them in the file"):
-        get_experiment("reactor-ge-example", years=2)
+
+
+def test_options_of_a_shipped_spec_replace_its_fields(ge):
+    """Options set fields by name or dotted path: twice the live time doubles the SM counts
+    and the background (exact up to rounding, 1e-12); bad options are one-line errors."""
+    longer = get_experiment("reactor-ge-example", years=2.0)
+    assert longer.sm_counts == pytest.approx(2 * ge.sm_counts, rel=1e-12)
+    heavier = get_experiment("reactor-ge-example", **{"target.mass_kg": 6.0})
+    assert heavier.backgrounds["flat"] == pytest.approx(2 * ge.backgrounds["flat"], rel=1e-12)
+    wider = get_experiment("reactor-ge-example", normalisation=0.1, description="wider")
+    assert wider.spec.description == "wider" and wider.parameters[0].sigma == 0.1
+    with pytest.raises(ParameterError, match=r"field exposure\.years is invalid"):
+        get_experiment("reactor-ge-example", years=-1.0)
+    with pytest.raises(ParameterError, match="option 'colour' names no table"):
+        get_experiment("reactor-ge-example", colour=1.0)
 
 
 def test_flat_background_is_rate_times_exposure(ge):

@@ -43,8 +43,8 @@ def shipped_specs() -> dict[str, Path]:
 
 
 def load_spec(path: str | os.PathLike, **options) -> Analysis:
-    """The experiment of a spec file (:func:`upscatter.experiments.spec.load_spec`); options
-    are refused, they are set in the file."""
+    """The experiment of a user's spec file (:func:`upscatter.experiments.spec.load_spec`);
+    options are refused: they are set in the file."""
     if options:
         raise ParameterError(
             f"options {', '.join(options)} cannot be passed to the spec experiment {path}; "
@@ -56,8 +56,13 @@ def load_spec(path: str | os.PathLike, **options) -> Analysis:
 
 
 def _shipped(path: Path) -> Callable[..., Analysis]:
+    """Factory of a shipped spec: its options replace fields of the (read-only) file, by
+    dotted path or unique field name (``years=2``, ``exposure.years=2``)."""
+
     def build(**options) -> Analysis:
-        return load_spec(path, **options)
+        from .spec import load_spec as load
+
+        return load(path, options)
 
     return build
 

@@ -24,8 +24,9 @@ file and the field: ``experiment file X: field target.mass_kg is invalid: ...``.
 
 from __future__ import annotations
 
+import copy
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -441,11 +442,54 @@ def _read(path: Path) -> dict:
         raise ParameterError(f"experiment file {path} is not valid TOML: {exc}") from None
 
 
-def read_spec(path: str | Path) -> ExperimentSpec:
-    """The validated spec of a file (schema: module notes and docs/experiment-spec.md)."""
+def _override_place(content: dict, key: str) -> tuple[str, ...]:
+    """The field an option sets: a dotted path (``exposure.years``), a top-level field
+    (``name``), or a field name that exactly one table of the file has (``years``)."""
+    if "." in key:
+        return tuple(key.split("."))
+    if key in ("name", "description"):
+        return (key,)
+    places = []
+    for table, value in content.items():
+        if isinstance(value, dict):
+            loc = (table, value["name"]) if table == "source" and "name" in value else (table,)
+            try:
+                known = _known_fields(loc)
+            except (KeyError, StopIteration):  # not a table of the schema: validation says so
+                continue
+            if key in known and key != "name":
+                places.append((table, key))
+    if len(places) != 1:
+        found = "no table" if not places else ", ".join(".".join(p) for p in places)
+        raise ParameterError(
+            f"option {key!r} names {found} of the spec; give it as table.field "
+            f"(e.g. exposure.years)"
+        )
+    return places[0]
+
+
+def apply_overrides(content: dict, overrides: Mapping[str, Any]) -> dict:
+    """A copy of a spec file's content with fields replaced by options (see
+    :func:`_override_place`); the result is validated like the file."""
+    content = copy.deepcopy(content)
+    for key, value in overrides.items():
+        *tables, field = _override_place(content, key)
+        target = content
+        for table in tables:
+            target = target.setdefault(table, {})
+            if not isinstance(target, dict):
+                raise ParameterError(f"option {key!r}: {table} is not a table of the spec")
+        target[field] = value
+    return content
+
+
+def read_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> ExperimentSpec:
+    """The validated spec of a file (schema: module notes and docs/experiment-spec.md), with
+    fields replaced by ``overrides`` (:func:`apply_overrides`)."""
     path = Path(path)
+    content = apply_overrides(_read(path), overrides or {})
     try:
-        return ExperimentSpec.model_validate(_read(path))
+        return ExperimentSpec.model_validate(content)
     except ValidationError as exc:
         raise ParameterError(_message(path, exc)) from None
 
@@ -467,12 +511,15 @@ def _source_builder(
     return build_source
 
 
-def load_spec(path: str | Path) -> Experiment:
+def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Experiment:
     """Build the experiment described by a spec file.
 
     Parameters
     ----------
     path : str or pathlib.Path
+    overrides : mapping, optional
+        Fields replaced before validation, by dotted path (``{"exposure.years": 8}``) or by a
+        field name that only one table of the file has (``{"years": 8}``).
 
     Returns
     -------
@@ -487,7 +534,7 @@ def load_spec(path: str | Path) -> Experiment:
         line naming the file and the field.
     """
     path = Path(path)
-    spec = read_spec(path)
+    spec = read_spec(path, overrides)
     name = spec.name or path.stem
     if not spec.projection:
         return SpecExperiment(spec, name, _source_builder(path, spec))
