@@ -108,6 +108,8 @@ BAD = [
     ("rate_per_kev_kg_day = 10.0", "rate = 10.0", "backgrounds[0].rate"),
     ('parameter = "quenching.k"', 'parameter = "quenching.q"', "nuisances[0].parameter"),
     ("observed = [843, 799,", "observed = [799,", "data.observed"),
+    ("sigma = 0.008", "sigma = 0.04", "nuisances[0].range"),
+    ("sigma = 0.008", "sigma = 0.008\nrange = [0.16, 0.2]", "nuisances[0].range"),
     ("[signal]", "[signals]", "signals"),
 ]  # fmt: skip
 

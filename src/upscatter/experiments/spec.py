@@ -200,7 +200,7 @@ class Piece(BaseModel):
         return dict(self.model_extra or {})
 
 
-class Response(_Table):
+class ResponseTable(_Table):
     """``[response]``: the fine true-recoil bins and the chain of pieces."""
 
     true_recoil_kev: Annotated[list[PositiveFloat], Field(min_length=2, max_length=2)]
@@ -210,17 +210,21 @@ class Response(_Table):
     efficiency: Piece | None = None
     sub_bins: PositiveInt = 10
 
+    def check_piece(self, kind: str, **changes) -> None:
+        """Build the piece of ``kind`` (with some options changed) to check its options."""
+        piece = getattr(self, kind)
+        options = {**piece.options, **changes}
+        if piece.model == "lindhard":
+            options.setdefault("Z", 1.0)  # the target's Z is filled in when built
+        build_piece(kind, piece.model, **options)
+
     @model_validator(mode="after")
     def _ordered(self):
         for kind in ("quenching", "resolution", "efficiency"):
-            piece = getattr(self, kind)
-            if piece is None:
+            if getattr(self, kind) is None:
                 continue
-            options = piece.options
-            if kind == "quenching" and piece.model == "lindhard":
-                options.setdefault("Z", 1.0)  # the target's Z is filled in when built
             try:
-                build_piece(kind, piece.model, **options)
+                self.check_piece(kind)
             except ParameterError as exc:
                 raise _FieldProblem(kind, f"is invalid: {exc}") from None
         if not self.true_recoil_kev[1] > self.true_recoil_kev[0]:
@@ -230,7 +234,7 @@ class Response(_Table):
         return self
 
 
-class Analysis(_Table):
+class AnalysisTable(_Table):
     """``[analysis]``: analysis bins in observed energy (keVee; keV of nuclear recoil without a
     ``[response]``)."""
 
@@ -291,6 +295,12 @@ class Nuisance(_Table):
     range: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
     nodes: PositiveInt = 7
 
+    def interval(self, nominal: float) -> tuple[float, float]:
+        """The parameter's range: ``range``, or the nominal value +- 5 sigma."""
+        if self.range is not None:
+            return self.range[0], self.range[1]
+        return nominal - 5 * self.sigma, nominal + 5 * self.sigma
+
 
 class Data(_Table):
     """``[data]``: observed counts per analysis bin, or ``"asimov"`` (the nominal expectation
@@ -311,8 +321,8 @@ class ExperimentSpec(_Table):
     binning: Binning | None = None
     background: FlatBackground | None = None
     uncertainty: Uncertainty | None = None
-    response: Response | None = None
-    analysis: Analysis | None = None
+    response: ResponseTable | None = None
+    analysis: AnalysisTable | None = None
     signal: Signal | None = None
     backgrounds: list[Background] = []
     nuisances: list[Nuisance] = []
@@ -356,10 +366,23 @@ class ExperimentSpec(_Table):
         for i, n in enumerate(self.nuisances):
             kind, option = n.parameter.split(".")
             piece = None if self.response is None else getattr(self.response, kind)
-            if piece is None or not isinstance(piece.options.get(option), int | float):
+            nominal = None if piece is None else piece.options.get(option)
+            if isinstance(nominal, bool) or not isinstance(nominal, int | float):
                 raise _FieldProblem(
                     f"nuisances[{i}].parameter", f"names no number of the [response.{kind}]"
                 )
+            lo, hi = n.interval(nominal)
+            if not lo < nominal < hi:
+                raise _FieldProblem(
+                    f"nuisances[{i}].range", f"must contain the nominal {n.parameter} = {nominal}"
+                )
+            for end in (lo, hi):
+                try:
+                    self.response.check_piece(kind, **{option: end})
+                except ParameterError as exc:
+                    raise _FieldProblem(
+                        f"nuisances[{i}].range", f"reaches an invalid {n.parameter}: {exc}"
+                    ) from None
         return self
 
 
@@ -619,15 +642,10 @@ class SpecExperiment(Experiment):
         return self.detector_response(overrides).matrix(self.response.edges)
 
     def _nuisance_range(self, nuisance: Nuisance) -> tuple[float, float, float]:
+        """(nominal, lo, hi) of a response nuisance (checked by the spec's validation)."""
         kind, option = nuisance.parameter.split(".")
         nominal = float(self._piece_options(kind)[option])
-        lo, hi = nuisance.range or (nominal - 5 * nuisance.sigma, nominal + 5 * nuisance.sigma)
-        if not lo < nominal < hi:
-            raise ParameterError(
-                f"{self.name}: nuisance {nuisance.name}: range [{lo:g}, {hi:g}] must contain "
-                f"the nominal {nuisance.parameter} = {nominal:g}"
-            )
-        return nominal, lo, hi
+        return (nominal, *nuisance.interval(nominal))
 
     @cached_property
     def signal_response(self) -> ResponseMatrix | TabulatedResponse:
