@@ -19,16 +19,12 @@ from .coherent_csi_2017 import CoherentCsI2017
 from .coherent_csi_2021 import CoherentCsI2021
 from .coherent_lar_2020 import CoherentLAr2020
 from .combined import CoherentCombined, CombinedAnalysis
-from .future_conus import FutureCONUS
-from .future_lar import FutureLAr
 
 EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
     CoherentCsI2017.name: CoherentCsI2017,
     CoherentCsI2021.name: CoherentCsI2021,
     CoherentLAr2020.name: CoherentLAr2020,
     CoherentCombined.name: CoherentCombined,
-    FutureLAr.name: FutureLAr,
-    FutureCONUS.name: FutureCONUS,
 }
 
 

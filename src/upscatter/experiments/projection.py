@@ -19,7 +19,7 @@ CONUS germanium detector) and user-written TOML experiments share one form:
   (docs/physics-decisions.md, "Reactor flux and future experiments").
 
 The source builders below take the options in human units (years, metres, GW) and are shared by
-:mod:`.future_lar`, :mod:`.future_conus` and :mod:`.toml_experiment`.
+the spec files of :mod:`.spec` (the shipped ``future-lar`` and ``future-conus`` and user files).
 """
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure, "solar": so
 class ProjectedExperiment(Experiment):
     """A hypothetical experiment with Asimov pseudo-data and a normalisation pull, built from
     options in human units: the shared constructor of the paper 002 projections
-    (:mod:`.future_lar`, :mod:`.future_conus`) and of TOML experiments (:mod:`.toml_experiment`).
+    (the shipped specs ``future-lar``, ``future-conus``) and of user spec files (:mod:`.spec`).
 
     Parameters
     ----------
