@@ -189,3 +189,19 @@ def test_coverage_command(capsys):
     assert all(n <= 200 for n in point["n_toys"])
     code, _, err = run(capsys, "coverage", "--fractions", "1,0.5")
     assert code != 0 and "increasing" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("spectrum", "bounded"), [("bestiole2023", True), ("huber-mueller", False)]
+)
+def test_limits_reactor_spectrum_option(capsys, spectrum, bounded):
+    """--set reactor_spectrum=... reaches future CONUS: at m_chi = 9 MeV BESTIOLE (to 12.5 MeV)
+    gives a vector bound and Huber-Mueller (ends at 8 MeV) none (paper 002 Fig. 3: CONUS is
+    sensitive up to ~10 MeV)."""
+    code, out, _ = run(
+        capsys, "limits", "--experiment", "future-conus", "--model", "vector", "--m-chi", "9",
+        "--m-med", "1000", "--set", f"reactor_spectrum={spectrum}", "--json",
+    )  # fmt: skip
+    assert code == 0
+    (point,) = json.loads(out)["points"]
+    assert (point["bound"] is not None) == bounded

@@ -54,6 +54,25 @@ def test_above_kinematic_limit_new_physics_is_zero(capsys):
     assert code == 0 and json.loads(out)["totals"]["new"] == 0.0
 
 
+def test_reactor_source_counts_match_future_conus(capsys):
+    """`spectrum --source reactor --target Ge` (was a TypeError: reactor_source got `pot`) uses
+    the future-CONUS reactor (3.9 GW, 17 m, 5 years), so on the CONUS binning with 100 kg its SM
+    counts equal the registered experiment's (rel 1e-9), for both spectrum models."""
+    from upscatter.experiments import get_experiment
+
+    for spectrum in ("bestiole2023", "huber-mueller"):
+        code, out, _ = run(
+            capsys, "spectrum", "--source", "reactor", "--target", "Ge", "--detector-mass",
+            "100", "--t-min", "0.1", "--t-max", "2.0", "--bins", "19", "--reactor-spectrum",
+            spectrum, "--model", "sm", "--json",
+        )  # fmt: skip
+        assert code == 0
+        payload = json.loads(out)
+        conus = get_experiment("future-conus", reactor_spectrum=spectrum)
+        assert payload["N_SM"] == pytest.approx(conus.sm_counts, rel=1e-9)
+        assert payload["reactor_spectrum"] == spectrum
+
+
 @pytest.mark.parametrize(
     "args",
     [
@@ -63,7 +82,18 @@ def test_above_kinematic_limit_new_physics_is_zero(capsys):
         ("spectrum", "--target", "Pb"),
         ("spectrum", "--model", "axion"),
         ("spectrum", "--source", "sun"),
-        ("spectrum", "--source", "reactor"),
+        ("spectrum", "--source", "reactor", "--reactor-spectrum", "huber"),
+        (
+            "spectrum",
+            "--source",
+            "reactor",
+            "--target",
+            "Ge",
+            "--t-min",
+            "0.01",
+            "--reactor-spectrum",
+            "huber-mueller",
+        ),  # needs nu below 1.5 MeV
         ("spectrum", "--source", "solar"),
         ("spectrum", "--t-min", "5", "--t-max", "1"),
         ("spectrum", "--bins", "x"),

@@ -62,9 +62,15 @@ def lar():
     return get_experiment("future-lar")
 
 
+SPECTRUM = "huber-mueller"
+HM = {"reactor_spectrum": SPECTRUM}
+"""The paper 002 reference numbers below use the Huber-Mueller spectrum explicitly (BESTIOLE is the
+library default; its own tests are in tests/test_reactor.py and at the end of this file)."""
+
+
 @pytest.fixture(scope="module")
 def conus():
-    return get_experiment("future-conus")
+    return get_experiment("future-conus", **HM)
 
 
 def test_registered_as_shipped_specs(lar, conus):
@@ -96,25 +102,29 @@ def test_lar_sm_expectation_by_direct_integration(lar):
     assert lar.n_bins == 40
 
 
-def test_conus_sm_expectation_by_direct_integration(conus):
+@pytest.mark.parametrize("spectrum", ["huber-mueller", "bestiole2023"])
+def test_conus_sm_expectation_by_direct_integration(spectrum):
     """physics-notes: 100 kg natural Ge (5 isotopes), 17 m from 3.9 GW, 5 years, 0.1-2 keV; the
-    fluence R t sum f_i S_i / (4 pi L^2) is rebuilt here from the reactor spectrum per fission.
-    Nested quad per isotope; rel 1e-3."""
+    fluence R t sum f_i S_i / (4 pi L^2) is rebuilt here from the reactor spectrum per fission,
+    up to its end (8 MeV Huber-Mueller, 12.5 MeV BESTIOLE). Nested quad per isotope; rel 1e-3."""
+    conus = get_experiment("future-conus", reactor_spectrum=spectrum)
+    end = reactor.SPECTRUM_RANGE[spectrum][1]
     seconds = 5 * 365.25 * 86400.0
     fissions = 3.9e9 / (reactor.mean_energy_per_fission() * 1.602176634e-13) * seconds
     per_area = fissions / (4 * np.pi * 1700.0**2) * MEV2_TO_CM2
     lo, hi = 0.1e-3, 2.0e-3
     total = 0.0
     for iso, n_targets in nuclei(get_material("Ge"), 100.0):
-        top = min(hi, t_max(8.0, iso.mass))
+        top = min(hi, t_max(end, iso.mass))
 
         def rate(T, iso=iso):
             return quad(
-                lambda E: reactor.spectrum_per_fission(E) * cevns(E, T, iso),
+                lambda E: reactor.spectrum_per_fission(E, None, spectrum) * cevns(E, T, iso),
                 e_min(T, iso.mass),
-                8.0,
-                points=[2.0, 3.0],
-                limit=100,
+                end,
+                points=[2.0, 3.0, 8.0],
+                limit=500,
+                epsrel=1e-6,
             )[0]
 
         total += n_targets * per_area * quad(rate, lo, top, points=[0.2e-3, 0.5e-3], limit=100)[0]
@@ -163,7 +173,7 @@ def test_exposure_options_scale_the_expectation(lar):
 def test_what_if_threshold_0_2_kev(conus):
     """Raising the CONUS threshold to 0.2 keV drops the first bin and leaves the others (rel
     1e-4: the spectrum's lower end moves, so the quadrature nodes move)."""
-    high = get_experiment("future-conus", threshold_kev=0.2)
+    high = get_experiment("future-conus", threshold_kev=0.2, **HM)
     assert high.n_bins == 18
     assert high.sm_counts == pytest.approx(conus.sm_counts[1:], rel=1e-4)
     assert high.bin_labels()[0] == "0.2-0.3 keV"
@@ -176,7 +186,7 @@ def test_conus_projection_barely_depends_on_the_spectrum_below_2_mev(conus):
     (the signal strength g^4 by up to 6%, at 1 MeV). The continuation cannot be wrong by more
     than its whole contribution, so these bound the dependence on the choice
     (docs/physics-decisions.md)."""
-    cut = get_experiment("future-conus", e_nu_min_mev=2.0)
+    cut = get_experiment("future-conus", e_nu_min_mev=2.0, **HM)
     change = 1.0 - cut.sm_counts / conus.sm_counts
     assert 5e-4 < change[0] < 5e-3
     assert np.all(np.abs(change[1:]) < 1e-4)
@@ -188,13 +198,25 @@ def test_conus_projection_barely_depends_on_the_spectrum_below_2_mev(conus):
 
 
 def test_conus_vector_bounds_end_with_the_reactor_spectrum(conus):
-    """Reactor antineutrinos end at 8 MeV, so nu N -> chi N needs m_chi < ~8 MeV: finite bounds
-    below, none above (paper 002: CONUS loses sensitivity above ~10 MeV)."""
+    """Huber-Mueller antineutrinos end at 8 MeV, so nu N -> chi N needs m_chi < ~8 MeV: finite
+    bounds below, none above (paper 002: CONUS loses sensitivity above ~10 MeV)."""
     m = np.array([1.0, 2.0, 4.0, 6.0, 7.5, 8.5, 12.0, 20.0])
     result = coupling_bound(conus, get_model("vector"), {"m_chi": m, "m_med": np.full(8, 1e3)})
     assert np.all(np.isfinite(result.bound[:5]))
     assert np.all(np.isnan(result.bound[5:]))
     assert result.bound[4] > result.bound[2]
+
+
+def test_conus_bestiole_bounds_end_at_12_5_mev():
+    """With the default BESTIOLE spectrum (zero above 12.5 MeV) the vector bounds exist up to
+    m_chi = 12.4 MeV and stop above 12.5 MeV, where nu N -> chi N is closed; at 9 MeV, beyond the
+    Huber-Mueller end, the bound is finite (paper 002 Fig. 3: CONUS sensitive to ~10 MeV)."""
+    m = np.array([1.0, 9.0, 12.4, 12.6, 20.0])
+    experiment = get_experiment("future-conus")
+    result = coupling_bound(experiment, get_model("vector"), {"m_chi": m, "m_med": np.full(5, 1e3)})
+    assert np.all(np.isfinite(result.bound[:3]))
+    assert np.all(np.isnan(result.bound[3:]))
+    assert result.bound[0] < result.bound[1] < result.bound[2]
 
 
 def test_conus_vector_bound_below_1_mev_is_finite(conus):
@@ -222,10 +244,12 @@ def test_lar_vector_bounds_end_at_the_sns_kinematic_limit(lar):
         ("future-lar", {"fraction_of_sm": float("nan")}, "background"),
         ("future-conus", {"distance_m": 0.0}, "distance_m"),
         ("future-conus", {"thermal_power_gw": -3.9}, "thermal_power_gw"),
-        ("future-conus", {"threshold_kev": 0.05, "bin_width_kev": 0.05}, "1.5 MeV"),
-        ("future-conus", {"threshold_kev": 10.0, "max_recoil_kev": 12.0}, "8 MeV"),
+        ("future-conus", {"threshold_kev": 0.05, "bin_width_kev": 0.05, **HM}, "1.5 MeV"),
+        ("future-conus", {"threshold_kev": 10.0, "max_recoil_kev": 12.0, **HM}, "8 MeV"),
+        ("future-conus", {"threshold_kev": 20.0, "max_recoil_kev": 22.0}, "12.5 MeV"),
         ("future-conus", {"fission_fractions": {"U235": 0.9}}, "sum to 1"),
-        ("future-conus", {"e_nu_min_mev": 1.0}, "e_min"),
+        ("future-conus", {"e_nu_min_mev": 1.0, **HM}, "e_min"),
+        ("future-conus", {"reactor_spectrum": "huber"}, "bestiole2023"),
     ],
 )
 def test_bad_options(factory, kwargs, match):
@@ -235,7 +259,9 @@ def test_bad_options(factory, kwargs, match):
 
 def test_threshold_below_the_modelled_spectrum_can_be_accepted_explicitly():
     """0.05 keV in Ge needs antineutrinos down to 1.28 MeV; e_nu_min_mev = 1.5 accepts the cut."""
-    exp = get_experiment("future-conus", threshold_kev=0.05, bin_width_kev=0.05, e_nu_min_mev=1.5)
+    exp = get_experiment(
+        "future-conus", threshold_kev=0.05, bin_width_kev=0.05, e_nu_min_mev=1.5, **HM
+    )
     assert exp.source.components[0].e_min == 1.5
     assert np.all(exp.sm_counts > 0)
 
@@ -243,7 +269,7 @@ def test_threshold_below_the_modelled_spectrum_can_be_accepted_explicitly():
 def test_bins_without_signal_or_background_are_an_error():
     """Above T_max(8 MeV) ~ 1.96 keV in 70Ge there is no SM signal; without background those
     bins would have sigma = 0."""
-    exp = get_experiment("future-conus", rate_per_kev_kg_day=0.0, max_recoil_kev=2.5)
+    exp = get_experiment("future-conus", rate_per_kev_kg_day=0.0, max_recoil_kev=2.5, **HM)
     with pytest.raises(ParameterError, match="neither SM events nor background"):
         exp.chi2(exp.sm_counts)
 

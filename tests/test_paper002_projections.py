@@ -8,17 +8,24 @@ import pytest
 
 from upscatter.experiments import get_experiment
 from upscatter.models import get_model
-from upscatter.reproduce.chang_liao2020 import EQ_B5, EQS_17_20, mixing_bound
+from upscatter.reproduce.chang_liao2020 import (
+    EQ_B5,
+    EQS_17_20,
+    PAPER002_OPTIONS,
+    mixing_bound,
+    paper_experiment,
+)
 from upscatter.scans import coupling_bound
 from upscatter.stats import delta_chi2_threshold
 
 pytestmark = pytest.mark.usefixtures("data_dir")
 MODEL = get_model("eft")
+# paper_experiment: as paper 002 models it, future CONUS with the Huber-Mueller spectrum.
 
 
 def bound_sq(name, op, m_chi=0.5):
     masses = {"m_chi": np.atleast_1d(m_chi)}
-    return coupling_bound(get_experiment(name), MODEL, masses, operator=op).bound ** 2
+    return coupling_bound(paper_experiment(name), MODEL, masses, operator=op).bound ** 2
 
 
 @pytest.mark.parametrize(
@@ -50,9 +57,10 @@ def test_future_lar_vector_difference_is_the_pull_convention():
 
 
 def test_conus_loses_sensitivity_above_the_reactor_endpoint():
-    """Paper 002: CONUS has no sensitivity above about 10 MeV (our spectrum ends at 8 MeV)."""
+    """Paper 002: CONUS has no sensitivity above about 10 MeV (with Huber-Mueller, as paper 002,
+    the spectrum ends at 8 MeV, so the bounds stop before 9 MeV)."""
     b = coupling_bound(
-        get_experiment("future-conus"), MODEL, {"m_chi": [5.0, 7.0, 9.0, 12.0]}, operator="C_V"
+        paper_experiment("future-conus"), MODEL, {"m_chi": [5.0, 7.0, 9.0, 12.0]}, operator="C_V"
     ).bound
     assert np.all(np.isfinite(b[:2])) and np.all(np.isnan(b[2:]))
 
@@ -60,7 +68,7 @@ def test_conus_loses_sensitivity_above_the_reactor_endpoint():
 def test_conus_dipole_kink_near_4_mev():
     """Paper 002 Fig. 3: the CONUS dipole bound has a kink (a local maximum) near 4 MeV."""
     m = np.geomspace(2.0, 7.0, 41)
-    b = coupling_bound(get_experiment("future-conus"), MODEL, {"m_chi": m}, operator="a_M").bound
+    b = coupling_bound(paper_experiment("future-conus"), MODEL, {"m_chi": m}, operator="a_M").bound
     interior = np.nonzero((b[1:-1] > b[:-2]) & (b[1:-1] > b[2:]))[0] + 1
     assert interior.size >= 1 and 3.0 < m[interior[0]] < 5.0
 
@@ -84,3 +92,24 @@ def test_mixing_bound_translation_is_exact_arithmetic():
     (Z = 54, N = 76, A = 130 on average): 0.5 (4 * 54 * 0.23857 + 22) / 390 = 0.094286, so a
     vector bound B gives sum |U|^2 = B / (2 * 0.094286^2) = B / 0.017780 (hand algebra)."""
     assert mixing_bound("coherent-csi-2017", 1.0) == pytest.approx(1 / 0.017780, rel=1e-3)
+
+
+def test_reproductions_use_huber_mueller_for_conus():
+    """Paper 002 computes the CONUS flux from Huber-Mueller (its Refs. [53, 54]): the
+    reproductions pass it explicitly, the library default being BESTIOLE."""
+    assert PAPER002_OPTIONS["future-conus"] == {"reactor_spectrum": "huber-mueller"}
+    spectrum = "reactor_spectrum"
+    assert paper_experiment("future-conus").source_options[spectrum] == "huber-mueller"
+    assert get_experiment("future-conus").source_options[spectrum] == "bestiole2023"
+
+
+@pytest.mark.parametrize(
+    ("spectrum", "bounded"), [("bestiole2023", True), ("huber-mueller", False)]
+)
+def test_bestiole_extends_conus_to_9_mev(spectrum, bounded):
+    """Paper 002 Sec. IV and Fig. 3: future CONUS is sensitive up to m_chi ~ 10 MeV. With the
+    BESTIOLE spectrum (to 12.5 MeV) the vector-operator bound exists at m_chi = 9 MeV; with
+    Huber-Mueller (tables end at 8 MeV) nu N -> chi N is closed there and there is no bound."""
+    experiment = get_experiment("future-conus", reactor_spectrum=spectrum)
+    b = coupling_bound(experiment, MODEL, {"m_chi": [9.0]}, operator="C_V").bound
+    assert bool(np.isfinite(b[0])) == bounded

@@ -88,13 +88,21 @@ def test_options_are_refused(tmp_path):
         get_experiment(write(tmp_path, REACTOR), years=3)
 
 
-def test_cli_accepts_a_toml_file(tmp_path, capsys):
-    path = write(tmp_path, REACTOR)
+@pytest.mark.parametrize(
+    ("spectrum_line", "bound_at_9_mev"),
+    [("", True), ('reactor_spectrum = "huber-mueller"\n', False)],
+)
+def test_cli_accepts_a_toml_file(tmp_path, capsys, spectrum_line, bound_at_9_mev):
+    """The file's reactor spectrum reaches the bounds: BESTIOLE (default, to 12.5 MeV) bounds
+    m_chi = 9 MeV, Huber-Mueller (ends at 8 MeV) cannot (paper 002 Fig. 3: CONUS to ~10 MeV)."""
+    text = REACTOR.replace("distance_m = 17.0\n", "distance_m = 17.0\n" + spectrum_line)
+    path = write(tmp_path, text)
     code = main(["limits", "--experiment", str(path), "--model", "vector", "--m-chi", "2,9",
                  "--m-med", "1000", "--json"])  # fmt: skip
     assert code == 0
     points = json.loads(capsys.readouterr().out)["points"]
-    assert points[0]["bound"] > 0 and points[1]["bound"] is None
+    assert points[0]["bound"] > 0
+    assert (points[1]["bound"] is not None) == bound_at_9_mev
 
 
 BAD = [
@@ -107,6 +115,8 @@ BAD = [
     ("mass_kg = 100.0", "mass_kg = true", "target.mass_kg"),
     ("mass_kg = 100.0", "mass = 100.0", "target.mass"),
     ("mass_kg = 100.0", 'mass_kg = 100.0\nform_factor = "gauss"', "target.form_factor"),
+    ("distance_m = 17.0", 'distance_m = 17.0\nreactor_spectrum = "hm"', "source.reactor_spectrum"),
+    ("distance_m = 17.0", "distance_m = 17.0\nreactor_spectrum = 1", "source.reactor_spectrum"),
     ("years = 5.0", "years = -5.0", "exposure.years"),
     ("years = 5.0", "years = 0", "exposure.years"),
     ("years = 5.0", "years = nan", "exposure.years"),

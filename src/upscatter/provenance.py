@@ -21,46 +21,50 @@ from . import __version__
 LIBRARIES = ("numpy", "scipy", "iminuit")
 
 
-def _git_dirs(folder: Path) -> tuple[Path, Path] | None:
-    """(git directory, common directory) of the checkout at ``folder``: ``.git`` itself, or for
-    a linked worktree the ``gitdir:`` its ``.git`` file names and that one's ``commondir``."""
-    git = folder / ".git"
-    if git.is_dir():
-        return git, git
-    if not git.is_file():
-        return None
-    text = git.read_text(encoding="utf-8").strip()
-    if not text.startswith("gitdir: "):
-        return None
-    gitdir = (folder / text[8:]).resolve()
-    common = gitdir / "commondir"
-    if common.is_file():
-        return gitdir, (gitdir / common.read_text(encoding="utf-8").strip()).resolve()
-    return gitdir, gitdir
-
-
 def git_commit(start: Path | None = None) -> str | None:
     """Commit of the git checkout holding this package (None when installed from a wheel or
-    outside a checkout), read from ``.git`` (a folder, or a linked worktree's file) without
-    running git."""
+    outside a checkout), read from ``.git`` without running git. In a linked worktree ``.git`` is
+    a file ``gitdir: <path>``; HEAD is read there and branch refs in its common directory."""
     here = (start or Path(__file__)).resolve()
+    for folder in here.parents:
+        git = folder / ".git"
+        if git.is_dir() or git.is_file():
+            break
+    else:
+        return None
     try:
-        for folder in here.parents:
-            dirs = _git_dirs(folder)
-            if dirs is not None:
-                break
-        else:
-            return None
-        git, common = dirs
+        if git.is_file():
+            text = git.read_text(encoding="utf-8").strip()
+            if not text.startswith("gitdir: "):
+                return None
+            git = (folder / text[8:]).resolve()
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text(encoding="utf-8").strip()).resolve()
         head = (git / "HEAD").read_text(encoding="utf-8").strip()
         if not head.startswith("ref: "):
             return head or None
         ref = head[5:]
-        for base in (git, common):
-            loose = base / ref
-            if loose.is_file():
-                return loose.read_text(encoding="utf-8").strip()
+        loose = common / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip()
         packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text(encoding="utf-8").splitlines():
+                if line.endswith(" " + ref):
+                    return line.split()[0]
+    except OSError:
+        return None
+    return None
+    try:
+        head = (git / "HEAD").read_text(encoding="utf-8").strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        loose = git / ref
+        if loose.is_file():
+            return loose.read_text(encoding="utf-8").strip()
+        packed = git / "packed-refs"
         if packed.is_file():
             for line in packed.read_text(encoding="utf-8").splitlines():
                 if line.endswith(" " + ref):

@@ -36,7 +36,7 @@ from functools import cached_property
 import numpy as np
 from scipy.special import gammainc, gammaln
 
-from .errors import ParameterError
+from .errors import ParameterError, UpscatterError
 from .fluxes.timing import TAU_MUON as TAU_MUON  # re-exported: the mu+ lifetime of the timing
 from .fluxes.timing import arrival_time_pdf
 from .rates import gauss_legendre
@@ -368,6 +368,8 @@ class ShiftedTimeFractions:
     def evaluate(self, shift: float) -> tuple[np.ndarray, np.ndarray]:
         """(fractions, d fractions / d shift) at ``shift``; the derivative is the slope of the
         linear interpolation."""
+        if not np.isfinite(shift):
+            raise UpscatterError(f"arrival-time shift must be finite, got {shift!r}")
         step = self.shifts[1] - self.shifts[0]
         position = (shift - self.shifts[0]) / step
         i = int(np.clip(np.floor(position), 0, self.shifts.size - 2))

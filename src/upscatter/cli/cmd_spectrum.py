@@ -10,7 +10,9 @@ import numpy as np
 from .. import units
 from .._validate import as_float
 from ..errors import ParameterError
+from ..experiments.projection import reactor_exposure
 from ..fluxes import get_source
+from ..fluxes.reactor import DEFAULT_SPECTRUM, SPECTRUM_MODELS
 from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
@@ -28,13 +30,26 @@ from ._options import (
 @click.command("spectrum")
 @click.option("--target", default="CsI", show_default=True, help=f"One of {', '.join(MATERIALS)}.")
 @click.option(
-    "--source", "source_name", default="sns", show_default=True, help="Neutrino source (sns)."
+    "--source",
+    "source_name",
+    default="sns",
+    show_default=True,
+    help="Neutrino source: sns, or reactor (3.9 GW, 5 years; the future-CONUS defaults).",
 )
 @click.option(
     "--pot", type=float, default=1.76e23, show_default=True, help="SNS protons on target."
 )
 @click.option("--nu-per-pot", type=float, default=0.08, show_default=True, help="SNS r.")
-@click.option("--distance", type=float, default=19.3, show_default=True, help="Baseline (m).")
+@click.option(
+    "--distance", type=float, default=None, help="Baseline (m); default 19.3 (sns), 17 (reactor)."
+)
+@click.option(
+    "--reactor-spectrum",
+    type=click.Choice(SPECTRUM_MODELS),
+    default=DEFAULT_SPECTRUM,
+    show_default=True,
+    help="reactor: BESTIOLE 2023 summation or Huber-Mueller (paper 002) spectrum.",
+)
 @click.option("--detector-mass", type=float, default=14.57, show_default=True, help="kg.")
 @model_option(f"sm or one of {', '.join(MODELS)}.")
 @click.option("--m-chi", type=float, default=1.0, show_default=True, help="Dark fermion (MeV).")
@@ -61,6 +76,7 @@ def command(
     pot,
     nu_per_pot,
     distance,
+    reactor_spectrum,
     detector_mass,
     model_name,
     m_chi,
@@ -83,14 +99,19 @@ def command(
     as_float("--detector-mass", detector_mass, allow_zero=False)
     if not 0 <= t_min < t_max or bins < 1:
         raise ParameterError("need 0 <= --t-min < --t-max and --bins >= 1")
-    if source_name != "sns":
-        # --pot, --nu-per-pot and --distance describe the SNS; the other registered sources
-        # (reactor, solar) take different options and are reached through experiments.
-        raise ParameterError(
-            f"--source: `upscatter spectrum` builds only 'sns', got {source_name!r}"
-        )
-    source = get_source(source_name, pot=pot, nu_per_pot=nu_per_pot, distance=distance * units.m)
     edges = np.linspace(t_min, t_max, bins + 1) * units.keV
+    if source_name == "sns":
+        distance = 19.3 if distance is None else distance
+        source = get_source("sns", pot=pot, nu_per_pot=nu_per_pot, distance=distance * units.m)
+    elif source_name == "reactor":
+        # reactor_exposure checks that the spectrum reaches the lowest recoil edge.
+        distance = 17.0 if distance is None else distance
+        source = reactor_exposure(material, edges, 5.0, distance, reactor_spectrum=reactor_spectrum)
+    else:
+        # the solar source takes different options and is reached through experiments.
+        raise ParameterError(
+            f"--source: `upscatter spectrum` builds 'sns' or 'reactor', got {source_name!r}"
+        )
     response = RecoilBins(edges)
     ff = {"form_factor": form_factor} if form_factor else {}
     n_sm = binned_counts(sm_channels(material, **ff), source, response, detector_mass)[0]
@@ -133,6 +154,7 @@ def command(
             {
                 "target": material.name,
                 "source": source_name,
+                **({"reactor_spectrum": reactor_spectrum} if source_name == "reactor" else {}),
                 "model": model_name,
                 "m_chi_MeV": m_chi,
                 "m_med_MeV": m_med,
@@ -149,8 +171,9 @@ def command(
             }
         )
         return
+    label = f"reactor ({reactor_spectrum})" if source_name == "reactor" else source_name
     click.echo(
-        f"# {material.name}, {source_name}, model={model_name}, m_chi={m_chi} MeV, "
+        f"# {material.name}, {label}, model={model_name}, m_chi={m_chi} MeV, "
         f"m_med={m_med} MeV, coupling={coupling:g}, {detector_mass} kg"
     )
     click.echo("".join(f"{h:>12}" for h in header))

@@ -83,6 +83,12 @@ BRN_EVENTS = 18.4
 NIN_EVENTS = 5.6
 SIGMAS = (0.11, 0.25, 0.35, 0.021, 0.05, 0.038)
 """Prior widths of alpha_0..alpha_5 (paper 003 below Eq. (21))."""
+NORMALISATION_FLOOR = -0.5
+"""Lower limit of alpha_0 and alpha_5 with ``quenching_nuisance="normalisation"``, so that the
+CEvNS factor 1 + alpha_0 + alpha_5 of Eq. (21) stays >= 0 (with the limits -1 of the scale
+reading, MIGRAD stepped to 1 + a0 + a5 < 0, negative counts and a NaN fit). The floor is 4.5
+sigma_0 and 13 sigma_5 from the priors: a fit that reaches it pays a pull of at least 20 in
+chi^2, above every threshold, so no bound depends on it."""
 ALPHA6_LIMIT_US = 0.25
 ALPHA7_LIMIT_PE = 1.0
 FINE_RATIO = 1.05
@@ -439,11 +445,13 @@ class CoherentCsI2021(Experiment):
         """Eq. (20) with the eight nuisances of Eq. (21)."""
         sig = SIGMAS
         if self.quenching_nuisance == "scale":
+            a0 = Nuisance("alpha0", sig[0], (-1.0, None))
             a5 = Nuisance("alpha5", sig[5], (QUENCHING_NODES.lo, QUENCHING_NODES.hi))
         else:
-            a5 = Nuisance("alpha5", sig[5], (-1.0, None))
+            a0 = Nuisance("alpha0", sig[0], (NORMALISATION_FLOOR, None))
+            a5 = Nuisance("alpha5", sig[5], (NORMALISATION_FLOOR, None))
         nuisances = (
-            Nuisance("alpha0", sig[0], (-1.0, None)),
+            a0,
             Nuisance("alpha1", sig[1], (-1.0, None)),
             Nuisance("alpha2", sig[2], (-1.0, None)),
             Nuisance("alpha3", sig[3], (-1.0, None)),

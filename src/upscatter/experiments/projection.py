@@ -33,7 +33,13 @@ import numpy as np
 from .._validate import as_float
 from ..errors import ParameterError
 from ..fluxes.base import Source
-from ..fluxes.reactor import DEFAULT_E_MIN, EXTRAPOLATION_LIMIT, TABLE_E_MAX, reactor_source
+from ..fluxes.reactor import (
+    DEFAULT_SPECTRUM,
+    SOURCE_E_MIN,
+    SPECTRUM_RANGE,
+    check_spectrum,
+    reactor_source,
+)
 from ..fluxes.solar import solar_source
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..kinematics import e_nu_min
@@ -102,6 +108,7 @@ def reactor_exposure(
     fission_fractions: Mapping[str, float] | None = None,
     energies_per_fission_mev: Mapping[str, float] | None = None,
     e_nu_min_mev: float | None = None,
+    reactor_spectrum: str = DEFAULT_SPECTRUM,
 ) -> Source:
     """Reactor source for ``years`` of full-power live time (:func:`upscatter.fluxes.reactor.
     reactor_source`).
@@ -117,31 +124,39 @@ def reactor_exposure(
     fission_fractions, energies_per_fission_mev : mapping, optional
         Per-isotope fission fractions and energies per fission (MeV).
     e_nu_min_mev : float, optional
-        Lower end of the spectrum (MeV). By default the smaller of 1.8 MeV and the energy needed
-        for a recoil at the lowest edge off the lightest isotope; a threshold that needs
-        antineutrinos below 1.5 MeV, where the spectrum is not modelled, is then an error, and
-        passing ``e_nu_min_mev = 1.5`` accepts dropping them.
+        Lower end of the spectrum (MeV). By default the smaller of
+        ``SOURCE_E_MIN[reactor_spectrum]`` (0 for BESTIOLE, 1.8 MeV for Huber-Mueller) and the
+        energy needed for a recoil at the lowest edge off the lightest isotope; with
+        Huber-Mueller a threshold that needs antineutrinos below 1.5 MeV, where that spectrum is
+        not modelled, is then an error, and passing ``e_nu_min_mev = 1.5`` accepts dropping them.
+    reactor_spectrum : str
+        ``"bestiole2023"`` (default, BESTIOLE 2023 summation spectra, 0-12.5 MeV) or
+        ``"huber-mueller"`` (paper 002's Huber + Mueller spectra, 1.5-8 MeV); see
+        :mod:`upscatter.fluxes.reactor`.
     """
     years = as_float("years", years, allow_zero=False)
     distance_m = as_float("distance_m", distance_m, allow_zero=False)
     power = as_float("thermal_power_gw", thermal_power_gw, allow_zero=False)
+    lo, hi = SPECTRUM_RANGE[check_spectrum(reactor_spectrum)]
     lightest = min(iso.mass for iso in material.isotopes)
     needed = float(e_nu_min(edges[0], lightest))
     where = f"recoils above {edges[0] / keV:g} keV in {material.name} need antineutrinos above"
-    if needed >= TABLE_E_MAX:
+    if needed >= hi:
         raise ParameterError(
-            f"{where} {needed / MeV:.3g} MeV, beyond the 8 MeV end of the reactor spectrum"
+            f"{where} {needed / MeV:.3g} MeV, beyond the {hi / MeV:g} MeV end of the "
+            f"{reactor_spectrum} reactor spectrum"
         )
     if e_nu_min_mev is not None:
         e_min = as_float("e_nu_min_mev", e_nu_min_mev) * MeV
-    elif needed < EXTRAPOLATION_LIMIT:
+    elif needed < lo:
         raise ParameterError(
-            f"{where} {needed / MeV:.3g} MeV, but the reactor spectrum is modelled only above "
-            f"{EXTRAPOLATION_LIMIT / MeV:g} MeV; raise the threshold, or set e_nu_min_mev = "
-            f"{EXTRAPOLATION_LIMIT / MeV:g} to neglect the antineutrinos below"
+            f"{where} {needed / MeV:.3g} MeV, but the {reactor_spectrum} reactor spectrum is "
+            f"modelled only above {lo / MeV:g} MeV; raise the threshold, set e_nu_min_mev = "
+            f"{lo / MeV:g} to neglect the antineutrinos below, or use reactor_spectrum = "
+            f"'{DEFAULT_SPECTRUM}'"
         )
     else:
-        e_min = min(DEFAULT_E_MIN, needed)
+        e_min = min(SOURCE_E_MIN[reactor_spectrum], needed)
     return reactor_source(
         thermal_power=power * GW,
         distance=distance_m * metre,
@@ -149,6 +164,7 @@ def reactor_exposure(
         fission_fractions=fission_fractions,
         energies_per_fission=energies_per_fission_mev,
         e_min=e_min,
+        spectrum=reactor_spectrum,
     )
 
 
@@ -229,6 +245,8 @@ class ProjectedExperiment(Experiment):
         ``years`` in internal units (``units.year``).
     background_rate : float
         ``background_per_kev_kg_day`` in internal units (counts per MeV per kg per time).
+    source_options : dict
+        The options passed to ``exposure`` (``reactor_spectrum``, ``distance_m``, ...).
     """
 
     def __init__(
@@ -247,6 +265,7 @@ class ProjectedExperiment(Experiment):
         **source_options,
     ):
         self.response = RecoilBins(edges)
+        self.source_options = dict(source_options)
         self.source = exposure(material, self.response.edges, years, **source_options)
         self.name = name
         self.material = material

@@ -45,6 +45,7 @@ from pydantic import (
 )
 
 from ..errors import ParameterError
+from ..fluxes.reactor import DEFAULT_SPECTRUM, check_spectrum
 from ..form_factors import get_form_factor
 from ..nuclei import Material, get_material
 from ..rates import RecoilBins
@@ -103,6 +104,12 @@ class ReactorSource(_Table):
     fission_fractions: dict[str, float] | None = None
     energies_per_fission_mev: dict[str, PositiveFloat] | None = None
     e_nu_min_mev: PositiveFloat | None = None
+    reactor_spectrum: str = DEFAULT_SPECTRUM
+
+    @field_validator("reactor_spectrum")
+    @classmethod
+    def _known_spectrum(cls, value: str) -> str:
+        return check_spectrum(value)
 
 
 class SNSSource(_Table):
@@ -517,13 +524,12 @@ def read_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
         raise ParameterError(_message(path, exc)) from None
 
 
-def _source_builder(
-    path: Path, spec: ExperimentSpec
-) -> Callable[[Material, np.ndarray, float], Any]:
+def _source_builder(path: Path, spec: ExperimentSpec) -> Callable[..., Any]:
+    """The source builder of ``[source]``, called as ``(material, edges, years, **options)``
+    with :func:`_source_options`, whose errors name the file and the table."""
     builder = SOURCE_BUILDERS[spec.source.name]
-    options = spec.source.model_dump(exclude={"name"}, exclude_none=True)
 
-    def build_source(material: Material, edges: np.ndarray, years: float):
+    def build_source(material: Material, edges: np.ndarray, years: float, **options):
         try:
             return builder(material, edges, years, **options)
         except ParameterError as exc:
@@ -532,6 +538,11 @@ def _source_builder(
             ) from None
 
     return build_source
+
+
+def _source_options(spec: ExperimentSpec) -> dict[str, Any]:
+    """The fields of ``[source]`` but its name, defaults included."""
+    return spec.source.model_dump(exclude={"name"}, exclude_none=True)
 
 
 def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Experiment:
@@ -560,7 +571,7 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
     spec = read_spec(path, overrides)
     name = spec.name or path.stem
     if not spec.projection:
-        return SpecExperiment(spec, name, _source_builder(path, spec))
+        return SpecExperiment(spec, name, _source_builder(path, spec), _source_options(spec))
     background = spec.background or FlatBackground()
     return ProjectedExperiment(
         name,
@@ -573,6 +584,7 @@ def load_spec(path: str | Path, overrides: Mapping[str, Any] | None = None) -> E
         background_fraction=background.fraction_of_sm,
         background_per_kev_kg_day=background.rate_per_kev_kg_day,
         form_factor=spec.target.form_factor,
+        **_source_options(spec),
     )
 
 
@@ -591,10 +603,12 @@ class SpecExperiment(Experiment):
     name : str
         Name of the experiment.
     build_source : callable
-        ``build_source(material, true_edges, years)``.
+        ``build_source(material, true_edges, years, **source_options)``.
+    source_options : dict
+        Options of the source (the fields of ``[source]``).
     """
 
-    def __init__(self, spec: ExperimentSpec, name: str, build_source):
+    def __init__(self, spec: ExperimentSpec, name: str, build_source, source_options):
         self.spec = spec
         self.name = name
         self.material = get_material(spec.target.material)
@@ -608,7 +622,10 @@ class SpecExperiment(Experiment):
             lo, hi = spec.response.true_recoil_kev
             true_edges = np.geomspace(lo, hi, spec.response.fine_bins + 1) * keV
         self.response = RecoilBins(true_edges)
-        self.source = build_source(self.material, true_edges, spec.exposure.years)
+        self.source_options = dict(source_options)
+        self.source = build_source(
+            self.material, true_edges, spec.exposure.years, **self.source_options
+        )
 
     # ----------------------------------------------------------------------------- response
     def _piece_options(self, kind: str) -> dict[str, Any]:

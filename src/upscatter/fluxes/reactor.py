@@ -10,7 +10,25 @@ the fluence over a live time t is R t int(sum_i f_i S_i) / (4 pi L^2), with the 
 sum_i f_i S_i / int(sum_i f_i S_i) (paper 002 Sec. IV, "reactor flux calculated in Refs. [53,
 54]"; physics-notes "Future experiments"). Oscillations over 17 m are negligible and ignored.
 
-Spectra per fission S_i (MeV^-1 fission^-1):
+Spectra per fission S_i (MeV^-1 fission^-1), two models selected by ``spectrum``:
+
+``"bestiole2023"`` (default): the BESTIOLE summation-method spectra of Perisse et al., Phys. Rev.
+C 108, 055501 (2023), arXiv:2304.14992 (ancillary tables; data set ``reactor_bestiole2023``),
+all four isotopes from 0 to 12.5 MeV, tabulated at the centres of 25 keV bins. Between bin
+centres S is interpolated linearly in S, and in the half bins [0, 12.5 keV] and [12.4875, 12.5]
+MeV it is held at the first and last tabulated value; this reading conserves the table's total,
+int_0^12.5 S dE = sum x 25 keV exactly (the integrals quoted with the data set: 235U 6.08,
+238U 7.16, 239Pu 5.50, 241Pu 6.26 per fission). Linear interpolation in log S (the choice for
+the 0.25 MeV Huber grid) would differ from it by 3e-5 in the integral above 1.8 MeV, but loses
+0.1% of the total below 0.2 MeV, where the summation spectra rise from zero and are not smooth
+on the 25 keV scale; above 12.5 MeV S = 0. The summation method covers the whole spectrum, so
+no extrapolation is needed below 2 MeV or above 8 MeV. The neutron-capture spectra
+238U(n,gamma)239U -> 239Np (``bestiole_u239.txt``, ``bestiole_np239.txt``) are not added: they
+end at 1.26 MeV, below the 1.80 MeV needed for any germanium recoil above 0.1 keV, so they
+change no CONUS number (docs/physics-decisions.md,
+"Reactor antineutrino spectrum").
+
+``"huber-mueller"`` (the spectrum of paper 002's reactor projections, Refs. [53, 54]):
 
 * 235U, 239Pu, 241Pu: the Huber (2011) tables (Phys. Rev. C 84, 024617, arXiv:1106.0687;
   data set ``reactor_huber2011``), 2-8 MeV in 0.25 MeV steps, interpolated linearly in log S.
@@ -24,6 +42,8 @@ Spectra per fission S_i (MeV^-1 fission^-1):
   published coefficients agree to about 1.5% at 1.8 MeV but by 10% at 1.5 MeV, so the spectrum
   is not defined below :data:`EXTRAPOLATION_LIMIT` = 1.5 MeV (docs/physics-decisions.md,
   "Reactor flux and future experiments"); above 8 MeV it is zero.
+
+:data:`SPECTRUM_RANGE` gives the energy range of each model.
 
 Defaults (physics-notes): 3.9 GW thermal, 17 m, five years of live time (future CONUS, paper 002
 Sec. IV); fission fractions 235U 0.564, 239Pu 0.304, 238U 0.076, 241Pu 0.056; energies per
@@ -45,6 +65,12 @@ from ..units import GW, MeV, year
 from ..units import m as metre
 from .base import FluxComponent, Source
 
+SPECTRUM_MODELS: tuple[str, ...] = ("bestiole2023", "huber-mueller")
+"""Reactor spectrum models: BESTIOLE 2023 summation, Huber 2011 + Mueller 2011 conversion."""
+DEFAULT_SPECTRUM = "bestiole2023"
+"""The library default (physically right over the whole range); paper 002 reproductions pass
+``"huber-mueller"``."""
+
 DATASET = "reactor_huber2011"
 HUBER_FILES: dict[str, str] = {
     "U235": "U235-anti-neutrino-flux-250keV.dat",
@@ -55,6 +81,17 @@ HUBER_FILES: dict[str, str] = {
 
 MUELLER_U238: tuple[float, ...] = (0.4833, 0.1927, -0.1283, -0.006762, 0.002233, -0.0001536)
 """Mueller et al. (2011) 238U fit, S = exp(sum_k a_k (E/MeV)^k) per MeV per fission, k = 0..5."""
+
+BESTIOLE_DATASET = "reactor_bestiole2023"
+BESTIOLE_FILES: dict[str, str] = {
+    "U235": "bestiole_u235.txt",
+    "Pu239": "bestiole_pu239.txt",
+    "U238": "bestiole_u238.txt",
+    "Pu241": "bestiole_pu241.txt",
+}
+"""BESTIOLE 2023 table of each fissioning isotope in the ``reactor_bestiole2023`` data set."""
+BESTIOLE_E_MAX = 12.5 * MeV
+"""Upper edge of the last BESTIOLE bin: the end of that spectrum (MeV)."""
 
 ISOTOPES: tuple[str, ...] = ("U235", "Pu239", "U238", "Pu241")
 
@@ -72,11 +109,19 @@ ENERGY_PER_FISSION: dict[str, float] = {
 TABLE_E_MIN = 2.0 * MeV
 """First energy of the Huber tables (MeV)."""
 TABLE_E_MAX = 8.0 * MeV
-"""Last energy of the Huber tables, and the end of the modelled spectrum (MeV)."""
+"""Last energy of the Huber tables, and the end of the Huber-Mueller spectrum (MeV)."""
 EXTRAPOLATION_LIMIT = 1.5 * MeV
 """Lowest energy down to which the fitted shape is continued below the tables (MeV)."""
 DEFAULT_E_MIN = 1.8 * MeV
 """Default lower end of the source (MeV): enough for 0.1 keV germanium recoils (physics-notes)."""
+SPECTRUM_RANGE: dict[str, tuple[float, float]] = {
+    "bestiole2023": (0.0, BESTIOLE_E_MAX),
+    "huber-mueller": (EXTRAPOLATION_LIMIT, TABLE_E_MAX),
+}
+"""Energy range (MeV) on which each spectrum model is defined; outside it S = 0."""
+SOURCE_E_MIN: dict[str, float] = {"bestiole2023": 0.0, "huber-mueller": DEFAULT_E_MIN}
+"""Default lower end of a reactor source (MeV): the whole BESTIOLE spectrum, 1.8 MeV for
+Huber-Mueller."""
 FIT_ORDER = 5
 """Order of the polynomial in the exponent of the low-energy continuation."""
 
@@ -123,35 +168,67 @@ def _huber(isotope: str, E: np.ndarray) -> np.ndarray:
     return np.where(E < energy[0], below, tabulated)
 
 
+@cache
+def bestiole_table(isotope: str) -> tuple[np.ndarray, np.ndarray]:
+    """Bin centres (MeV) and spectrum per fission (MeV^-1) of a BESTIOLE 2023 table (read-only
+    arrays; 500 bins of 25 keV from 0 to 12.5 MeV)."""
+    filename = lookup("BESTIOLE isotope", BESTIOLE_FILES, isotope)
+    table = data.load_text(BESTIOLE_DATASET, filename, comments="#", delimiter=",")
+    energy, value = table[:, 0] * MeV, table[:, 1]
+    for arr in (energy, value):
+        arr.flags.writeable = False
+    return energy, value
+
+
+def _bestiole(isotope: str, E: np.ndarray) -> np.ndarray:
+    """BESTIOLE table interpolated linearly between bin centres, held at the end values in the
+    outer half bins (np.interp's end behaviour)."""
+    energy, table = bestiole_table(isotope)
+    return np.interp(E, energy, table)
+
+
 _SPECTRA = {
-    "U235": partial(_huber, "U235"),
-    "Pu239": partial(_huber, "Pu239"),
-    "U238": _mueller_u238,
-    "Pu241": partial(_huber, "Pu241"),
+    "bestiole2023": {iso: partial(_bestiole, iso) for iso in ISOTOPES},
+    "huber-mueller": {
+        "U235": partial(_huber, "U235"),
+        "Pu239": partial(_huber, "Pu239"),
+        "U238": _mueller_u238,
+        "Pu241": partial(_huber, "Pu241"),
+    },
 }
 
 
-def isotope_spectrum(isotope: str, E) -> np.ndarray:
+def check_spectrum(spectrum: str) -> str:
+    """The validated spectrum model name (one of :data:`SPECTRUM_MODELS`)."""
+    lookup("reactor spectrum", SPECTRUM_RANGE, spectrum)
+    return spectrum
+
+
+def isotope_spectrum(isotope: str, E, spectrum: str = DEFAULT_SPECTRUM) -> np.ndarray:
     """Antineutrinos per fission and per energy of one fissioning isotope.
 
     Parameters
     ----------
     isotope : str
-        ``"U235"``, ``"Pu239"``, ``"Pu241"`` (Huber 2011 tables) or ``"U238"`` (Mueller 2011 fit).
+        ``"U235"``, ``"Pu239"``, ``"U238"`` or ``"Pu241"``.
     E : array_like
         Antineutrino energy (MeV).
+    spectrum : str
+        ``"bestiole2023"`` (default; BESTIOLE 2023 summation tables) or ``"huber-mueller"``
+        (Huber 2011 tables for 235U, 239Pu, 241Pu, Mueller 2011 fit for 238U).
 
     Returns
     -------
     numpy.ndarray
-        S(E) in MeV^-1 per fission, shape of E; zero outside [EXTRAPOLATION_LIMIT, 8 MeV].
-        Between 1.5 and 2 MeV the Huber isotopes use the fitted shape described in the module
-        docstring.
+        S(E) in MeV^-1 per fission, shape of E; zero outside ``SPECTRUM_RANGE[spectrum]``
+        ([0, 12.5] MeV for BESTIOLE, [1.5, 8] MeV for Huber-Mueller, where between 1.5 and
+        2 MeV the Huber isotopes use the fitted shape described in the module docstring).
     """
-    spectrum = lookup("reactor isotope", _SPECTRA, isotope)
+    lo, hi = lookup("reactor spectrum", SPECTRUM_RANGE, spectrum)
+    model = lookup("reactor isotope", _SPECTRA[spectrum], isotope)
     E = np.asarray(E, dtype=float)
-    inside = (E >= EXTRAPOLATION_LIMIT) & (E <= TABLE_E_MAX)
-    return np.where(inside, spectrum(np.clip(E, EXTRAPOLATION_LIMIT, TABLE_E_MAX)), 0.0)
+    inside = (E >= lo) & (E <= hi)
+    return np.where(inside, model(np.clip(E, lo, hi)), 0.0)
 
 
 def _isotope_values(name: str, values: Mapping[str, float]) -> dict[str, float]:
@@ -192,7 +269,11 @@ def check_energies_per_fission(energies: Mapping[str, float] | None = None) -> d
     return {**ENERGY_PER_FISSION, **given}
 
 
-def spectrum_per_fission(E, fission_fractions: Mapping[str, float] | None = None) -> np.ndarray:
+def spectrum_per_fission(
+    E,
+    fission_fractions: Mapping[str, float] | None = None,
+    spectrum: str = DEFAULT_SPECTRUM,
+) -> np.ndarray:
     """sum_i f_i S_i(E): antineutrinos per fission per energy of the reactor fuel (MeV^-1).
 
     Parameters
@@ -201,11 +282,13 @@ def spectrum_per_fission(E, fission_fractions: Mapping[str, float] | None = None
         Antineutrino energy (MeV).
     fission_fractions : mapping, optional
         f_i by isotope name (default :data:`FISSION_FRACTIONS`).
+    spectrum : str
+        Spectrum model, one of :data:`SPECTRUM_MODELS` (see :func:`isotope_spectrum`).
     """
     fractions = check_fission_fractions(fission_fractions)
     E = np.asarray(E, dtype=float)
     return sum(
-        (f * isotope_spectrum(iso, E) for iso, f in fractions.items() if f > 0),
+        (f * isotope_spectrum(iso, E, spectrum) for iso, f in fractions.items() if f > 0),
         start=np.zeros(E.shape),
     )
 
@@ -241,9 +324,19 @@ def fission_rate(
     return power / mean_energy_per_fission(fission_fractions, energies_per_fission)
 
 
-def _segment_quadrature(e_min: float, e_max: float) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Legendre nodes and weights on [e_min, e_max], split at the table energies."""
-    knots = np.arange(TABLE_E_MIN, TABLE_E_MAX + 0.125 * MeV, 0.25 * MeV)
+def _knots(spectrum: str) -> np.ndarray:
+    """Energies (MeV) where the interpolated spectrum has kinks: the table nodes (the four
+    BESTIOLE tables share one grid of bin centres)."""
+    if spectrum == "bestiole2023":
+        return np.asarray(bestiole_table("U235")[0])
+    return np.arange(TABLE_E_MIN, TABLE_E_MAX + 0.125 * MeV, 0.25 * MeV)
+
+
+def _segment_quadrature(e_min: float, e_max: float, spectrum: str) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Legendre nodes and weights on [e_min, e_max], split at the table energies, where
+    the interpolated spectra have kinks (between them it is smooth: exact for BESTIOLE's linear
+    pieces, an exponential for Huber's log-linear ones)."""
+    knots = _knots(spectrum)
     points = np.unique(np.concatenate([[e_min, e_max], knots[(knots > e_min) & (knots < e_max)]]))
     x, w = np.polynomial.legendre.leggauss(_SEGMENT_NODES)
     a, b = points[:-1, None], points[1:, None]
@@ -253,31 +346,38 @@ def _segment_quadrature(e_min: float, e_max: float) -> tuple[np.ndarray, np.ndar
 
 
 def antineutrinos_per_fission(
-    e_min: float = DEFAULT_E_MIN,
-    e_max: float = TABLE_E_MAX,
+    e_min: float | None = None,
+    e_max: float | None = None,
     fission_fractions: Mapping[str, float] | None = None,
+    spectrum: str = DEFAULT_SPECTRUM,
 ) -> float:
     """int_{e_min}^{e_max} sum_i f_i S_i(E) dE: antineutrinos per fission in an energy range.
 
     Parameters
     ----------
-    e_min, e_max : float
-        Energy range (MeV), within [EXTRAPOLATION_LIMIT, 8 MeV].
+    e_min, e_max : float, optional
+        Energy range (MeV), within ``SPECTRUM_RANGE[spectrum]``; by default
+        ``SOURCE_E_MIN[spectrum]`` and the end of the spectrum.
+    fission_fractions : mapping, optional
+        f_i by isotope name (default :data:`FISSION_FRACTIONS`).
+    spectrum : str
+        Spectrum model, one of :data:`SPECTRUM_MODELS`.
     """
-    e_min, e_max = _check_range(e_min, e_max)
-    nodes, weights = _segment_quadrature(e_min, e_max)
-    return float(np.sum(weights * spectrum_per_fission(nodes, fission_fractions)))
+    e_min, e_max = _check_range(e_min, e_max, spectrum)
+    nodes, weights = _segment_quadrature(e_min, e_max, spectrum)
+    return float(np.sum(weights * spectrum_per_fission(nodes, fission_fractions, spectrum)))
 
 
-def _check_range(e_min: float, e_max: float) -> tuple[float, float]:
-    e_min = as_float("reactor e_min", e_min)
-    e_max = as_float("reactor e_max", e_max)
-    if not EXTRAPOLATION_LIMIT <= e_min < e_max <= TABLE_E_MAX:
+def _check_range(e_min: float | None, e_max: float | None, spectrum: str) -> tuple[float, float]:
+    """Validated (e_min, e_max) within the range of ``spectrum``; None means the default."""
+    lo, hi = lookup("reactor spectrum", SPECTRUM_RANGE, spectrum)
+    e_min = SOURCE_E_MIN[spectrum] if e_min is None else as_float("reactor e_min", e_min)
+    e_max = hi if e_max is None else as_float("reactor e_max", e_max)
+    if not lo <= e_min < e_max <= hi:
         raise ParameterError(
-            f"reactor spectrum range must satisfy {EXTRAPOLATION_LIMIT / MeV:g} MeV <= e_min "
-            f"< e_max <= {TABLE_E_MAX / MeV:g} MeV (Huber tables 2-8 MeV, fitted shape "
-            f"continued down to {EXTRAPOLATION_LIMIT / MeV:g} MeV); got e_min = "
-            f"{e_min / MeV:g} MeV, e_max = {e_max / MeV:g} MeV"
+            f"the {spectrum} reactor spectrum range must satisfy {lo / MeV:g} MeV <= e_min "
+            f"< e_max <= {hi / MeV:g} MeV; got e_min = {e_min / MeV:g} MeV, e_max = "
+            f"{e_max / MeV:g} MeV"
         )
     return e_min, e_max
 
@@ -296,17 +396,20 @@ class ReactorShape:
         Energy range (MeV).
     norm : float
         int_{e_min}^{e_max} sum_i f_i S_i dE (antineutrinos per fission).
+    spectrum : str
+        Spectrum model, one of :data:`SPECTRUM_MODELS`.
     """
 
     fission_fractions: tuple[tuple[str, float], ...]
     e_min: float
     e_max: float
     norm: float
+    spectrum: str = DEFAULT_SPECTRUM
 
     def __call__(self, E) -> np.ndarray:
         E = np.asarray(E, dtype=float)
         inside = (E >= self.e_min) & (E <= self.e_max)
-        spectrum = spectrum_per_fission(E, dict(self.fission_fractions))
+        spectrum = spectrum_per_fission(E, dict(self.fission_fractions), self.spectrum)
         return np.where(inside, spectrum / self.norm, 0.0)
 
 
@@ -316,8 +419,9 @@ def reactor_source(
     live_time: float = 5.0 * year,
     fission_fractions: Mapping[str, float] | None = None,
     energies_per_fission: Mapping[str, float] | None = None,
-    e_min: float = DEFAULT_E_MIN,
-    e_max: float = TABLE_E_MAX,
+    e_min: float | None = None,
+    e_max: float | None = None,
+    spectrum: str = DEFAULT_SPECTRUM,
 ) -> Source:
     """The nubar_e fluence of a reactor over an exposure.
 
@@ -333,8 +437,12 @@ def reactor_source(
         f_i by isotope (default :data:`FISSION_FRACTIONS`); must sum to 1.
     energies_per_fission : mapping, optional
         E_i by isotope in MeV (default :data:`ENERGY_PER_FISSION`).
-    e_min, e_max : float
-        Energy range of the source (MeV), within [1.5, 8] MeV; antineutrinos outside are dropped.
+    e_min, e_max : float, optional
+        Energy range of the source (MeV), within ``SPECTRUM_RANGE[spectrum]``; antineutrinos
+        outside are dropped. Default: ``SOURCE_E_MIN[spectrum]`` (0 for BESTIOLE, 1.8 MeV for
+        Huber-Mueller) to the end of the spectrum (12.5 and 8 MeV).
+    spectrum : str
+        Spectrum model: ``"bestiole2023"`` (default) or ``"huber-mueller"`` (paper 002).
 
     Returns
     -------
@@ -347,27 +455,34 @@ def reactor_source(
     live_time = as_float("live time", live_time, allow_zero=False)
     fractions = check_fission_fractions(fission_fractions)
     rate = fission_rate(thermal_power, fractions, energies_per_fission)
-    e_min, e_max = _check_range(e_min, e_max)
-    per_fission = antineutrinos_per_fission(e_min, e_max, fractions)
+    e_min, e_max = _check_range(e_min, e_max, check_spectrum(spectrum))
+    per_fission = antineutrinos_per_fission(e_min, e_max, fractions, spectrum)
 
-    shape = ReactorShape(tuple(fractions.items()), e_min, e_max, per_fission)
+    shape = ReactorShape(tuple(fractions.items()), e_min, e_max, per_fission, spectrum)
     fluence = rate * live_time * per_fission / (4.0 * np.pi * distance**2)
     component = FluxComponent("nubar_e", fluence, e_max, shape, e_min, "reactor")
     return Source("reactor", (component,))
 
 
 __all__ = [
+    "BESTIOLE_E_MAX",
     "DEFAULT_E_MIN",
+    "DEFAULT_SPECTRUM",
     "ENERGY_PER_FISSION",
     "EXTRAPOLATION_LIMIT",
     "FISSION_FRACTIONS",
     "ISOTOPES",
     "MUELLER_U238",
+    "SOURCE_E_MIN",
+    "SPECTRUM_MODELS",
+    "SPECTRUM_RANGE",
     "TABLE_E_MAX",
     "ReactorShape",
     "antineutrinos_per_fission",
+    "bestiole_table",
     "check_energies_per_fission",
     "check_fission_fractions",
+    "check_spectrum",
     "fission_rate",
     "isotope_spectrum",
     "mean_energy_per_fission",
