@@ -47,6 +47,17 @@ def test_options_of_a_shipped_spec_replace_its_fields(ge):
         get_experiment("reactor-ge-example", colour=1.0)
 
 
+def test_fine_range_holds_every_detected_recoil(ge):
+    """The fine true-recoil range 0.3-4 keV is wide enough: a recoil in the first or last fine
+    bin reaches the analysis bins with probability below 1e-6 (E_ee = 0.044 and 0.82 keVee,
+    4 and 5 resolution widths outside 0.2-0.6 keVee), while one at 2.5-3 keV almost surely
+    does (> 0.99)."""
+    p = ge.nominal_matrix.sum(axis=1)
+    centres = np.sqrt(ge.response.edges[1:] * ge.response.edges[:-1]) / keV
+    assert p[0] < 1e-6 and p[-1] < 1e-6
+    assert np.all(p[(centres > 2.5) & (centres < 3.0)] > 0.99)
+
+
 def test_flat_background_is_rate_times_exposure(ge):
     """10 counts/(keVee kg day) x 3 kg x 365.25 days x 0.05 keVee = 547.875 per bin (exact)."""
     assert ge.backgrounds["flat"] == pytest.approx(np.full(8, 547.875), rel=1e-12)
@@ -107,7 +118,7 @@ BAD = [
      "backgrounds[0].rate_per_kev_kg_day"),
     ("rate_per_kev_kg_day = 10.0", "rate = 10.0", "backgrounds[0].rate"),
     ('parameter = "quenching.k"', 'parameter = "quenching.q"', "nuisances[0].parameter"),
-    ("observed = [843, 799,", "observed = [799,", "data.observed"),
+    ("observed = [880, 891,", "observed = [891,", "data.observed"),
     ("sigma = 0.008", "sigma = 0.04", "nuisances[0].range"),
     ("sigma = 0.008", "sigma = 0.008\nrange = [0.16, 0.2]", "nuisances[0].range"),
     ("[signal]", "[signals]", "signals"),
