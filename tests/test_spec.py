@@ -50,8 +50,8 @@ def test_options_of_a_shipped_spec_replace_its_fields(ge):
 def test_fine_range_holds_every_detected_recoil(ge):
     """The fine true-recoil range 0.3-4 keV is wide enough: a recoil in the first or last fine
     bin reaches the analysis bins with probability below 1e-6 (E_ee = 0.044 and 0.82 keVee,
-    4 and 5 resolution widths outside 0.2-0.6 keVee), while one at 2.2-2.6 keV (0.43-0.51 keVee) almost surely
-    does (> 0.99)."""
+    4 and 5 resolution widths outside 0.2-0.6 keVee), while one at 2.2-2.6 keV (0.43-0.51
+    keVee, efficiency 1) almost surely does (> 0.99)."""
     p = ge.nominal_matrix.sum(axis=1)
     centres = np.sqrt(ge.response.edges[1:] * ge.response.edges[:-1]) / keV
     assert p[0] < 1e-6 and p[-1] < 1e-6
