@@ -9,10 +9,10 @@ so a recoil T is reachable when cos(theta) <= 1, i.e. for E >= E_min(T) with
     E_min(T) = (2 M T + m_chi^2) / (2 (p_A - T)) = (p_A + T)/2 * (1 + m_chi^2 / (2 M T)).
 
 This is paper 003 Eq. (14) (first line) written without its cancellations; for m_chi = 0 it is
-the textbook (T + sqrt(T^2 + 2 M T))/2. For fixed E the reachable recoils form [T_-, T_+], the
+the textbook (T + sqrt(T^2 + 2 M T))/2. For fixed E the reachable recoils form ``[T_-, T_+]``, the
 roots of 4 M (2E + M) T^2 + (4 m^2 (E + M) - 8 E^2 M) T + m^4 = 0 (paper 003 Eq. (14), last
-line); T_- is computed from T_- T_+ = m^4 / (4 M (2E + M)) to avoid cancellation. The range is
-non-empty above E_th = m_chi + m_chi^2/(2M) (paper 000 Eq. (25)).
+line); ``T_-`` is computed from ``T_- T_+ = m^4 / (4 M (2E + M))`` to avoid cancellation. The
+range is non-empty above E_th = m_chi + m_chi^2/(2M) (paper 000 Eq. (25)).
 
 All functions are vectorised with numpy broadcasting; energies and masses in MeV.
 """

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.special import gammainc, gammaln
 
 from .errors import ParameterError, UpscatterError
@@ -116,6 +117,20 @@ class LogisticEfficiency:
         slope = self.a * self.b * e / (1.0 + e) ** 2
         value = self.unclipped(pe)
         return np.where((value > 0.0) & (value < 1.0), slope, 0.0)
+
+    def integral(self, lo, hi) -> np.ndarray:
+        """Integral of the clipped eps_E from ``lo`` to ``hi`` (PE, broadcast, hi >= lo), exact:
+        the antiderivative of the logistic is (a/b) ln(1 + exp(b (x - c))) + d x, taken from
+        the root of the curve (7.07 PE for the release values) where the clip at 0 ends. The
+        clip at 1 is never reached when a + d <= 1 (0.987 here), which is required."""
+        if self.a + self.d > 1.0:
+            raise ParameterError("the exact efficiency integral needs a + d <= 1")
+        root = self.c - np.log((self.a + self.d) / -self.d) / self.b if self.d < 0 else -np.inf
+        lo, hi = (np.maximum(np.asarray(v, dtype=float), root) for v in (lo, hi))
+        return self._antiderivative(hi) - self._antiderivative(lo)
+
+    def _antiderivative(self, pe: np.ndarray) -> np.ndarray:
+        return self.a / self.b * np.logaddexp(0.0, self.b * (pe - self.c)) + self.d * pe
 
 
 def time_efficiency(t) -> np.ndarray:
@@ -245,6 +260,29 @@ class PESmearing:
         """(n_sub, n_bins) aggregation weighted by eps_E(x_s + shift) (shift = alpha_7 in PE)."""
         return self.efficiency(self.sub_centres + shift)[:, None] * self.aggregation
 
+    def sub_bin_efficiency(self, shift=0.0, rule: str = "average"):
+        """eps_E of every sub-bin at the shift alpha_7 (PE, any shape): (values, d/d shift),
+        each (..., n_sub).
+
+        ``rule="midpoint"``: eps_E(x_s + shift) at the sub-bin centres (Eq. (C1) as sampled
+        before; kinked in the shift wherever a centre crosses the 7.07-PE root of the curve).
+        ``rule="average"``: the exact average of eps_E(x + shift) over the sub-bin
+        (:meth:`LogisticEfficiency.integral`), continuously differentiable in the shift, so
+        that the profile over alpha_7 has no kinks (docs/physics-decisions.md, "CsI 2021
+        profile")."""
+        shift = np.asarray(shift, dtype=float)[..., None]
+        eff = self.efficiency
+        if rule == "midpoint":
+            x = self.sub_centres + shift
+            return eff(x), eff.derivative(x)
+        if rule != "average":
+            raise ParameterError(f"unknown efficiency rule {rule!r}; known: average, midpoint")
+        lo, hi = self.sub_edges[:-1] + shift, self.sub_edges[1:] + shift
+        values = eff.integral(lo, hi) / self.step
+        # d/d shift of the integral: eps at the upper minus eps at the lower end (0 below root)
+        slope = (eff(hi) - eff(lo)) / self.step
+        return values, slope
+
     def fold(self, sub_counts, shift: float = 0.0) -> np.ndarray:
         """Counts per analysis bin from counts per sub-bin (..., n_sub) with eps_E(x + shift)."""
         return np.asarray(sub_counts) @ self.weighted_efficiency(shift)
@@ -300,7 +338,10 @@ class ShiftedTimeFractions:
 
     ``table[i, n, j]`` is the fraction of distribution n in time bin j when every distribution is
     shifted by ``shifts[i]`` (t -> t - shift; paper 003 alpha_6). Values between grid shifts are
-    linearly interpolated (grid step 0.5 ns by default, far below the 125 ns bins).
+    interpolated (grid step 0.5 ns by default, far below the 125 ns bins): ``"linear"``
+    (default), or ``"cubic"``, a cubic spline through the grid (scipy CubicSpline), which is
+    twice continuously differentiable in the shift, so that a profile over alpha_6 has no
+    kinks at the grid points.
 
     Attributes
     ----------
@@ -310,11 +351,24 @@ class ShiftedTimeFractions:
         Uniform grid of shifts (internal units).
     table : numpy.ndarray
         (n_shifts, n_distributions, n_bins).
+    interpolation : str
+        ``"linear"`` or ``"cubic"``.
     """
 
     edges: np.ndarray
     shifts: np.ndarray
     table: np.ndarray
+    interpolation: str = "linear"
+
+    def __post_init__(self) -> None:
+        if self.interpolation not in ("linear", "cubic"):
+            raise ParameterError(
+                f"unknown interpolation {self.interpolation!r}; known: linear, cubic"
+            )
+
+    @cached_property
+    def _spline(self) -> CubicSpline:
+        return CubicSpline(self.shifts, self.table, axis=0)
 
     @classmethod
     def from_densities(
@@ -343,37 +397,63 @@ class ShiftedTimeFractions:
         edges,
         max_shift: float,
         step: float = 0.5e-3 * us,
+        cumulative: str = "pchip",
     ) -> ShiftedTimeFractions:
         """Histogram shapes given as (centres of uniform cells, contents), each normalised to unit
-        sum over the unshifted analysis range; exact integrals of the piecewise-constant density.
-        No efficiency is applied (the release's background shapes are final shapes)."""
+        sum over the unshifted analysis range. No efficiency is applied (the release's
+        background shapes are final shapes).
+
+        The fractions are differences of the cumulative distribution at the shifted bin edges;
+        the cumulative is known at the cell edges and interpolated between them:
+        ``cumulative="pchip"`` (default), monotone piecewise-cubic Hermite (scipy
+        PchipInterpolator), so that the fractions are continuously differentiable in the shift;
+        ``"linear"``, the exact cumulative of the piecewise-constant density, whose fractions
+        have a kink each time a bin edge crosses a cell edge (every 10 ns for the CsI 2021
+        release). Both agree at the cell edges and never decrease."""
+        if cumulative not in ("pchip", "linear"):
+            raise ParameterError(f"unknown cumulative {cumulative!r}; known: pchip, linear")
         edges = np.asarray(edges, dtype=float)
         shifts = _shift_grid(max_shift, step)
         rows = []
         for centres, contents in histograms:
             half = 0.5 * (centres[1] - centres[0])
             cell_edges = np.concatenate([centres - half, [centres[-1] + half]])
-            cumulative = np.concatenate([[0.0], np.cumsum(contents)])
-            inside = np.diff(np.interp(edges[[0, -1]], cell_edges, cumulative))[0]
+            running = np.concatenate([[0.0], np.cumsum(contents)])
+            if cumulative == "pchip":
+                smooth = PchipInterpolator(cell_edges, running, extrapolate=False)
+
+                def cdf_at(t, smooth=smooth, cell_edges=cell_edges):
+                    inside = smooth(np.clip(t, cell_edges[0], cell_edges[-1]))
+                    return np.where(t < cell_edges[0], 0.0, inside)
+            else:
+
+                def cdf_at(t, cell_edges=cell_edges, running=running):
+                    return np.interp(t, cell_edges, running)
+
+            inside = np.diff(cdf_at(edges[[0, -1]]))[0]
             if not inside > 0:
                 raise ParameterError("a timing histogram is empty over the analysis range")
-            cdf = np.interp(edges[None, :] - shifts[:, None], cell_edges, cumulative)
+            cdf = cdf_at(edges[None, :] - shifts[:, None])
             rows.append(np.diff(cdf, axis=1) / inside)
         return cls(edges, shifts, np.stack(rows, axis=1))
 
-    def __call__(self, shift: float) -> np.ndarray:
-        """Fractions (n_distributions, n_bins) at ``shift`` (internal units, within the grid)."""
+    def __call__(self, shift) -> np.ndarray:
+        """Fractions (..., n_distributions, n_bins) at ``shift`` (internal units, within the
+        grid)."""
         return self.evaluate(shift)[0]
 
-    def evaluate(self, shift: float) -> tuple[np.ndarray, np.ndarray]:
-        """(fractions, d fractions / d shift) at ``shift``; the derivative is the slope of the
-        linear interpolation."""
-        if not np.isfinite(shift):
+    def evaluate(self, shift) -> tuple[np.ndarray, np.ndarray]:
+        """(fractions, d fractions / d shift) at ``shift`` (any shape; results (..., n_dist,
+        n_bins)); the derivative is that of the interpolation."""
+        shift = np.asarray(shift, dtype=float)
+        if not np.all(np.isfinite(shift)):
             raise UpscatterError(f"arrival-time shift must be finite, got {shift!r}")
+        if self.interpolation == "cubic":
+            return self._spline(shift), self._spline(shift, 1)
         step = self.shifts[1] - self.shifts[0]
         position = (shift - self.shifts[0]) / step
-        i = int(np.clip(np.floor(position), 0, self.shifts.size - 2))
-        f = position - i
+        i = np.clip(np.floor(position), 0, self.shifts.size - 2).astype(int)
+        f = (position - i)[..., None, None]
         lo, hi = self.table[i], self.table[i + 1]
         return lo + f * (hi - lo), (hi - lo) / step
 
@@ -408,8 +488,8 @@ class ChebyshevNodes:
         if not (self.hi > self.lo and self.n >= 1):
             raise ParameterError("Chebyshev nodes need hi > lo and at least one node")
 
-    def _u(self, x) -> float:
-        return (2.0 * float(x) - self.lo - self.hi) / (self.hi - self.lo)
+    def _u(self, x) -> np.ndarray:
+        return (2.0 * np.asarray(x, dtype=float) - self.lo - self.hi) / (self.hi - self.lo)
 
     @cached_property
     def nodes(self) -> np.ndarray:
@@ -422,12 +502,12 @@ class ChebyshevNodes:
         u = (2.0 * self.nodes - self.lo - self.hi) / (self.hi - self.lo)
         return np.linalg.inv(u[:, None] ** np.arange(self.n))
 
-    def weights(self, x: float) -> np.ndarray:
-        """Lagrange weights L_m(x), shape (n,); they sum to 1."""
-        return self._u(x) ** np.arange(self.n) @ self._inverse
+    def weights(self, x) -> np.ndarray:
+        """Lagrange weights L_m(x), shape (..., n) for x of any shape; they sum to 1."""
+        return self._u(x)[..., None] ** np.arange(self.n) @ self._inverse
 
-    def weight_derivatives(self, x: float) -> np.ndarray:
-        """dL_m/dx, shape (n,)."""
+    def weight_derivatives(self, x) -> np.ndarray:
+        """dL_m/dx, shape (..., n)."""
         j = np.arange(self.n)
         du = 2.0 / (self.hi - self.lo)
-        return du * (j * self._u(x) ** np.maximum(j - 1, 0)) @ self._inverse
+        return du * (j * self._u(x)[..., None] ** np.maximum(j - 1, 0)) @ self._inverse

@@ -11,7 +11,7 @@ anti-coincident events binned the same way (``dataBeamOnAC.txt``); beam-related 
 neutrino-induced neutrons (NIN) = release energy and timing shapes normalised to 18.4 and 5.6
 events in the region of interest (collaboration values, physics-notes).
 
-Statistics: the Poisson chi^2 of Eq. (20) with Eq. (21),
+Statistics: the Poisson chi^2 of Eq. (20) with Eq. (21)::
 
     N_th = (1 + a0) N_CEvNS(a4, a5, a6, a7) + (1 + a0) N_ES(a6, a7) + (1 + a1) N_BRN(a6)
            + (1 + a2) N_NIN(a6) + (1 + a3) N_SSB,
@@ -20,7 +20,12 @@ sigma_0..5 = 11%, 25%, 35%, 2.1%, 5%, 3.8%; a4 scales the Klein-Nystrand radius,
 electron-equivalent energy of nuclear recoils (quenching; ``quenching_nuisance="normalisation"``
 puts it in the CEvNS normalisation as Eq. (21) prints it), a6 shifts every arrival time (bounded by
 +-0.25 us, no prior), a7 shifts the efficiency curve (bounded by +-1 PE, no prior). All eight are
-profiled with iminuit (:class:`upscatter.stats.poisson.PoissonPullChi2`).
+profiled together for a whole batch of predictions by the damped Gauss-Newton iteration of
+:class:`upscatter.stats.likelihood.PoissonLikelihood` with the analytic Jacobian, from the
+nominal values; ``profile(..., method="migrad")`` gives iminuit's per-prediction fit as the
+reference. The inputs that depend on alpha_6 and alpha_7 are made continuously differentiable
+(``inputs="smooth"``, see the class notes and docs/physics-decisions.md, "CsI 2021 profile"), so
+that the profile has no kink-made local minima.
 
 How the nonlinear nuisances stay cheap. A *prediction* of this experiment is not a vector of
 analysis-bin counts but the signal before the nonlinear nuisances: true-recoil counts in fine
@@ -32,8 +37,8 @@ Klein-Nystrand F^2(q R (1 + a4)) of each isotope at the fine-bin centres (interp
 through 5 Chebyshev nodes), the smearing into 0.25-PE sub-bins (precomputed at 5 Chebyshev nodes
 of a5 and interpolated), the efficiency eps_E(x + a7) on the sub-bins (exact), and tables of the
 time-bin fractions versus a6 (0.5 ns grid). The prediction is contracted with the node templates
-once (a few 0.1 ms); each chi^2 evaluation inside MIGRAD then costs about 0.1 ms including its
-analytic Jacobian, and MIGRAD converges in about ten evaluations with the Fisher-matrix Hessian.
+once per prediction, batched; each evaluation of the expected counts and their analytic Jacobian
+is then vectorised over the predictions and the starts (a few 10 us per prediction and start).
 The cross sections are never re-integrated.
 """
 
@@ -42,7 +47,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -66,7 +71,7 @@ from ..response_csi2021 import (
     delayed_pdf,
     prompt_pdf,
 )
-from ..stats.poisson import Nuisance, PoissonPullChi2, ProfileResult
+from ..stats.likelihood import FitResult, Parameter, PoissonLikelihood
 from ..units import keV, us
 from ..units import m as metre
 from ..xsec.electrons import Z_EFF_TABLES, sm_atom_dsigma_dT
@@ -91,6 +96,8 @@ sigma_0 and 13 sigma_5 from the priors: a fit that reaches it pays a pull of at 
 chi^2, above every threshold, so no bound depends on it."""
 ALPHA6_LIMIT_US = 0.25
 ALPHA7_LIMIT_PE = 1.0
+PROFILE_CHUNK = 32
+"""Predictions profiled together (see ``CoherentCsI2021.profile``)."""
 FINE_RATIO = 1.05
 """Width ratio of the logarithmic fine true-recoil bins; the response is taken at each bin's
 geometric centre, exact for a 1/T spectrum, so the folding error stays below 1e-3 for spectra
@@ -111,9 +118,34 @@ sizes used here (100 times more on a busy two-core machine)."""
 
 
 def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2-d arrays, in column blocks of at most SMALL_PRODUCT multiply-adds."""
-    step = max(1, SMALL_PRODUCT // (a.shape[0] * a.shape[1]))
-    return np.concatenate([a @ b[:, i : i + step] for i in range(0, b.shape[1], step)], axis=1)
+    """a @ b for 2-d arrays, in blocks of rows of a and columns of b of at most SMALL_PRODUCT
+    multiply-adds each."""
+    k = a.shape[1]
+    rows = max(1, SMALL_PRODUCT // (k * b.shape[1]))
+    if rows >= a.shape[0]:
+        rows = a.shape[0]
+    step = max(1, SMALL_PRODUCT // (rows * k))
+    out = np.empty((a.shape[0], b.shape[1]))
+    for i in range(0, a.shape[0], rows):
+        for j in range(0, b.shape[1], step):
+            out[i : i + rows, j : j + step] = a[i : i + rows] @ b[:, j : j + step]
+    return out
+
+
+def _contract_nodes(weights: np.ndarray, blocks: np.ndarray) -> np.ndarray:
+    """weights (..., R, K) @ blocks (B..., K, N) -> (..., R, N), where the weights may have
+    extra leading axes (the starts of a profile): those are folded into the rows so that each
+    prediction's blocks, the largest array of the profile, are read once per evaluation."""
+    batch = np.broadcast_shapes(weights.shape[:-2], blocks.shape[:-2])
+    n_extra = len(batch) - (blocks.ndim - 2)
+    if n_extra == 0 or blocks.shape[:-2] != batch[n_extra:]:
+        return np.matmul(weights, blocks)
+    w = np.broadcast_to(weights, (*batch, *weights.shape[-2:]))
+    inner = len(batch) - n_extra
+    w = np.moveaxis(w, tuple(range(n_extra)), tuple(range(inner, len(batch))))
+    rows = np.matmul(w.reshape(*batch[n_extra:], -1, w.shape[-1]), blocks)
+    rows = rows.reshape(*batch[n_extra:], *batch[:n_extra], weights.shape[-2], -1)
+    return np.moveaxis(rows, tuple(range(inner, len(batch))), tuple(range(n_extra)))
 
 
 def _log_edges(lo: float, hi: float) -> np.ndarray:
@@ -124,6 +156,7 @@ def _log_edges(lo: float, hi: float) -> np.ndarray:
 FORM_FACTOR_NODES = ChebyshevNodes(-5 * SIGMAS[4], 5 * SIGMAS[4], 5)
 QUENCHING_NODES = ChebyshevNodes(-5 * SIGMAS[5], 5 * SIGMAS[5], 5)
 QUENCHING_NUISANCES = ("scale", "normalisation")
+INPUTS = ("smooth", "piecewise")
 QUENCHING_CURVES = ("nominal", "model0+1sigma", "model0-1sigma", "model1+1sigma", "model1-1sigma")
 """Labels of the scintillation curves of ``scintRespCoefficients.txt``."""
 _SCINT_LABEL = re.compile(r"model\s*(\d)\s*,\s*([+-])\s*1\s*sigma", re.IGNORECASE)
@@ -194,6 +227,14 @@ class CoherentCsI2021(Experiment):
         ``"scale"`` (default): alpha_5 scales E_ee of nuclear recoils, E_ee -> (1 + alpha_5) E_ee.
         ``"normalisation"``: alpha_5 multiplies the CEvNS counts as (1 + alpha_0 + alpha_5),
         paper 003 Eq. (21) as printed.
+    inputs : str
+        ``"smooth"`` (default): the nuisance-dependent inputs are continuously differentiable,
+        so the profile has no kink-made local minima: eps_E(x + alpha_7) is averaged exactly
+        over each 0.25-PE sub-bin, and the BRN/NIN arrival-time cumulatives are interpolated
+        monotonically (PCHIP) between the 10 ns release cells, and every alpha_6 table is
+        interpolated by a cubic spline between its 0.5 ns grid points. ``"piecewise"``: the
+        rules before (eps_E at the sub-bin centres, piecewise-linear cumulatives and tables),
+        kinked in alpha_7 and alpha_6. See docs/physics-decisions.md, "CsI 2021 profile".
 
     Notes
     -----
@@ -208,9 +249,14 @@ class CoherentCsI2021(Experiment):
     electron_recoils = True
     bound_points_per_decade = 6
     """Bracketing grid of :func:`upscatter.scans.bound_from_basis` in points per decade of the
-    coupling (1.5 per decade of signal for g^4): every point costs a profile with iminuit."""
+    coupling (1.5 per decade of signal for g^4): every point costs a profile."""
 
-    def __init__(self, quenching: str = "nominal", quenching_nuisance: str = "scale"):
+    def __init__(
+        self,
+        quenching: str = "nominal",
+        quenching_nuisance: str = "scale",
+        inputs: str = "smooth",
+    ):
         if quenching not in QUENCHING_CURVES:
             raise ParameterError(
                 f"unknown quenching curve {quenching!r}; known: {', '.join(QUENCHING_CURVES)}"
@@ -220,8 +266,11 @@ class CoherentCsI2021(Experiment):
                 f"quenching_nuisance must be one of {', '.join(QUENCHING_NUISANCES)}, "
                 f"got {quenching_nuisance!r}"
             )
+        if inputs not in INPUTS:
+            raise ParameterError(f"inputs must be one of {', '.join(INPUTS)}, got {inputs!r}")
         self.quenching_name = quenching
         self.quenching_nuisance = quenching_nuisance
+        self.inputs = inputs
         self.material = get_material("CsI")
         self.detector_mass_kg = DETECTOR_MASS_KG
         self.source = stopped_pion_source(POT, NU_PER_POT, DISTANCE_M * metre)
@@ -380,9 +429,17 @@ class CoherentCsI2021(Experiment):
         for name in ("brnTrec.txt", "ninTrec.txt"):
             table = _columns(name)
             histograms.append((table[:, 0] * us, table[:, 1]))
-        return ShiftedTimeFractions.from_histograms(
-            histograms, TIME_EDGES_US * us, ALPHA6_LIMIT_US * us
+        table = ShiftedTimeFractions.from_histograms(
+            histograms,
+            TIME_EDGES_US * us,
+            ALPHA6_LIMIT_US * us,
+            cumulative="pchip" if self.inputs == "smooth" else "linear",
         )
+        return self._shift_interpolation(table)
+
+    def _shift_interpolation(self, table: ShiftedTimeFractions) -> ShiftedTimeFractions:
+        """The alpha_6 table with the interpolation of :attr:`inputs` (cubic when smooth)."""
+        return replace(table, interpolation="cubic" if self.inputs == "smooth" else "linear")
 
     # ----------------------------------------------------------------------------- response
     @cached_property
@@ -398,9 +455,10 @@ class CoherentCsI2021(Experiment):
     @cached_property
     def neutrino_time(self) -> ShiftedTimeFractions:
         """Prompt and delayed time-bin fractions (with eps_T) versus alpha_6."""
-        return ShiftedTimeFractions.from_densities(
+        table = ShiftedTimeFractions.from_densities(
             [prompt_pdf, delayed_pdf], TIME_EDGES_US * us, ALPHA6_LIMIT_US * us
         )
+        return self._shift_interpolation(table)
 
     @cached_property
     def _component_timing(self) -> np.ndarray:
@@ -441,26 +499,33 @@ class CoherentCsI2021(Experiment):
 
     # ------------------------------------------------------------------------------ the model
     @cached_property
-    def likelihood(self) -> PoissonPullChi2:
-        """Eq. (20) with the eight nuisances of Eq. (21)."""
-        sig = SIGMAS
+    def parameters(self) -> tuple[Parameter, ...]:
+        """alpha_0..alpha_7 of Eq. (21): priors sigma_0..sigma_5, alpha_6 (us) and alpha_7 (PE)
+        only bounded; alpha_4 and alpha_5 (scale mode) within their Chebyshev intervals."""
+        sig, inf = SIGMAS, np.inf
         if self.quenching_nuisance == "scale":
-            a0 = Nuisance("alpha0", sig[0], (-1.0, None))
-            a5 = Nuisance("alpha5", sig[5], (QUENCHING_NODES.lo, QUENCHING_NODES.hi))
+            a0 = Parameter("alpha0", 0.0, (-1.0, inf), sig[0])
+            a5 = Parameter("alpha5", 0.0, (QUENCHING_NODES.lo, QUENCHING_NODES.hi), sig[5])
         else:
-            a0 = Nuisance("alpha0", sig[0], (NORMALISATION_FLOOR, None))
-            a5 = Nuisance("alpha5", sig[5], (NORMALISATION_FLOOR, None))
-        nuisances = (
+            a0 = Parameter("alpha0", 0.0, (NORMALISATION_FLOOR, inf), sig[0])
+            a5 = Parameter("alpha5", 0.0, (NORMALISATION_FLOOR, inf), sig[5])
+        return (
             a0,
-            Nuisance("alpha1", sig[1], (-1.0, None)),
-            Nuisance("alpha2", sig[2], (-1.0, None)),
-            Nuisance("alpha3", sig[3], (-1.0, None)),
-            Nuisance("alpha4", sig[4], (FORM_FACTOR_NODES.lo, FORM_FACTOR_NODES.hi)),
+            *(Parameter(f"alpha{k}", 0.0, (-1.0, inf), sig[k]) for k in range(1, 4)),
+            Parameter("alpha4", 0.0, (FORM_FACTOR_NODES.lo, FORM_FACTOR_NODES.hi), sig[4]),
             a5,
-            Nuisance("alpha6", None, (-ALPHA6_LIMIT_US, ALPHA6_LIMIT_US)),
-            Nuisance("alpha7", None, (-ALPHA7_LIMIT_PE, ALPHA7_LIMIT_PE)),
+            Parameter("alpha6", 0.0, (-ALPHA6_LIMIT_US, ALPHA6_LIMIT_US)),
+            Parameter("alpha7", 0.0, (-ALPHA7_LIMIT_PE, ALPHA7_LIMIT_PE)),
         )
-        return PoissonPullChi2(self.observed, nuisances)
+
+    @cached_property
+    def likelihood(self) -> PoissonLikelihood:
+        """Eq. (20) with the eight nuisances of Eq. (21), profiled by batched Gauss-Newton from
+        the nominal values: with the smooth inputs (:attr:`inputs`) the profile has a single
+        minimum in practice (docs/physics-decisions.md, "CsI 2021 profile")."""
+        return PoissonLikelihood(
+            self.name, self.observed.ravel(), self.parameters, _ExpectedCounts(self)
+        )
 
     def _check_prediction(self, predicted) -> np.ndarray:
         predicted = np.asarray(predicted, dtype=float)
@@ -481,77 +546,101 @@ class CoherentCsI2021(Experiment):
         return np.ascontiguousarray(smear.transpose(1, 0, 2).reshape(smear.shape[1], -1))
 
     def _prepare(self, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Contract one prediction with every (alpha_4, alpha_5) node: nuclear blocks
-        (P M, 3 n_sub), and the smeared electron recoils (3, n_sub)."""
+        """Contract predictions (..., n_entries) with every (alpha_4, alpha_5) node: nuclear
+        blocks (..., P M, 3 n_sub) and the smeared electron recoils (..., 3, n_sub)."""
+        predicted = np.asarray(predicted, dtype=float)
+        batch = predicted.shape[:-1]
         n_c, n = len(self.source.components), self.n_nuclear
-        table = predicted.reshape(self.template_shape)
-        nuclear = table[:, : 2 * n].reshape(n_c, 2, n).transpose(1, 0, 2)  # (2, 3, n)
+        table = predicted.reshape(-1, *self.template_shape)  # (B, 3, 2 n + n_e)
+        nuclear = table[:, :, : 2 * n].reshape(-1, n_c, 2, n)  # (B, 3, 2, n)
         ff = self._form_factor_templates  # (2, P, n)
-        weighted = (nuclear[:, None] * ff[:, :, None]).sum(axis=0)  # (P, 3, n)
+        weighted = np.einsum("bcin,ipn->bpcn", nuclear, ff)  # (B, P, 3, n)
         n_p, n_m = ff.shape[1], self._smearing_templates.shape[0]
-        blocks = _product(weighted.reshape(n_p * n_c, n), self._smearing_stack)
-        blocks = blocks.reshape(n_p, n_c, n_m, -1).transpose(0, 2, 1, 3)
-        electrons = _product(table[:, 2 * n :], self._electron_smearing)
-        return blocks.reshape(n_p * n_m, -1), electrons
+        blocks = _product(weighted.reshape(-1, n), self._smearing_stack)
+        blocks = blocks.reshape(-1, n_p, n_c, n_m, self.smearing.sub_centres.size)
+        blocks = blocks.transpose(0, 1, 3, 2, 4).reshape(*batch, n_p * n_m, -1)
+        electrons = _product(
+            table[:, :, 2 * n :].reshape(-1, self.n_electron), self._electron_smearing
+        )
+        return blocks, electrons.reshape(*batch, n_c, -1)
 
     def _evaluate(self, prepared, alpha, jacobian: bool = False):
-        """Components of N_th (9 x 11 each) and, optionally, dN_th/dalpha (8, 9, 11)."""
+        """Components of N_th (..., 9, 11) each and, optionally, dN_th/dalpha (..., 8, 9, 11),
+        for prepared predictions (batch B) and nuisances ``alpha`` (..., 8) broadcasting
+        against B (a leading axis of starts is allowed: alpha (S, B, 8))."""
         blocks, electrons = prepared
-        a0, a1, a2, a3, a4, a5, a6, a7 = (float(a) for a in alpha)
+        alpha = np.asarray(alpha, dtype=float)
+        a0, a1, a2, a3, a4, a5, a6, a7 = (alpha[..., k] for k in range(8))
+        batch = np.broadcast_shapes(alpha.shape[:-1], blocks.shape[:-2])
         scale = self.quenching_nuisance == "scale"
-        n_c = len(self.source.components)
         w4 = FORM_FACTOR_NODES.weights(a4)
-        w5 = QUENCHING_NODES.weights(a5) if scale else np.ones(1)
-        nuclear = (np.outer(w4, w5).ravel() @ blocks).reshape(n_c, -1)  # (3, n_sub)
-        x = self.smearing.sub_centres + a7
-        aggregate = self.smearing.aggregation
-        eff = self.efficiency(x)
-        energy_nuclear = (nuclear * eff) @ aggregate  # (3, 9)
-        energy_electron = (electrons * eff) @ aggregate
-        timing, dtiming = self.neutrino_time.evaluate(a6 * us)
-        timing, dtiming = timing[self._component_timing], dtiming[self._component_timing] * us
+        w5 = QUENCHING_NODES.weights(a5) if scale else np.ones((*np.shape(a5), 1))
+        rows = [w4[..., :, None] * w5[..., None, :]]
+        if jacobian:
+            rows.append(FORM_FACTOR_NODES.weight_derivatives(a4)[..., :, None] * w5[..., None, :])
+            if scale:
+                rows.append(w4[..., :, None] * QUENCHING_NODES.weight_derivatives(a5)[..., None, :])
+        weights = np.stack([r.reshape(*r.shape[:-2], -1) for r in rows], axis=-2)
+        n_c, n_sub = electrons.shape[-2], electrons.shape[-1]
+        nuclear = _contract_nodes(weights, blocks).reshape(*batch, len(rows), n_c, n_sub)
+        eff, deff = self.smearing.sub_bin_efficiency(
+            a7, "average" if self.inputs == "smooth" else "midpoint"
+        )
+        eff, deff = eff[..., None, None, :], deff[..., None, None, :]  # (..., 1, 1, n_sub)
+        sub = [
+            nuclear * eff,
+            np.broadcast_to(electrons[..., None, :, :] * eff, (*batch, 1, n_c, n_sub)),
+        ]
+        if jacobian:
+            sub += [nuclear[..., :1, :, :] * deff, electrons[..., None, :, :] * deff]
+        sub = np.concatenate([np.broadcast_to(s, (*batch, *s.shape[-3:])) for s in sub], axis=-3)
+        energy = _product(sub.reshape(-1, n_sub), self.smearing.aggregation)
+        energy = energy.reshape(*batch, -1, n_c, self.smearing.n_bins)  # (..., rows, 3, 9)
+        timing, dtiming = self.neutrino_time.evaluate(a6 * us)  # (..., 2, 11)
+        timing = timing[..., self._component_timing, :]
+        dtiming = dtiming[..., self._component_timing, :] * us
         bkg_time, dbkg_time = self.background_time.evaluate(a6 * us)
-        cevns = energy_nuclear.T @ timing
-        es = energy_electron.T @ timing
+        # (..., rows, 9, 11): energy^T @ timing per component sum
+        n_r = len(rows)
+        folded = np.matmul(energy[..., : n_r + 1, :, :].swapaxes(-1, -2), timing[..., None, :, :])
+        cevns, es = folded[..., 0, :, :], folded[..., n_r, :, :]
         e_brn, e_nin = self.background_energy
-        brn, nin = np.outer(e_brn, bkg_time[0]), np.outer(e_nin, bkg_time[1])
+        brn = e_brn[:, None] * bkg_time[..., 0, None, :]
+        nin = e_nin[:, None] * bkg_time[..., 1, None, :]
         norm = 1.0 + a0 + (0.0 if scale else a5)
+        one = np.ones(())
+
+        def times(factor, value):
+            return np.asarray(factor)[..., None, None] * value
+
         parts = {
-            "cevns": norm * cevns,
-            "electron": (1.0 + a0) * es,
-            "brn": (1.0 + a1) * brn,
-            "nin": (1.0 + a2) * nin,
-            "steady_state": (1.0 + a3) * self.steady_state,
+            "cevns": times(norm, cevns),
+            "electron": times(1.0 + a0, es),
+            "brn": times(1.0 + a1, brn),
+            "nin": times(1.0 + a2, nin),
+            "steady_state": times(1.0 + a3, self.steady_state * one),
         }
         if not jacobian:
             return parts, None
-        deff = self.efficiency.derivative(x)
-        dw4 = FORM_FACTOR_NODES.weight_derivatives(a4)
-        d4 = ((np.outer(dw4, w5).ravel() @ blocks).reshape(n_c, -1) * eff) @ aggregate
-        if scale:
-            dw5 = QUENCHING_NODES.weight_derivatives(a5)
-            d5 = ((np.outer(w4, dw5).ravel() @ blocks).reshape(n_c, -1) * eff) @ aggregate
-            d5 = norm * d5.T @ timing
-        else:
-            d5 = cevns
         dbkg_time = dbkg_time * us
+        d4 = times(norm, folded[..., 1, :, :])
+        d5 = times(norm, folded[..., 2, :, :]) if scale else cevns
+        energy_nuclear, energy_electron = energy[..., 0, :, :], energy[..., n_r, :, :]
+        timing_slope = (times(norm, energy_nuclear) + times(1.0 + a0, energy_electron)).swapaxes(
+            -1, -2
+        )  # (..., 9, 3)
         d6 = (
-            (norm * energy_nuclear + (1.0 + a0) * energy_electron).T @ dtiming
-            + (1.0 + a1) * np.outer(e_brn, dbkg_time[0])
-            + (1.0 + a2) * np.outer(e_nin, dbkg_time[1])
+            np.matmul(timing_slope, dtiming)
+            + times(1.0 + a1, e_brn[:, None] * dbkg_time[..., 0, None, :])
+            + times(1.0 + a2, e_nin[:, None] * dbkg_time[..., 1, None, :])
         )
-        d7 = ((norm * nuclear + (1.0 + a0) * electrons) * deff) @ aggregate
+        d7_energy = times(norm, energy[..., n_r + 1, :, :]) + times(
+            1.0 + a0, energy[..., n_r + 2, :, :]
+        )
+        d7 = np.matmul(d7_energy.swapaxes(-1, -2), timing)
+        jac = [cevns + es, brn, nin, self.steady_state * one, d4, d5, d6, d7]
         jac = np.stack(
-            [
-                cevns + es,
-                brn,
-                nin,
-                self.steady_state,
-                norm * d4.T @ timing,
-                d5,
-                d6,
-                d7.T @ timing,
-            ]
+            [np.broadcast_to(j, (*batch, *self.steady_state.shape)) for j in jac], axis=-3
         )
         return parts, jac
 
@@ -577,32 +666,15 @@ class CoherentCsI2021(Experiment):
         dict
             ``cevns``, ``electron``, ``brn``, ``nin``, ``steady_state`` and ``total``.
         """
-        alpha = np.zeros(8)
-        names = self.likelihood.names
-        for key, value in (nuisances or {}).items():
-            if key not in names:
-                raise ParameterError(f"unknown nuisance {key!r}; known: {', '.join(names)}")
-            alpha[names.index(key)] = value
-        for value, n in zip(alpha, self.likelihood.nuisances, strict=True):
-            lo, hi = n.limits
-            if (lo is not None and value < lo) or (hi is not None and value > hi):
-                raise ParameterError(f"{n.name} = {value:g} is outside [{lo}, {hi}]")
+        alpha = self.likelihood.theta(dict(nuisances or {}))
         parts, _ = self._evaluate(self._prepare(self._single(predicted)), alpha)
         parts["total"] = sum(parts.values())
         return parts
 
-    def _profile(self, predicted: np.ndarray, start) -> ProfileResult:
-        prepared = self._prepare(predicted)
-
-        def jacobian(alpha):
-            parts, jac = self._evaluate(prepared, alpha, jacobian=True)
-            return sum(parts.values()), jac
-
-        return self.likelihood.profile(start=start, jacobian=jacobian)
-
     @cached_property
-    def _sm_fit(self) -> ProfileResult:
-        return self._profile(self._check_prediction(self.sm_counts), None)
+    def _sm_fit(self) -> FitResult:
+        """Profile of the SM prediction."""
+        return self.likelihood.profile(self._check_prediction(self.sm_counts))
 
     def _single(self, predicted) -> np.ndarray:
         predicted = self._check_prediction(predicted)
@@ -610,21 +682,49 @@ class CoherentCsI2021(Experiment):
             raise ParameterError(f"expected a single prediction, got shape {predicted.shape}")
         return predicted
 
-    def profile(self, predicted) -> ProfileResult:
-        """Profiled chi^2 and best-fit nuisances of one prediction (start: the SM best fit)."""
-        return self._profile(self._single(predicted), list(self._sm_fit.values.values()))
+    def profile(self, predicted, method: str = "auto") -> FitResult:
+        """Profiled chi^2 and best-fit nuisances of predictions (..., n_entries).
+
+        Parameters
+        ----------
+        predicted : array_like
+        method : {"auto", "gauss-newton", "migrad"}
+            ``"auto"``: batched Gauss-Newton;
+            ``"migrad"``: iminuit, one fit per prediction (the reference).
+
+        Notes
+        -----
+        Predictions are profiled in chunks of PROFILE_CHUNK: a chunk's templates stay in the
+        processor cache across the iterations, and a chunk stops iterating when its own
+        predictions have converged.
+        """
+        predicted = self._check_prediction(predicted)
+        batch = predicted.shape[:-1]
+        flat = predicted.reshape(-1, predicted.shape[-1])
+        fits = [
+            self.likelihood.profile(flat[i : i + PROFILE_CHUNK], method=method)
+            for i in range(0, max(len(flat), 1), PROFILE_CHUNK)
+        ]
+        return FitResult(
+            chi2=np.concatenate([f.chi2 for f in fits]).reshape(batch),
+            values={
+                name: np.concatenate([f.values[name] for f in fits]).reshape(batch)
+                for name in self.likelihood.names
+            },
+            converged=np.concatenate([f.converged for f in fits]).reshape(batch),
+            n_evaluations=sum(f.n_evaluations for f in fits),
+            method=fits[0].method,
+        )
 
     def chi2(self, predicted) -> np.ndarray:
-        """Profiled chi^2 of Eq. (20) for predictions of shape (..., n_entries)."""
-        predicted = self._check_prediction(predicted)
-        flat = predicted.reshape(-1, predicted.shape[-1])
-        values = np.array([self.profile(p).chi2 for p in flat])
-        return values.reshape(predicted.shape[:-1])
+        """Profiled chi^2 of Eq. (20) for predictions of shape (..., n_entries), in one batch."""
+        return np.asarray(self.profile(predicted).chi2)
 
     def summary(self, predicted) -> dict:
         """Best fit of one prediction: chi^2, nuisances, expected parts and data per bin."""
-        fit = self.profile(predicted)
-        parts = self.expected(predicted, fit.values)
+        fit = self.profile(self._single(predicted))
+        values = {k: float(v) for k, v in fit.values.items()}
+        parts = self.expected(predicted, values)
         labels = self.analysis_labels()
         return {
             "bins": labels,
@@ -636,14 +736,10 @@ class CoherentCsI2021(Experiment):
             "steady_state_background": parts["steady_state"].ravel(),
             "cevns_events": float(parts["cevns"].sum()),
             "electron_events": float(parts["electron"].sum()),
-            "chi2": fit.chi2,
-            "nuisances": fit.values,
-            "pulls": {
-                n.name: fit.values[n.name] / n.sigma
-                for n in self.likelihood.nuisances
-                if n.sigma is not None
-            },
-            "valid": fit.valid,
+            "chi2": float(fit.chi2),
+            "nuisances": values,
+            "pulls": {p.name: values[p.name] / p.sigma for p in self.parameters if p.sigma},
+            "valid": bool(fit.converged),
             "quenching": self.quenching_name,
             "quenching_nuisance": self.quenching_nuisance,
         }
@@ -686,6 +782,24 @@ class CoherentCsI2021(Experiment):
             chi2=float(best.fun),
             nuisances=fit["nuisances"],
         )
+
+
+class _ExpectedCounts:
+    """N_th of Eq. (21) as the :class:`~upscatter.stats.likelihood.ExpectedCounts` of the
+    CsI 2021 likelihood: the 99 analysis bins (PE-major) and their Jacobian."""
+
+    def __init__(self, experiment: CoherentCsI2021):
+        self.experiment = experiment
+        self.n_prediction = int(np.prod(experiment.template_shape))
+
+    def prepare(self, prediction):
+        return self.experiment._prepare(prediction)
+
+    def evaluate(self, state, theta, jacobian: bool = False):
+        parts, jac = self.experiment._evaluate(state, theta, jacobian)
+        mu = sum(parts.values())
+        mu = mu.reshape(*mu.shape[:-2], -1)
+        return mu, None if jac is None else jac.reshape(*jac.shape[:-2], -1)
 
 
 @dataclass(frozen=True)

@@ -110,8 +110,8 @@ def reactor_exposure(
     e_nu_min_mev: float | None = None,
     reactor_spectrum: str = DEFAULT_SPECTRUM,
 ) -> Source:
-    """Reactor source for ``years`` of full-power live time (:func:`upscatter.fluxes.reactor.
-    reactor_source`).
+    """Reactor source for ``years`` of full-power live time
+    (:func:`upscatter.fluxes.reactor.reactor_source`).
 
     Parameters
     ----------

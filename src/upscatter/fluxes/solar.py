@@ -4,9 +4,9 @@ Spectra (data set ``solar_bahcall``, Bahcall's public tables): ``B8.dat`` (Bahca
 Rev. C 54, 411 (1996): best estimate and the spectra +-3 "effective standard deviations" away,
 0.02 MeV steps) and ``hep.dat`` (to 18.8 MeV). Both are interpolated linearly between the table
 points and renormalised to unit integral (the tables integrate to 1 within 3e-5). A shape shift
-s (in units of the table's sigma, |s| <= 3) interpolates linearly in sigma between the central
+s (in units of the table's sigma, ``|s| <= 3``) interpolates linearly in sigma between the central
 column and the +3 sigma (s > 0) or -3 sigma (s < 0) column:
-phi_s = phi_0 + |s|/3 (phi_{+-3} - phi_0). The table's "+3 sigma" column is the softer spectrum
+``phi_s = phi_0 + |s|/3 (phi_{+-3} - phi_0)``. The table's "+3 sigma" column is the softer spectrum
 (mean energy 6.63 MeV against 6.735 MeV for the best estimate).
 
 Normalisations: 8B from SNO's neutral-current measurement, 5.25 +- 0.20 x 10^6 cm^-2 s^-1 (SNO,
@@ -25,7 +25,7 @@ with the matter angle of the effective two-flavour problem at density n_e cos^2(
     cos(2 th12_m) = (cos 2th12 - b) / sqrt((cos 2th12 - b)^2 + sin^2 2th12),
     b = 2 sqrt(2) G_F n_e cos^2(th13) E / Delta m^2_21,
 
-and arrives as nu_alpha with probability P_ea = sum_i P_i |U_ai|^2 (PMNS matrix U, standard
+and arrives as nu_alpha with probability ``P_ea = sum_i P_i |U_ai|^2`` (PMNS matrix U, standard
 parametrisation). For alpha = e this is P_ee = cos^4(th13) P_2nu + sin^4(th13), P_2nu =
 1/2 + 1/2 cos 2th12 cos 2th12_m. P_i is averaged over the production region of each flux with
 the BS05 electron densities and production fractions (``dist_BS05_GS.dat`` / ``_AGS.dat``; the
@@ -117,7 +117,7 @@ class OscillationParameters:
         object.__setattr__(self, "dm2_21", as_float("dm2_21", self.dm2_21, allow_zero=False))
 
     def pmns_squared(self) -> np.ndarray:
-        """|U_ai|^2 (rows e, mu, tau; columns 1, 2, 3), standard parametrisation (PDG)."""
+        """``|U_ai|^2`` (rows e, mu, tau; columns 1, 2, 3), standard parametrisation (PDG)."""
         s12, s13, s23 = (
             np.sqrt(x) for x in (self.sin2_theta12, self.sin2_theta13, self.sin2_theta23)
         )
@@ -328,7 +328,7 @@ def mass_state_fractions(
 def flavour_probabilities(
     E, flux: str = "B8", oscillation: OscillationParameters = NUFIT_6_0, solar_model="BS05-GS"
 ) -> dict[str, np.ndarray]:
-    """P(nu_e -> nu_alpha) at Earth for alpha = e, mu, tau: sum_i P_i |U_ai|^2.
+    """P(nu_e -> nu_alpha) at Earth for alpha = e, mu, tau: ``sum_i P_i |U_ai|^2``.
 
     Parameters
     ----------

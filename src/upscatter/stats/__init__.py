@@ -14,7 +14,7 @@ from .likelihood import (
     combine,
     gaussian_pull_likelihood,
 )
-from .poisson import PoissonPullChi2, poisson_chi2
+from .poisson import poisson_chi2
 
 __all__ = [
     "FitResult",
@@ -22,7 +22,6 @@ __all__ = [
     "LinearGaussianLikelihood",
     "Parameter",
     "PoissonLikelihood",
-    "PoissonPullChi2",
     "PseudoData",
     "SumLikelihood",
     "combine",

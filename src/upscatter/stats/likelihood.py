@@ -20,7 +20,7 @@ Two forms cover the three likelihoods of the papers:
   nuisances) are instances.
 * :class:`PoissonLikelihood`: paper 003 Eq. (20) for any expected-count model that gives its
   Jacobian (:class:`ExpectedCounts`; CsI 2021 Eq. (21) is one), profiled by a batched damped
-  Gauss-Newton (Fisher scoring) iteration with bounds, or by MIGRAD (iminuit) on request.
+  Gauss-Newton iteration with bounds, or by MIGRAD (iminuit) on request.
 
 Likelihoods add: ``a + b`` (or :func:`combine` with ``shared=``) is a :class:`SumLikelihood` whose
 predictions and data are the parts' concatenated, whose parameters are the parts' (prefixed with
@@ -240,7 +240,8 @@ class Likelihood(ABC):
     ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
         """chi^2 (without constraints) at ``theta`` (..., n_parameters) and, with
         ``derivatives``, its gradient (..., P) and a positive semi-definite curvature (..., P, P)
-        (exact for Gaussian forms, the Fisher matrix for Poisson)."""
+        (exact for Gaussian forms; for Poisson 2 J^T diag(n / mu^2) J, exact where mu is linear
+        in the parameters)."""
 
     @abstractmethod
     def mean(self, state: Any, theta: np.ndarray) -> np.ndarray:
@@ -429,7 +430,7 @@ def gauss_newton_profile(
     """Batched damped Gauss-Newton (Levenberg-Marquardt) minimisation with box bounds.
 
     Every element of the batch takes Newton steps on the curvature of
-    :meth:`Likelihood.objective` (exact for Gaussian forms, Fisher scoring for Poisson), damped
+    :meth:`Likelihood.objective` (exact for Gaussian forms, Gauss-Newton for Poisson), damped
     by lambda (x diag) when a step does not lower chi^2; a parameter at a bound whose gradient
     points outwards is frozen for the step; steps are clipped to the bounds. Quadratic objectives
     converge in one step.
@@ -464,9 +465,12 @@ def gauss_newton_profile(
         pair = free[..., :, None] & free[..., None, :]
         diag = np.diagonal(h, axis1=-2, axis2=-1)
         scale = np.where(diag > 0, diag, 1.0)
+        # a parameter without curvature (the chi^2 is flat along it: its row of the
+        # semi-definite h is zero) takes a gradient step, so the system stays regular
+        flat = diag <= 0
         system = (
             np.where(pair, h, 0.0)
-            + eye * np.where(free, damping[..., None] * scale, 1.0)[..., None, :]
+            + eye * np.where(free, damping[..., None] * scale + flat, 1.0)[..., None, :]
         )
         step = -np.linalg.solve(system, np.where(free, g, 0.0)[..., None])[..., 0]
         trial = np.clip(theta + step, lo, hi)
@@ -755,9 +759,12 @@ class PoissonLikelihood(Likelihood):
             return f, None, None
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(n > 0, n / mu, 0.0)
-            fisher_weight = np.where(mu > 0, 1.0 / mu, 0.0)
+            # the second derivative of 2 [mu - n ln mu] in mu: the exact Hessian for the
+            # nuisances that enter linearly (normalisations), which converges faster than the
+            # expected-information weight 1/mu (Fisher scoring) when the data sit off the model
+            weight = np.where((n > 0) & (mu > 0), n / mu**2, 0.0)
         g = 2.0 * np.einsum("...kn,...n->...k", dmu, 1.0 - ratio)
-        h = 2.0 * np.einsum("...kn,...ln->...kl", dmu * fisher_weight[..., None, :], dmu)
+        h = 2.0 * np.einsum("...kn,...ln->...kl", dmu * weight[..., None, :], dmu)
         return f, g, h
 
     def draw(self, mean, rng):

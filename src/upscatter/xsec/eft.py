@@ -1,6 +1,6 @@
 """Dimension-6 EFT of a neutrino turning into a dark fermion chi: paper 002 Eqs. (1)-(8).
 
-The Lagrangian of paper 002 Eq. (1),
+The Lagrangian of paper 002 Eq. (1)::
 
     sqrt(2)/G_F L = v_H/sqrt(2) [nubar sigma^{mu nu} (a_M + i a_E gamma5) chi] F_{mu nu}
                   + [nubar (C_S^q + i gamma5 D_P^q) chi][qbar q]
@@ -39,7 +39,7 @@ the last two interference lines. Outside the kinematic range (paper 003 Eq. (14)
 section is exactly zero, including the 1/T and 1/T^2 dipole terms.
 
 Conventions of Eq. (2), checked against the Appendix A amplitude in ``tests/test_eft.py``: the
-target is a Dirac fermion of mass M and charge Z; <|M|^2> is averaged over the target spin and
+target is a Dirac fermion of mass M and charge Z; ``<|M|^2>`` is averaged over the target spin and
 summed over both neutrino helicities (so a single non-chiral operator gives twice the rate of a
 purely left-handed neutrino); e v_H = 2 M_W s_W. Eq. (2) leaves out the m_chi-proportional
 interference of C_V, D_A with the other operators (it vanishes at m_chi = 0); this module follows
@@ -382,7 +382,7 @@ def eft_basis_dsigma_dT(
 
     For the ordered operators c_1..c_n (universal quark couplings, u = d) the real parameter
     vector is theta = (Re c_1, Im c_1, Re c_2, Im c_2, ...) (see :func:`coupling_vector`).
-    Because every term of Eq. (2) is |c_i|^2 or Re[c_i* c_j] times a real kernel, K is the
+    Because every term of Eq. (2) is ``|c_i|^2`` or ``Re[c_i* c_j]`` times a real kernel, K is the
     Kronecker product of a real symmetric n x n matrix with the 2 x 2 identity.
 
     Parameters

@@ -18,8 +18,8 @@ Delta = sum_i x_i m_i^2, integral over the 3-simplex)
 
 The superscript b is the mass set (0, m_chi^2, m_Z'^2, m_Z'^2), a is (0, m_chi^2, 0, m_Z'^2).
 The closed forms (A1)-(A6) agree with these integrals (``tests/test_loops.py``). With
-r = m_Z'^2/m_chi^2 = 1 + eps they have removable singularities at eps = 0: for |eps| < 0.25 they are
-evaluated in the equivalent form obtained by writing ln(r) = sum_{j<k} (-1)^(j+1) eps^j/j +
+r = m_Z'^2/m_chi^2 = 1 + eps they have removable singularities at eps = 0: for ``|eps| < 0.25`` they
+are evaluated in the equivalent form obtained by writing ln(r) = sum_{j<k} (-1)^(j+1) eps^j/j +
 eps^k L_k(eps), with the tail L_k summed as a power series; there is no cancellation left in that
 form. Elsewhere the printed closed forms are used (they are free of cancellation for any
 m_Z'/m_chi away from 1, including m_Z' >> m_chi and m_Z' << m_chi).

@@ -1,8 +1,10 @@
 """Two-loop gluon function F_G of paper 000 Eq. (A7) (case B, two pNGB mediators).
 
-F_G(p1^2, m_chi^2, m_Z'^2, m_q^2) = int_0^1 dx [ -3 dX1/dm_Z'^2
-    + 3 m_q^2 (1 + x - x^2)/(x^2 (1-x)^2) dX2/dm_Z'^2
-    - 4 m_q^4 (1 - 3x + 3x^2)/(x^3 (1-x)^3) dX3/dm_Z'^2 ],
+::
+
+    F_G(p1^2, m_chi^2, m_Z'^2, m_q^2) = int_0^1 dx [ -3 dX1/dm_Z'^2
+        + 3 m_q^2 (1 + x - x^2)/(x^2 (1-x)^2) dX2/dm_Z'^2
+        - 4 m_q^4 (1 - 3x + 3x^2)/(x^3 (1-x)^3) dX3/dm_Z'^2 ],
 
 with X1, X2, X3 of Eqs. (A8)-(A10) taken at the heavy-quark mass m~^2 = m_q^2/(x(1-x)). By the
 partial fractions behind Eqs. (A8)-(A10), X_k is the one-loop integral
@@ -14,7 +16,7 @@ on shell, p1^2 = 0 (paper 000 Sec. III; the only invariant of the outer loop), s
 m_Z'^2 derivative are vacuum integrals. They are evaluated here from that definition, not by the
 recursion (A8)-(A10): the recursion divides by (m_Z'^2 - m~^2) up to three times, is 0/0 at
 m~ = m_Z' (inside the x range whenever m_Z' > 2 m_q) and loses precision like
-|m_Z'^2/m~^2 - 1|^-k near it. Wick rotation gives the positive one-dimensional form
+``|m_Z'^2/m~^2 - 1|^-k`` near it. Wick rotation gives the positive one-dimensional form
 
     int d^4 l/(i pi^2) prod_i [l^2 - w_i]^-n_i = (-1)^N int_0^inf du u prod_i (u + w_i)^-n_i,
 
