@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -51,19 +52,39 @@ def load_spec(path: str | os.PathLike, **options) -> Analysis:
     return load(path)
 
 
-def _shipped(path: Path) -> Callable[..., Analysis]:
-    """Factory of a shipped spec: its options replace fields of the (read-only) file, by
-    dotted path or unique field name (``years=2``, ``exposure.years=2``)."""
+@dataclass(frozen=True)
+class ShippedSpec:
+    """Factory of a spec file shipped in ``specs/``: its options replace fields of the
+    (read-only) file, by dotted path or unique field name (``years=2``, ``exposure.years=2``).
 
-    def build(**options) -> Analysis:
+    Attributes
+    ----------
+    name : str
+        Registry name (the file name without ``.toml``).
+    path : pathlib.Path
+        The file.
+    """
+
+    name: str
+    path: Path
+
+    def __call__(self, **options) -> Analysis:
         from .spec import load_spec as load
 
-        return load(path, options)
+        return load(self.path, options)
 
-    return build
+    @property
+    def description(self) -> str:
+        """The comment block at the top of the file (what the spec describes, its sources)."""
+        lines = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                break
+            lines.append(line[1:].strip())
+        return "\n".join(lines).strip()
 
 
-EXPERIMENTS.update({name: _shipped(path) for name, path in shipped_specs().items()})
+EXPERIMENTS.update({name: ShippedSpec(name, path) for name, path in shipped_specs().items()})
 
 
 def get_experiment(name: str | os.PathLike, **options) -> Analysis:
@@ -80,6 +101,7 @@ __all__ = [
     "Analysis",
     "CombinedAnalysis",
     "Experiment",
+    "ShippedSpec",
     "get_experiment",
     "load_spec",
     "shipped_specs",

@@ -49,7 +49,9 @@ def lindhard_k(Z: float, A: float) -> float:
 
 @dataclass(frozen=True)
 class Lindhard:
-    """Lindhard quenching (Lindhard et al. 1963, as commonly written)::
+    """Lindhard quenching (Lindhard et al. 1963, as commonly written).
+
+    The quenching factor and the electron-equivalent energy::
 
         Y(T) = k g(eps) / (1 + k g(eps)),  g = 3 eps^0.15 + 0.7 eps^0.6 + eps,
         eps = 11.5 Z^(-7/3) T / keV,       E_ee = Y(T) T.
