@@ -34,6 +34,7 @@ import os
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -124,9 +125,13 @@ class Dataset:
         """Relative paths of the registered files."""
         return tuple(f.name for f in self.files)
 
+    @cached_property
+    def _by_name(self) -> dict[str, DataFile]:
+        return {f.name: f for f in self.files}
+
     def file(self, filename: str) -> DataFile:
         """Registry entry of ``filename``; ParameterError listing the known files otherwise."""
-        return lookup(f"file of {self.name}", {f.name: f for f in self.files}, filename)
+        return lookup(f"file of {self.name}", self._by_name, filename)
 
 
 #: Package folder holding the registry: ``datasets.toml`` (what each release is, per-file notes,

@@ -1,8 +1,10 @@
-"""Combined analyses of several data sets: chi^2 summed, nuisance parameters kept separate.
+"""Combined analyses of several data sets: one likelihood, the sum of the parts'.
 
-A prediction of a combination is the concatenation of its parts' predictions, in order; the
-combined chi^2 is the sum of the parts' profiled chi^2 (each profiles its own nuisances, which
-is exact because no nuisance is shared), as in paper 003 Sec. IV (CsI 2021 + LAr 2020).
+A prediction of a combination is the concatenation of its parts' predictions, in order; its
+likelihood is :func:`upscatter.stats.likelihood.combine` of the parts' likelihoods (parameters
+``"<part>/<name>"``; ``shared=`` names parameters the parts have in common, e.g. a flux
+normalisation). Without shared parameters the profiled chi^2 is the sum of the parts' profiled
+chi^2, exactly, as in paper 003 Sec. IV (CsI 2021 + LAr 2020).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..models import Model
+from ..stats.likelihood import SumLikelihood, combine
 from .base import Analysis
 from .coherent_csi_2021 import CoherentCsI2021
 from .coherent_lar_2020 import CoherentLAr2020
@@ -28,9 +31,11 @@ class CombinedAnalysis(Analysis):
         Name of the combination.
     parts : sequence of Analysis
         The data sets, at least two, with distinct names.
+    shared : sequence of str
+        Nuisance names declared by several parts that are one parameter of the combination.
     """
 
-    def __init__(self, name: str, parts: Sequence[Analysis]):
+    def __init__(self, name: str, parts: Sequence[Analysis], shared: Sequence[str] = ()):
         parts = tuple(parts)
         if len(parts) < 2:
             raise ParameterError("a combination needs at least two analyses")
@@ -39,6 +44,7 @@ class CombinedAnalysis(Analysis):
             raise ParameterError(f"a combination needs distinct analyses, got {', '.join(names)}")
         self.name = name
         self.parts = parts
+        self.shared = tuple(shared)
         self.bound_points_per_decade = min(p.bound_points_per_decade for p in parts)
         self.electron_recoils = any(p.electron_recoils for p in parts)
 
@@ -74,8 +80,14 @@ class CombinedAnalysis(Analysis):
         """Combined basis counts from the parts' (n_mass, n_bins_part, n_basis), in order."""
         return np.concatenate(bases, axis=1)
 
+    @cached_property
+    def likelihood(self) -> SumLikelihood:
+        """The joint likelihood of the parts (see the module notes)."""
+        return combine(*(p.likelihood for p in self.parts), shared=self.shared)
+
     def chi2(self, predicted: np.ndarray) -> np.ndarray:
-        return sum(p.chi2(x) for p, x in zip(self.parts, self.split(predicted), strict=True))
+        self.split(predicted)  # checks the length with a message naming the combination
+        return self.likelihood.profile(predicted).chi2
 
     def analysis_signal(self, predicted: np.ndarray) -> np.ndarray:
         return np.concatenate(
