@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from upscatter.cli._options import AnalysisChoice, analysis_options, json_option
 from upscatter.errors import ParameterError
-from upscatter.experiments.future_lar import FutureLAr
+from upscatter.experiments.projection import ProjectedExperiment
 
 
 @click.command("probe")
@@ -52,7 +52,7 @@ def test_the_command_receives_one_analysis_choice_and_its_own_options():
 def test_build_returns_experiment_model_and_model_options():
     choice = AnalysisChoice("future-lar", None, ("years=8",), "zprime", "B", None, None, False)
     experiment, model, options = choice.build()
-    assert isinstance(experiment, FutureLAr) and model.name == "zprime"
+    assert isinstance(experiment, ProjectedExperiment) and model.name == "zprime"
     assert options == {"loops": False, "case": "B"}
 
 

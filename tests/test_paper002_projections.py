@@ -98,8 +98,9 @@ def test_reproductions_use_huber_mueller_for_conus():
     """Paper 002 computes the CONUS flux from Huber-Mueller (its Refs. [53, 54]): the
     reproductions pass it explicitly, the library default being BESTIOLE."""
     assert PAPER002_OPTIONS["future-conus"] == {"reactor_spectrum": "huber-mueller"}
-    assert paper_experiment("future-conus").reactor_spectrum == "huber-mueller"
-    assert get_experiment("future-conus").reactor_spectrum == "bestiole2023"
+    spectrum = "reactor_spectrum"
+    assert paper_experiment("future-conus").source_options[spectrum] == "huber-mueller"
+    assert get_experiment("future-conus").source_options[spectrum] == "bestiole2023"
 
 
 @pytest.mark.parametrize(

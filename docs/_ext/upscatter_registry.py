@@ -4,7 +4,8 @@ exactly what the installed package knows.
 ``.. upscatter-experiments::``
     One section per registered experiment (:data:`upscatter.experiments.EXPERIMENTS`): its
     class, its options with their defaults, the data set it reads, and its module docstring,
-    which states the inputs and where each comes from.
+    which states the inputs and where each comes from; for a shipped spec file, the file and
+    its header comment.
 ``.. upscatter-datasets::``
     One section per public data release of :data:`upscatter.data.DATASETS`: description,
     official location, what to cite, the files not held by the mirror and the caveats.
@@ -64,10 +65,24 @@ class _RegistryDirective(Directive):
 
 class ExperimentsDirective(_RegistryDirective):
     def lines(self) -> list[str]:
-        from upscatter.experiments import EXPERIMENTS
+        from upscatter.experiments import EXPERIMENTS, ShippedSpec
 
         out: list[str] = []
         for name, factory in EXPERIMENTS.items():
+            if isinstance(factory, ShippedSpec):
+                out += _underline(name, "-")
+                out += [
+                    f"Spec file ``upscatter/experiments/specs/{factory.path.name}``, read by "
+                    ":mod:`upscatter.experiments.spec` (no Python class of its own). Options "
+                    f"(``get_experiment({name!r}, ...)``, CLI ``--set``) replace fields of the "
+                    "file: see :doc:`../experiment-spec`.",
+                    "",
+                    "::",
+                    "",
+                    *(f"    {line}" for line in factory.description.splitlines()),
+                    "",
+                ]
+                continue
             module = sys.modules[factory.__module__]
             out += _underline(name, "-")
             out.append(f"Class :class:`{factory.__module__}.{factory.__qualname__}`.")

@@ -396,6 +396,8 @@ def bounds_from_basis(
         store = Checkpoint(checkpoint, scan_digest(config, {**masses, "basis": K}))
         for index, value in store.done.items():
             bounds[index] = value[0]
+    experiment.chi2(sm)  # loads the data here (not in workers), so the provenance lists them
+    config["provenance"] = provenance()  # after the digest: it names when and how, not what
     todo = np.array([i for i in range(n) if store is None or i not in store.done], dtype=int)
     finished = n - todo.size
     if progress and finished:
@@ -421,9 +423,6 @@ def bounds_from_basis(
         shared=shared,
         scheduler=scheduler,
     )
-    experiment.chi2(sm)  # reads every release file of the likelihood in this process, whatever
-    # the executor, so that the provenance (not part of the checkpoint digest) lists them all
-    config["provenance"] = provenance()
     return ScanResult(masses, bounds, model.coupling, config)
 
 

@@ -19,7 +19,7 @@ CONUS germanium detector) and user-written TOML experiments share one form:
   (docs/physics-decisions.md, "Reactor flux and future experiments").
 
 The source builders below take the options in human units (years, metres, GW) and are shared by
-:mod:`.future_lar`, :mod:`.future_conus` and :mod:`.toml_experiment`.
+the spec files of :mod:`.spec` (the shipped ``future-lar`` and ``future-conus`` and user files).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from ..fluxes.reactor import (
     check_spectrum,
     reactor_source,
 )
+from ..fluxes.solar import solar_source
 from ..fluxes.stopped_pion import stopped_pion_source
 from ..kinematics import e_nu_min
 from ..nuclei import Material
@@ -167,14 +168,49 @@ def reactor_exposure(
     )
 
 
-SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure}
+def solar_exposure(
+    material: Material,
+    edges: np.ndarray,
+    years: float,
+    fluxes: tuple[str, ...] = ("B8", "hep"),
+    b8_normalisation: str = "sno-nc",
+    hep_normalisation: str = "GS98",
+    b8_shape_shift: float = 0.0,
+    solar_model: str = "BS05-GS",
+) -> Source:
+    """Solar neutrinos over ``years`` of live time (:func:`upscatter.fluxes.solar.solar_source`,
+    oscillated with its default parameters); ``material`` and ``edges`` are not needed.
+
+    Parameters
+    ----------
+    fluxes : sequence of str
+        ``"B8"`` and/or ``"hep"``.
+    b8_normalisation, hep_normalisation : str
+        ``"sno-nc"`` (8B) or a solar model (``"GS98"``...).
+    b8_shape_shift : float
+        8B shape variation in sigma of the table, in [-3, 3].
+    solar_model : str
+        Production profile of the MSW average, ``"BS05-GS"`` or ``"BS05-AGS"``.
+    """
+    years = as_float("years", years, allow_zero=False)
+    return solar_source(
+        tuple(fluxes),
+        years * year,
+        b8_normalisation=b8_normalisation,
+        hep_normalisation=hep_normalisation,
+        b8_shape_shift=b8_shape_shift,
+        solar_model=solar_model,
+    )
+
+
+SOURCE_BUILDERS = {"sns": sns_exposure, "reactor": reactor_exposure, "solar": solar_exposure}
 """Source name (as in :data:`upscatter.fluxes.SOURCES`) -> builder in human units."""
 
 
 class ProjectedExperiment(Experiment):
     """A hypothetical experiment with Asimov pseudo-data and a normalisation pull, built from
     options in human units: the shared constructor of the paper 002 projections
-    (:mod:`.future_lar`, :mod:`.future_conus`) and of TOML experiments (:mod:`.toml_experiment`).
+    (the shipped specs ``future-lar``, ``future-conus``) and of user spec files (:mod:`.spec`).
 
     Parameters
     ----------
@@ -209,6 +245,8 @@ class ProjectedExperiment(Experiment):
         ``years`` in internal units (``units.year``).
     background_rate : float
         ``background_per_kev_kg_day`` in internal units (counts per MeV per kg per time).
+    source_options : dict
+        The options passed to ``exposure`` (``reactor_spectrum``, ``distance_m``, ...).
     """
 
     def __init__(
@@ -227,6 +265,7 @@ class ProjectedExperiment(Experiment):
         **source_options,
     ):
         self.response = RecoilBins(edges)
+        self.source_options = dict(source_options)
         self.source = exposure(material, self.response.edges, years, **source_options)
         self.name = name
         self.material = material

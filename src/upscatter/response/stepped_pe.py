@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import ParameterError
-from .units import keV
+from ..errors import ParameterError
+from ..units import keV
 
 
 @dataclass(frozen=True)

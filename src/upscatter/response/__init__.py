@@ -1,0 +1,43 @@
+"""Detector-response pieces (quenching, resolution, efficiency) and their composition.
+
+:mod:`.pieces` holds the pieces behind one protocol (:class:`ResponsePiece`) with registries by
+name; :mod:`.chain` composes them into the matrix from fine true-recoil bins to analysis bins
+(:class:`DetectorResponse`); :mod:`.stepped_pe` is the CsI 2017 PE response
+(:class:`SteppedPEResponse`). ``upscatter.response_csi2021`` moves here in a later step.
+"""
+
+from __future__ import annotations
+
+from .chain import DetectorResponse
+from .pieces import (
+    EFFICIENCY,
+    QUENCHING,
+    REGISTRIES,
+    RESOLUTION,
+    GaussianResolution,
+    Lindhard,
+    LinearQuenching,
+    LogisticEfficiency,
+    ResponsePiece,
+    TabulatedEfficiency,
+    build_piece,
+    lindhard_k,
+)
+from .stepped_pe import SteppedPEResponse
+
+__all__ = [
+    "EFFICIENCY",
+    "QUENCHING",
+    "REGISTRIES",
+    "RESOLUTION",
+    "DetectorResponse",
+    "GaussianResolution",
+    "Lindhard",
+    "LinearQuenching",
+    "LogisticEfficiency",
+    "ResponsePiece",
+    "SteppedPEResponse",
+    "TabulatedEfficiency",
+    "build_piece",
+    "lindhard_k",
+]

@@ -1,0 +1,212 @@
+"""Spec-driven experiments (upscatter.experiments.spec): the shipped reactor Ge spec gives bounds,
+its Lindhard-k nuisance moves the counts as the response says, and bad specs give one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from upscatter.cli import main
+from upscatter.errors import ParameterError
+from upscatter.experiments import EXPERIMENTS, get_experiment, shipped_specs
+from upscatter.experiments.spec import SpecExperiment
+from upscatter.response import Lindhard
+from upscatter.units import keV
+
+pytestmark = pytest.mark.usefixtures("data_dir")
+
+SPEC = shipped_specs()["reactor-ge-example"]
+
+
+@pytest.fixture(scope="module")
+def ge(data_dir):
+    return get_experiment("reactor-ge-example")
+
+
+def test_registered_by_name(ge):
+    assert "reactor-ge-example" in EXPERIMENTS
+    assert isinstance(ge, SpecExperiment)
+    assert ge.likelihood.names == ("signal_norm", "flat_norm", "lindhard_k")
+
+
+def test_options_of_a_shipped_spec_replace_its_fields(ge):
+    """Options set fields by name or dotted path: twice the live time doubles the SM counts
+    and the background (exact up to rounding, 1e-12); bad options are one-line errors."""
+    longer = get_experiment("reactor-ge-example", years=2.0)
+    assert longer.sm_counts == pytest.approx(2 * ge.sm_counts, rel=1e-12)
+    heavier = get_experiment("reactor-ge-example", **{"target.mass_kg": 6.0})
+    assert heavier.backgrounds["flat"] == pytest.approx(2 * ge.backgrounds["flat"], rel=1e-12)
+    wider = get_experiment("reactor-ge-example", normalisation=0.1, description="wider")
+    assert wider.spec.description == "wider" and wider.parameters[0].sigma == 0.1
+    with pytest.raises(ParameterError, match=r"field exposure\.years is invalid"):
+        get_experiment("reactor-ge-example", years=-1.0)
+    with pytest.raises(ParameterError, match="option 'colour' names no table"):
+        get_experiment("reactor-ge-example", colour=1.0)
+
+
+def test_fine_range_holds_every_detected_recoil(ge):
+    """The fine true-recoil range 0.3-4 keV is wide enough: a recoil in the first or last fine
+    bin reaches the analysis bins with probability below 1e-6 (E_ee = 0.044 and 0.82 keVee,
+    4 and 5 resolution widths outside 0.2-0.6 keVee), while one at 2.2-2.6 keV (0.43-0.51
+    keVee, efficiency 1) almost surely does (> 0.99)."""
+    p = ge.nominal_matrix.sum(axis=1)
+    centres = np.sqrt(ge.response.edges[1:] * ge.response.edges[:-1]) / keV
+    assert p[0] < 1e-6 and p[-1] < 1e-6
+    assert np.all(p[(centres > 2.2) & (centres < 2.6)] > 0.99)
+
+
+def test_flat_background_is_rate_times_exposure(ge):
+    """10 counts/(keVee kg day) x 3 kg x 365.25 days x 0.05 keVee = 547.875 per bin (exact)."""
+    assert ge.backgrounds["flat"] == pytest.approx(np.full(8, 547.875), rel=1e-12)
+
+
+def test_lindhard_k_moves_the_counts_as_the_response_says(ge):
+    """The interpolated expected signal at k = 0.13 and 0.17 (between Chebyshev nodes) equals
+    the SM prediction folded through the response rebuilt with that Lindhard k (11 nodes over
+    0.157 +- 0.04: 1e-4 relative on the four bins holding 99.9% of the signal, 1e-4 counts
+    elsewhere), and a larger k (more ionisation) gives more counts above threshold."""
+    s = ge.sm_counts
+    for k in (0.13, 0.17):
+        moved = ge.expected(s, {"lindhard_k": k})["signal"]
+        response = ge.detector_response().with_piece(quenching=Lindhard(k, 32))
+        direct = s @ response.matrix(ge.response.edges)
+        assert moved[:4] == pytest.approx(direct[:4], rel=1e-4)
+        assert moved == pytest.approx(direct, abs=1e-4)
+    low, high = (ge.expected(s, {"lindhard_k": k})["signal"].sum() for k in (0.13, 0.17))
+    assert low < ge.expected(s)["signal"].sum() < high
+    assert ge.expected(s)["signal"] == pytest.approx(ge.analysis_signal(s), rel=1e-10)
+
+
+def test_asimov_variant_fits_to_zero(ge, tmp_path):
+    """With observed = "asimov" the SM prediction has chi^2 = 0 at nominal nuisances (1e-9)."""
+    text = SPEC.read_text()
+    start = text.index("observed = [")
+    end = text.index("\n", start)
+    path = tmp_path / "asimov.toml"
+    path.write_text(text[:start] + 'observed = "asimov"' + text[end:])
+    asimov = get_experiment(str(path))
+    fit = asimov.likelihood.profile(asimov.sm_counts)
+    assert fit.chi2 == pytest.approx(0.0, abs=1e-9)
+    assert fit.values["lindhard_k"] == pytest.approx(0.157, abs=1e-6)
+
+
+def test_cli_gives_finite_bounds(capsys):
+    """The command of the issue: finite positive bounds at every mediator mass, weaker for
+    heavier mediators (the cross section falls as 1/m_med^4 above the momentum transfer)."""
+    code = main(["limits", "--experiment", "reactor-ge-example", "--model", "vector",
+                 "--m-chi", "1", "--m-med", "log:1:100:5", "--json"])  # fmt: skip
+    assert code == 0
+    bounds = [p["bound"] for p in json.loads(capsys.readouterr().out)["points"]]
+    assert all(b is not None and np.isfinite(b) and b > 0 for b in bounds)
+    assert bounds == sorted(bounds)
+
+
+BAD = [
+    # (replace this, by that, the error must name)
+    ("mass_kg = 3.0", "mass_kg = -3.0", "target.mass_kg"),
+    ('model = "lindhard"', 'model = "birks"', "response.quenching"),
+    ('noise_kev = 0.035', 'noise_kev = -0.035', "response.resolution"),
+    ("fine_bins = 150", "fine_bins = 0", "response.fine_bins"),
+    ("true_recoil_kev = [0.3, 4.0]", "true_recoil_kev = [4.0, 0.3]", "response.true_recoil_kev"),
+    ("bin_width_kev = 0.05", "bin_width_kev = 0.07", "[analysis]"),
+    ("normalisation = 0.05", "normalisation = 0", "signal.normalisation"),
+    ('shape = "flat"', 'shape = "exponential"', "backgrounds[0].shape"),
+    ("rate_per_kev_kg_day = 10.0", "events = 3.0\nrate_per_kev_kg_day = 10.0",
+     "backgrounds[0].rate_per_kev_kg_day"),
+    ("rate_per_kev_kg_day = 10.0", "rate = 10.0", "backgrounds[0].rate"),
+    ('parameter = "quenching.k"', 'parameter = "quenching.q"', "nuisances[0].parameter"),
+    ("observed = [880, 891,", "observed = [891,", "data.observed"),
+    ("sigma = 0.008", "sigma = 0.04", "nuisances[0].range"),
+    ("sigma = 0.008", "sigma = 0.008\nrange = [0.16, 0.2]", "nuisances[0].range"),
+    ("[signal]", "[signals]", "signals"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("old", "new", "field"), BAD)
+def test_bad_spec_gives_one_line_naming_the_field(tmp_path, old, new, field):
+    text = SPEC.read_text()
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ParameterError) as info:
+        get_experiment(str(path))
+    message = str(info.value)
+    assert f"field {field} " in message and str(path) in message
+    assert "\n" not in message
+
+
+def test_examples_are_specs_of_the_projection_form():
+    """The TOML experiments of earlier versions read unchanged (tests/test_toml_experiment.py
+    checks their numbers against future-conus and future-lar)."""
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    for path in examples.glob("*.toml"):
+        assert not isinstance(get_experiment(str(path)), SpecExperiment)
+
+
+def test_perfect_detector_poisson_spec(tmp_path):
+    """Without [response] the prediction is per analysis bin in nuclear recoil and the
+    Poisson form applies: a flat background given as events is spread by bin width (exact)."""
+    text = SPEC.read_text()
+    start, end = text.index("[response]"), text.index("[analysis]")
+    text = text[:start] + text[end:]
+    text = text.replace("threshold_kev = 0.2\nmax_kev = 0.6\nbin_width_kev = 0.05",
+                        "edges_kev = [1.0, 1.5, 2.5]")  # fmt: skip
+    text = text.replace("rate_per_kev_kg_day = 10.0", "events = 30.0")
+    start = text.index("[[nuisances]]")
+    text = text[:start] + text[text.index("[data]") :]
+    text = text.replace(text[text.index("observed = [") : text.index("]\ncomment") + 1],
+                        'observed = "asimov"')  # fmt: skip
+    path = tmp_path / "perfect.toml"
+    path.write_text(text)
+    exp = get_experiment(str(path))
+    assert exp.n_bins == 2 and exp.analysis_labels() == ["1-1.5 keV", "1.5-2.5 keV"]
+    assert exp.backgrounds["flat"] == pytest.approx([10.0, 20.0], rel=1e-12)
+    assert exp.edges == pytest.approx(np.array([1.0, 1.5, 2.5]) * keV)
+    assert exp.likelihood.profile(exp.sm_counts).chi2 == pytest.approx(0.0, abs=1e-9)
+
+
+SOLAR = """\
+name = "xe-solar"
+[target]
+material = "Xe"
+mass_kg = 1000.0
+[source]
+name = "solar"
+fluxes = ["B8"]
+[exposure]
+years = 1.0
+[analysis]
+edges_kev = [1.0, 2.0, 4.0]
+[signal]
+normalisation = 0.04
+[data]
+observed = "asimov"
+"""
+
+
+def test_solar_spec_equals_the_solar_source(tmp_path):
+    """A solar spec on a perfect detector counts the SM CEvNS of the solar source it names:
+    the 8B flux with the SNO NC normalisation over one year (binned_counts directly, 1e-12)."""
+    from upscatter.fluxes.solar import solar_source
+    from upscatter.models import sm_channels
+    from upscatter.nuclei import get_material
+    from upscatter.rates import RecoilBins, binned_counts
+    from upscatter.units import year
+
+    path = tmp_path / "solar.toml"
+    path.write_text(SOLAR)
+    exp = get_experiment(str(path))
+    xe = get_material("Xe")
+    direct = binned_counts(
+        sm_channels(xe, "helm"),
+        solar_source(("B8",), 1.0 * year),
+        RecoilBins(np.array([1.0, 2.0, 4.0]) * keV),
+        1000.0,
+    )[0].sum(axis=0)
+    assert exp.sm_counts == pytest.approx(direct, rel=1e-12)
+    path.write_text(SOLAR.replace('fluxes = ["B8"]', 'fluxes = ["pp"]'))
+    with pytest.raises(ParameterError, match=r"field source\.fluxes\[0\] "):
+        get_experiment(str(path))
