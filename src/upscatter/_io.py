@@ -8,9 +8,14 @@ killed mid-write never leaves a truncated file behind.
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from .errors import UpscatterError
 
@@ -40,3 +45,25 @@ def atomic_write_bytes(path: str | Path, content: bytes) -> Path:
 def atomic_write_text(path: str | Path, text: str) -> Path:
     """UTF-8 text version of :func:`atomic_write_bytes`."""
     return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, np.floating | float):
+        v = float(value)
+        return v if math.isfinite(v) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def to_json(payload: dict) -> str:
+    """Serialise a result dictionary (numpy values allowed; NaN/inf become null)."""
+    return json.dumps(_jsonable(payload), indent=2)

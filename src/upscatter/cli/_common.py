@@ -2,36 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import math
-from typing import Any
-
 import click
 import numpy as np
 
+from .._io import to_json
 from ..errors import ParameterError
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return _jsonable(value.tolist())
-    if isinstance(value, (np.floating, float)):
-        v = float(value)
-        return v if math.isfinite(v) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.bool_):
-        return bool(value)
-    return value
-
-
-def to_json(payload: dict) -> str:
-    """Serialise a result dictionary (numpy values allowed; NaN/inf become null)."""
-    return json.dumps(_jsonable(payload), indent=2)
 
 
 def echo_json(payload: dict) -> None:

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from .. import __version__
+from .._io import atomic_write_text, to_json
 from .._validate import lookup
 from . import candela2023, chang_liao2020, chao2021
 from ._common import Reproduction, compare
@@ -40,7 +41,5 @@ def run(name: str, out: str | Path) -> dict:
         "upscatter_version": __version__,
         "results": result,
     }
-    from ..cli._common import to_json
-
-    (out / f"{name}.json").write_text(to_json(payload))
+    atomic_write_text(out / f"{name}.json", to_json(payload))
     return json.loads(to_json(payload))
