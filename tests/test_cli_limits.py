@@ -205,3 +205,12 @@ def test_limits_reactor_spectrum_option(capsys, spectrum, bounded):
     assert code == 0
     (point,) = json.loads(out)["points"]
     assert (point["bound"] is not None) == bounded
+
+
+def test_limits_plot_with_expected_bands(capsys, tmp_path):
+    plot = tmp_path / "bands.png"
+    code, _, _ = run(
+        capsys, "limits", "--m-chi", "1,5", "--m-med", "10,50", "--expected", "asimov",
+        "--plot", str(plot), "--quiet",
+    )  # fmt: skip
+    assert code == 0 and plot.stat().st_size > 1000

@@ -68,14 +68,36 @@ def plot_bounds(
     ylabel: str,
     title: str = "",
     published: dict[str, tuple[float, float]] | None = None,
+    expected: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
 ) -> Path:
     """Log-log bound curves (x, bound) with the excluded region above each shaded lightly.
 
     ``published`` marks single published points as labelled stars. NaN bounds (no sensitivity)
-    are left as gaps.
+    are left as gaps. ``expected`` = (x, columns of :data:`upscatter.scans.EXPECTED_COLUMNS`)
+    draws the expected median dashed with its +-1 sigma (green) and +-2 sigma (yellow) bands
+    behind the curves.
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
+    if expected is not None:
+        x, bands = expected
+        ax.fill_between(
+            x,
+            bands["expected_minus2"],
+            bands["expected_plus2"],
+            color="#ffdf4f",
+            label="expected +-2 sigma",
+            zorder=0,
+        )
+        ax.fill_between(
+            x,
+            bands["expected_minus1"],
+            bands["expected_plus1"],
+            color="#4fbf4f",
+            label="expected +-1 sigma",
+            zorder=0,
+        )
+        ax.loglog(x, bands["expected_median"], "k--", lw=1, label="expected median")
     _draw_bounds(ax, curves, published)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

@@ -158,6 +158,7 @@ def command(
             plot,
             xlabel,
             f"{model.coupling} ({int(cl * 100)}% CL bound)",
+            expected=(scanned, result.expected) if result.expected else None,
         )
     if as_json:
         echo_json({**result.to_json(), **extras})
