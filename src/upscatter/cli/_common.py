@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 import numpy as np
 
@@ -22,6 +25,35 @@ def echo_json(payload: dict) -> None:
     click.echo(to_json(payload))
 
 
+#: Largest number of points of a --m-chi/--m-med list or range.
+MAX_LIST_POINTS = 100_000
+
+
+def check_output(path: str | None, option: str, image: bool = False) -> None:
+    """Fail before any computation when ``path`` cannot be written: its folder is missing or
+    not writable, or (``image``) matplotlib has no writer for its suffix."""
+    if path is None:
+        return
+    target = Path(path)
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise ParameterError(f"{option}: {path} is a folder; give a file name")
+    if not folder.is_dir():
+        raise ParameterError(f"{option}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ParameterError(f"{option}: the folder {folder} is not writable")
+    if image:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        formats = FigureCanvasBase.get_supported_filetypes()
+        suffix = target.suffix.lstrip(".").lower()
+        if suffix not in formats:
+            raise ParameterError(
+                f"{option}: cannot write images of type {suffix or '(none)'!r}; use one of "
+                f"{', '.join(sorted(formats))}"
+            )
+
+
 def parse_float_list(text: str, name: str) -> np.ndarray:
     """Parse ``"1"``, ``"1,2,5"`` or ``"log:0.1:100:50"`` (start, stop, number of points).
 
@@ -38,6 +70,11 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
             raise ParameterError(f"{name}: cannot read the range {text!r}") from None
         if n < 1:
             raise ParameterError(f"{name}: the range needs at least one point")
+        if n > MAX_LIST_POINTS:
+            raise ParameterError(
+                f"{name}: {n} points is more than the {MAX_LIST_POINTS} a scan takes; "
+                "split the range into several runs (with --checkpoint)"
+            )
         if parts[0] == "log":
             if start <= 0 or stop <= 0:
                 raise ParameterError(f"{name}: a log range needs positive ends, got {text!r}")
@@ -45,9 +82,9 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
         else:
             values = np.linspace(start, stop, n)
     else:
-        items = [t for t in text.split(",") if t.strip()]
-        if not items:
-            raise ParameterError(f"{name}: no value given")
+        items = text.split(",")
+        if not text or any(not t.strip() for t in items):
+            raise ParameterError(f"{name}: empty entry in {text!r} (write values like 1,2,5)")
         try:
             values = np.array([float(t) for t in items])
         except ValueError:

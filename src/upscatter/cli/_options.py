@@ -12,6 +12,7 @@ import click
 from ..errors import ParameterError
 from ..experiments import EXPERIMENTS, get_experiment
 from ..models import MODELS, Model, get_model
+from ._common import check_output
 
 if TYPE_CHECKING:
     from ..experiments import Analysis
@@ -51,8 +52,15 @@ def operator_option(help_text: str) -> Callable:
 
 
 def file_option(name: str, help_text: str) -> Callable:
-    """An output file option such as --out or --plot (a path, not a folder)."""
-    return click.option(name, type=click.Path(dir_okay=False), help=help_text)
+    """An output file option such as --out or --plot (a path, not a folder), checked when the
+    command line is read, before any computation (:func:`._common.check_output`; --plot must
+    have an image suffix matplotlib writes)."""
+
+    def check(ctx, param, value):
+        check_output(value, name, image=name == "--plot")
+        return value
+
+    return click.option(name, type=click.Path(dir_okay=False), help=help_text, callback=check)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")

@@ -17,7 +17,9 @@ from ._options import build_experiment, experiment_options, file_option, json_op
 @click.option("--m-chi", type=float, default=40.0, show_default=True, help="MeV.")
 @click.option("--cl", type=float, default=0.9, show_default=True)
 @click.option("--dof", type=int, default=2, show_default=True)
-@click.option("--points", type=int, default=241, show_default=True, help="Grid points per axis.")
+@click.option(
+    "--points", type=int, default=241, show_default=True, help="Grid points per axis (11-1001)."
+)
 @file_option("--plot", "Write a PNG of the region.")
 @json_option
 def command(
@@ -26,8 +28,11 @@ def command(
     """Allowed region (Delta chi^2 below the CL threshold) of two real coefficients."""
     if model_name != "eft":
         raise ParameterError("regions are available for --model eft")
-    if points < 11:
-        raise ParameterError("--points must be at least 11")
+    if not 11 <= points <= 1001:
+        raise ParameterError(
+            f"--points must be between 11 and 1001, got {points} (the grid holds points^2 "
+            "predictions)"
+        )
     experiment = build_experiment(experiment_name, time_window, settings)
     region = eft_pair_region(experiment, pair.split(","), m_chi, cl, dof, points)
     if plot:

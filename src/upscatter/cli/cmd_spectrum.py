@@ -26,6 +26,9 @@ from ._options import (
     operator_option,
 )
 
+MAX_BINS = 10_000
+"""Largest --bins: the folding holds (bins x 6 nodes x 24 energies) values per flux component."""
+
 
 @click.command("spectrum")
 @click.option("--target", default="CsI", show_default=True, help=f"One of {', '.join(MATERIALS)}.")
@@ -64,7 +67,13 @@ from ._options import (
 @electrons_option("Add nu e -> chi e on atomic electrons (vector, scalar).", default=None)
 @click.option("--t-min", type=float, default=1.0, show_default=True, help="Lowest recoil (keV).")
 @click.option("--t-max", type=float, default=40.0, show_default=True, help="Highest recoil (keV).")
-@click.option("--bins", type=int, default=13, show_default=True, help="Number of recoil bins.")
+@click.option(
+    "--bins",
+    type=int,
+    default=13,
+    show_default=True,
+    help="Number of recoil bins (at most 10000).",
+)
 @click.option("--form-factor", default=None, help="helm, klein-nystrand or unity.")
 @operator_option("eft: operator whose |c| is --coupling.")
 @file_option("--out", "Write the table as CSV.")
@@ -99,6 +108,8 @@ def command(
     as_float("--detector-mass", detector_mass, allow_zero=False)
     if not 0 <= t_min < t_max or bins < 1:
         raise ParameterError("need 0 <= --t-min < --t-max and --bins >= 1")
+    if bins > MAX_BINS:
+        raise ParameterError(f"--bins {bins} is more than {MAX_BINS} (memory grows with the bins)")
     edges = np.linspace(t_min, t_max, bins + 1) * units.keV
     if source_name == "sns":
         distance = 19.3 if distance is None else distance

@@ -55,6 +55,10 @@ SNS_POT_PER_YEAR = 2.05e23
 its Eq. (9) quotes 2.1e23 per year, 2.4% more)."""
 
 
+#: Largest number of recoil bins of a projected experiment (memory grows with the bins).
+MAX_RECOIL_BINS = 10_000
+
+
 def recoil_edges(threshold_kev: float, max_recoil_kev: float, bin_width_kev: float) -> np.ndarray:
     """Equal nuclear-recoil bins from the threshold to the upper end.
 
@@ -75,6 +79,11 @@ def recoil_edges(threshold_kev: float, max_recoil_kev: float, bin_width_kev: flo
     if hi <= lo:
         raise ParameterError(f"max_recoil_kev ({hi:g}) must be above threshold_kev ({lo:g})")
     n = (hi - lo) / width
+    if n > MAX_RECOIL_BINS:
+        raise ParameterError(
+            f"the recoil range {lo:g}-{hi:g} keV in {width:g} keV bins makes {n:.3g} bins; at "
+            f"most {MAX_RECOIL_BINS} are allowed (widen bin_width_kev)"
+        )
     if abs(n - round(n)) > 1e-6 * max(n, 1.0):
         raise ParameterError(
             f"the recoil range {lo:g}-{hi:g} keV is not a whole number of {width:g} keV bins"
