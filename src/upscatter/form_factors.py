@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from ._validate import lookup
+from .errors import ParameterError
 from .kinematics import recoil_momentum
 from .nuclei import Isotope
 from .units import fm
@@ -94,4 +95,10 @@ def nuclear_form_factor(
     numpy.ndarray
         F (dimensionless, F = 1 at T = 0), with the shape of T.
     """
+    if not (hasattr(isotope, "A") and hasattr(isotope, "mass")):
+        raise ParameterError(
+            f"isotope must be an Isotope (upscatter.nuclei.get_isotope(name)), got {isotope!r}"
+        )
+    if not np.all(np.asarray(radius_scale) > 0) or not np.all(np.isfinite(radius_scale)):
+        raise ParameterError(f"radius_scale must be positive and finite, got {radius_scale!r}")
     return get_form_factor(form_factor)(recoil_momentum(T, isotope.mass), isotope.A, radius_scale)

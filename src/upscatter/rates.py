@@ -102,8 +102,10 @@ class RecoilBins:
 
     def __post_init__(self) -> None:
         edges = np.asarray(self.edges, dtype=float)
-        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0:
-            raise ParameterError("recoil bin edges must be increasing, non-negative, at least two")
+        if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)):
+            raise ParameterError("recoil bin edges must be at least two finite numbers")
+        if np.any(np.diff(edges) <= 0) or edges[0] < 0:
+            raise ParameterError("recoil bin edges must be increasing and non-negative")
         object.__setattr__(self, "edges", edges)
 
     @property
@@ -330,6 +332,8 @@ def differential_rate(
     numpy.ndarray
         Shape (n_mass, n_components, n_T) + basis_shape, in events per MeV.
     """
+    if not detector_mass_kg > 0 or not np.isfinite(detector_mass_kg):
+        raise ParameterError(f"detector mass must be positive, got {detector_mass_kg!r}")
     params, n_mass = _check_params(params or {})
     T = np.broadcast_to(np.asarray(T, dtype=float), (n_mass, np.size(T)))
     total = 0.0

@@ -31,9 +31,10 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
-from ..nuclei import Isotope
+from ..nuclei import Isotope, get_isotope
 from .sm import kinematically_allowed, vector_kinematic_bracket
 
 
@@ -77,8 +78,26 @@ def scalar_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
 
 
 def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, float]:
-    """g_u, g_d relative to the overall coupling: universal (1, 1) unless given."""
+    """g_u, g_d (and g_s for the scalar) relative to the overall coupling: universal (1, 1)
+    unless given; an unknown quark is an error (it was silently ignored)."""
+    unknown = sorted(set(quark_couplings or {}) - {"u", "d", "s"})
+    if unknown:
+        raise ParameterError(f"unknown quark coupling {', '.join(unknown)}; known: u, d, s")
     return {"u": 1.0, "d": 1.0, **(quark_couplings or {})}
+
+
+def _check_masses(m_chi, m_med) -> None:
+    """Masses must be finite and non-negative (the cross sections depend on m^2, so a negative
+    mass would silently give the positive one's value)."""
+    for name, value in (("m_chi", m_chi), ("m_med", m_med)):
+        value = np.asarray(value, dtype=float)
+        if not np.all(np.isfinite(value)) or np.any(value < 0):
+            raise ParameterError(f"{name} must be finite and non-negative (MeV)")
+
+
+def as_isotope(isotope: Isotope | str) -> Isotope:
+    """An :class:`~upscatter.nuclei.Isotope`, or one looked up by name (``"Cs133"``)."""
+    return get_isotope(isotope) if isinstance(isotope, str) else isotope
 
 
 def _on_nucleus(
@@ -123,7 +142,11 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
+    isotope = as_isotope(isotope)
+    _check_masses(m_chi, m_med)
     couplings = _quark_couplings(quark_couplings)
+    if couplings.get("s", 0.0):
+        raise ParameterError("the vector charge has no strange-quark term (valence quarks only)")
     q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
     return _on_nucleus(vector_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
 
@@ -141,5 +164,7 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
+    isotope = as_isotope(isotope)
+    _check_masses(m_chi, m_med)
     q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
     return _on_nucleus(scalar_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
