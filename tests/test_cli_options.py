@@ -69,7 +69,7 @@ def test_build_checks_the_experiment_before_the_model():
     ("experiment", "model", "flag", "expected"),
     [
         ("coherent-csi-2021", "vector", None, True),  # paper 003: CsI with nu e -> chi e
-        ("coherent-combined", "scalar", None, True),
+        ("coherent-combined", "scalar", None, False),  # not set: each part decides (CsI on)
         ("coherent-csi-2021", "vector", False, False),  # --no-electrons
         ("coherent-csi-2021", "zprime", None, False),  # no electron channel in the model
         ("coherent-lar-2020", "vector", None, False),  # LAr rejects electron recoils

@@ -310,3 +310,25 @@ def test_fitted_signal_events_sr01(sr01, flux_sr01):
     expected = sr01.analysis_signal(sr01.sm_counts).sum()
     fitted = flux_sr01.flux / 5.25 * expected
     assert fitted == pytest.approx(4.7 / 5.25 * 11.9, rel=0.15)
+
+
+@pytest.mark.slow
+def test_reproduce_xenonnt_8b(tmp_path):
+    """`upscatter reproduce xenonnt-8b`: SR0+SR1 significance within 0.3 sigma of 2.73
+    (arXiv:2408.02877), the SR0-SR2 fit more significant than SR0+SR1 (more exposure), the
+    figure written, and the joint XENONnT + COHERENT bound never weaker than the weakest part
+    nor stronger than the strongest by more than the combination allows (a factor 2)."""
+    from upscatter.reproduce import run
+
+    result = run("xenonnt-8b", tmp_path)["results"]
+    fits = result["flux_fits"]
+    assert abs(fits["sr0+sr1"]["significance_sigma"] - 2.73) < 0.3
+    assert fits["sr0-sr2"]["significance_sigma"] > fits["sr0+sr1"]["significance_sigma"]
+    assert (tmp_path / "xenonnt-8b-vector.png").stat().st_size > 1000
+    for panel in result["vector_bounds"]["bounds"].values():
+        parts = np.array(
+            [panel[n] for n in ("xenonnt-8b", "coherent-csi-2021", "coherent-lar-2020")]
+        )
+        joint = np.array(panel["xenonnt+coherent"])
+        assert np.all(joint <= parts.max(axis=0) * (1 + 1e-6))
+        assert np.all(joint >= parts.min(axis=0) / 2)

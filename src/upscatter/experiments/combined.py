@@ -80,6 +80,11 @@ class CombinedAnalysis(Analysis):
         """Combined basis counts from the parts' (n_mass, n_bins_part, n_basis), in order."""
         return np.concatenate(bases, axis=1)
 
+    def model_options(self, model: Model, options: Mapping | None = None) -> dict:
+        """``options`` unchanged: each part applies its own defaults in its
+        :meth:`signal_basis` (the electron channel on for CsI 2021, off for the others)."""
+        return dict(options or {})
+
     @cached_property
     def likelihood(self) -> SumLikelihood:
         """The joint likelihood of the parts (see the module notes)."""

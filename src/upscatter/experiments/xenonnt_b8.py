@@ -63,6 +63,7 @@ from .._validate import lookup
 from ..errors import DataError, ParameterError, UpscatterError
 from ..fluxes import solar
 from ..kinematics import recoil_range
+from ..models import Model
 from ..nuclei import get_material
 from ..response_templates import CubicGrid, NodeResponse, interpolate_grid, y_major
 from ..stats.likelihood import FitResult, Likelihood, Parameter, PoissonLikelihood, combine
@@ -509,6 +510,18 @@ class XenonntB8(Experiment):
     def profile(self, predicted) -> FitResult:
         """The likelihood's profile of predictions (..., n_runs x 46)."""
         return self.likelihood.profile(predicted)
+
+    def model_options(self, model: Model, options: Mapping | None = None) -> dict:
+        """The electron channel is off and cannot be switched on: the release's signal templates
+        are for nuclear recoils only (electron recoils would enter the ER-like region, which
+        the release describes by its background template alone)."""
+        options = super().model_options(model, options)
+        if options.get("electrons"):
+            raise ParameterError(
+                f"{self.name}: nuclear recoils only (the release has no electron-recoil signal "
+                "templates); drop --electrons"
+            )
+        return options
 
     def measure_flux(self, max_scale: float = FLUX_FREE_RANGE[1]) -> FluxMeasurement:
         """Fit the 8B flux (free) to the data: profile chi^2 of the SM prediction scaled by

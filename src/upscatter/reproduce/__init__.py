@@ -15,13 +15,14 @@ from pathlib import Path
 from .. import __version__
 from .._io import atomic_write_text, to_json
 from .._validate import lookup
-from . import candela2023, chang_liao2020, chao2021
+from . import candela2023, chang_liao2020, chao2021, xenonnt2026
 from ._common import Reproduction, compare
 
 REPRODUCTIONS: dict[str, Reproduction] = {
     **chao2021.REPRODUCTIONS,
     **chang_liao2020.REPRODUCTIONS,
     **candela2023.REPRODUCTIONS,
+    **xenonnt2026.REPRODUCTIONS,
 }
 
 __all__ = ["REPRODUCTIONS", "Reproduction", "compare", "run"]
