@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 from typing import Any
 
 import click
@@ -70,9 +71,9 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
         else:
             values = np.linspace(start, stop, n)
     else:
-        items = [t for t in text.split(",") if t.strip()]
-        if not items:
-            raise ParameterError(f"{name}: no value given")
+        items = text.split(",")
+        if not text or any(not t.strip() for t in items):
+            raise ParameterError(f"{name}: empty entry in {text!r} (write e.g. 1,2,5)")
         try:
             values = np.array([float(t) for t in items])
         except ValueError:
@@ -82,3 +83,57 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
     if np.any(values < 0):
         raise ParameterError(f"{name}: values must not be negative")
     return values
+
+
+def check_output_file(option: str, path: str | None, *, image: bool = False) -> str | None:
+    """Check before any computation that ``path`` can be written (and, for ``image``, that
+    matplotlib knows its suffix); raise a ParameterError naming ``option`` otherwise."""
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise ParameterError(f"{option} {path}: is a folder, give a file name")
+    folder = target.parent
+    if not folder.exists():
+        raise ParameterError(f"{option} {path}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise ParameterError(f"{option} {path}: {folder} is not a folder")
+    if image:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        known = FigureCanvasBase.get_supported_filetypes()
+        suffix = target.suffix.lower().lstrip(".")
+        if suffix not in known:
+            raise ParameterError(
+                f"{option} {path}: unknown image type {target.suffix or '(none)'!r}; "
+                f"use one of {', '.join('.' + k for k in sorted(known))}"
+            )
+    existed = target.exists()
+    try:
+        with target.open("a"):
+            pass
+    except OSError as exc:
+        raise ParameterError(f"{option} {path}: cannot write ({exc.strerror})") from None
+    if not existed:
+        target.unlink()
+    return path
+
+
+def check_output_folder(option: str, path: str) -> str:
+    """Check before any computation that folder ``path`` exists and is writable or can be
+    created; raise a ParameterError naming ``option`` otherwise."""
+    folder = Path(path)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ParameterError(f"{option} {path}: {existing} is not a folder")
+    probe = existing / ".upscatter-write-check"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise ParameterError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror})"
+        ) from None
+    return path

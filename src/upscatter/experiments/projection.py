@@ -48,6 +48,10 @@ SNS_POT_PER_YEAR = 2.05e23
 its Eq. (9) quotes 2.1e23 per year, 2.4% more)."""
 
 
+MAX_RECOIL_BINS = 10_000
+"""Most equal recoil bins :func:`recoil_edges` builds (memory grows as the square)."""
+
+
 def recoil_edges(threshold_kev: float, max_recoil_kev: float, bin_width_kev: float) -> np.ndarray:
     """Equal nuclear-recoil bins from the threshold to the upper end.
 
@@ -71,6 +75,12 @@ def recoil_edges(threshold_kev: float, max_recoil_kev: float, bin_width_kev: flo
     if abs(n - round(n)) > 1e-6 * max(n, 1.0):
         raise ParameterError(
             f"the recoil range {lo:g}-{hi:g} keV is not a whole number of {width:g} keV bins"
+        )
+    if round(n) > MAX_RECOIL_BINS:
+        raise ParameterError(
+            f"bin_width_kev = {width:g} gives {round(n):.3g} recoil bins (at most "
+            f"{MAX_RECOIL_BINS}; response matrices would need ~{16 * round(n) ** 2 / 2**30:.3g} "
+            "GiB): use wider bins"
         )
     return np.linspace(lo, hi, round(n) + 1) * keV
 

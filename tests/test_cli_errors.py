@@ -1,0 +1,74 @@
+"""Bad command lines from issue 19 give one line on stderr and a non-zero exit, before any
+long computation (no traceback, no silent result)."""
+
+from __future__ import annotations
+
+import pytest
+
+from upscatter.cli import main
+
+
+def _run(capsys, argv):
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.err.strip().splitlines()
+
+
+@pytest.mark.parametrize(
+    ("argv", "names"),
+    [
+        (["limits", "--m-chi", "1,,2"], "--m-chi"),
+        (["decays", "--m-chi", "1,,2", "--m-med", "5", "--g-chi", "1", "--g-f", "1"], "--m-chi"),
+        (["spectrum", "--out", "no-such-dir/x.csv"], "--out"),
+        (["spectrum", "--plot", "bound.xyz"], "--plot"),
+        (["spectrum", "--out", "/proc/x.csv"], "--out"),
+        (["limits", "--plot", "no-such-dir/b.png"], "--plot"),
+        (["region", "--pair", "a_M,C_S", "--plot", "/proc/r.png"], "--plot"),
+        (
+            [
+                "decays",
+                "--m-chi",
+                "1",
+                "--m-med",
+                "5",
+                "--g-chi",
+                "1",
+                "--g-f",
+                "1",
+                "--plot",
+                "x.xyz",
+            ],
+            "--plot",
+        ),
+        (["predict", "--model", "zprime", "--twist2", "paper", "--no-loops"], "--twist2"),
+        (["predict", "--model", "vector", "--case", "B"], "--case"),
+        (["predict", "--model", "vector", "--no-loops"], "--loops"),
+    ],
+)
+def test_bad_command_line_gives_one_line_error(capsys, tmp_path, monkeypatch, argv, names):
+    monkeypatch.chdir(tmp_path)
+    status, lines = _run(capsys, argv)
+    assert status != 0
+    assert len(lines) == 1 and lines[0].startswith("upscatter: error:")
+    assert names in lines[0]
+
+
+def test_output_into_a_file_child_is_refused(capsys, tmp_path):
+    parent = tmp_path / "file.txt"
+    parent.write_text("x")
+    status, lines = _run(capsys, ["spectrum", "--out", str(parent / "t.csv")])
+    assert status != 0 and len(lines) == 1 and "not a folder" in lines[0]
+
+
+def test_reproduce_out_under_a_file_is_refused(capsys, tmp_path):
+    parent = tmp_path / "file.txt"
+    parent.write_text("x")
+    status, lines = _run(capsys, ["reproduce", "candela2023", "--out", str(parent / "d")])
+    assert status != 0 and len(lines) == 1 and "--out" in lines[0]
+
+
+def test_checked_output_leaves_no_file_behind(capsys, tmp_path):
+    """The write check must not leave an empty file when the command then fails."""
+    out = tmp_path / "t.csv"
+    status, _ = _run(capsys, ["spectrum", "--out", str(out), "--bins", "0"])
+    assert status != 0 and not out.exists()
