@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import click
 
 from ..errors import ParameterError
-from ._common import check_output_file
 from ..experiments import EXPERIMENTS, get_experiment
 from ..models import MODELS, Model, get_model
+from ._common import check_output_file
 
 if TYPE_CHECKING:
     from ..experiments import Analysis
