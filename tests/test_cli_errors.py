@@ -43,6 +43,10 @@ def _run(capsys, argv):
         (["predict", "--model", "zprime", "--twist2", "paper", "--no-loops"], "--twist2"),
         (["predict", "--model", "vector", "--case", "B"], "--case"),
         (["predict", "--model", "vector", "--no-loops"], "--loops"),
+        (["spectrum", "--bins", "1000000"], "--yes"),
+        (["region", "--pair", "a_M,C_S", "--points", "20000"], "--yes"),
+        (["limits", "--m-chi", "log:0.1:50:1000000"], "--yes"),
+        (["spectrum", "--source", "solar", "--pot", "1"], "--pot"),
     ],
 )
 def test_bad_command_line_gives_one_line_error(capsys, tmp_path, monkeypatch, argv, names):
@@ -72,3 +76,18 @@ def test_checked_output_leaves_no_file_behind(capsys, tmp_path):
     out = tmp_path / "t.csv"
     status, _ = _run(capsys, ["spectrum", "--out", str(out), "--bins", "0"])
     assert status != 0 and not out.exists()
+
+
+def test_reactor_spectrum_runs(capsys):
+    """`spectrum --source reactor` used to fail on the SNS-only --pot option (issue 19)."""
+    status = main(["spectrum", "--source", "reactor", "--target", "Ge", "--json"])
+    assert status == 0
+    assert '"source": "reactor"' in capsys.readouterr().out
+
+
+def test_spectrum_above_kinematic_limit_says_so(capsys):
+    """SNS E_max = m_mu/2 ~ 52.8 MeV bounds m_chi on CsI; 60 MeV gives no events and a note."""
+    status = main(["spectrum", "--m-chi", "60", "--json"])
+    captured = capsys.readouterr()
+    assert status == 0
+    assert "kinematic limit" in captured.err and "52.8" in captured.err

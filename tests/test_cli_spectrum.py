@@ -63,8 +63,6 @@ def test_above_kinematic_limit_new_physics_is_zero(capsys):
         ("spectrum", "--target", "Pb"),
         ("spectrum", "--model", "axion"),
         ("spectrum", "--source", "sun"),
-        ("spectrum", "--source", "reactor"),
-        ("spectrum", "--source", "solar"),
         ("spectrum", "--t-min", "5", "--t-max", "1"),
         ("spectrum", "--bins", "x"),
     ],

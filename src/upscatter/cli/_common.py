@@ -137,3 +137,12 @@ def check_output_folder(option: str, path: str) -> str:
             f"{option} {path}: cannot write in {existing} ({exc.strerror})"
         ) from None
     return path
+
+
+def confirm_size(what: str, size: int, limit: int, estimate: str, yes: bool) -> None:
+    """Refuse a grid of ``size`` above ``limit`` unless ``yes`` (the --yes flag), saying the
+    ``estimate`` of its cost."""
+    if size > limit and not yes:
+        raise ParameterError(
+            f"{what} = {size} is above {limit} ({estimate}): pass --yes to proceed"
+        )

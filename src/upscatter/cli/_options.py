@@ -62,6 +62,11 @@ def file_option(name: str, help_text: str, *, output: bool = True) -> Callable:
     return click.option(name, type=click.Path(dir_okay=False), callback=check, help=help_text)
 
 
+def yes_option(limit_text: str) -> Callable:
+    """--yes: run a grid above the size limit described by ``limit_text``."""
+    return click.option("--yes", is_flag=True, help=f"Proceed with a large grid ({limit_text}).")
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 """--json, stored as ``as_json``."""
 

@@ -11,10 +11,11 @@ from .. import units
 from .._validate import as_float
 from ..errors import ParameterError
 from ..fluxes import get_source
+from ..kinematics import max_chi_mass
 from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
-from ._common import echo_json
+from ._common import confirm_size, echo_json
 from ._options import (
     electrons_option,
     file_option,
@@ -22,19 +23,48 @@ from ._options import (
     model_kwargs,
     model_option,
     operator_option,
+    yes_option,
 )
+
+MAX_BINS = 2000
+"""Most recoil bins without --yes (memory of the binned response grows with the bin count)."""
+
+
+def _source_options(source_name: str, pot, nu_per_pot, distance) -> dict:
+    """Source options from --pot, --nu-per-pot and --distance; one that does not apply to the
+    source is a ParameterError."""
+    allowed = {"sns": ("--pot", "--nu-per-pot", "--distance"), "reactor": ("--distance",)}
+    given = {"--pot": pot, "--nu-per-pot": nu_per_pot, "--distance": distance}
+    for flag, value in given.items():
+        if value is None:
+            continue
+        if flag not in allowed.get(source_name, ()):
+            raise ParameterError(f"{flag} does not apply to --source {source_name}")
+        as_float(flag, value, allow_zero=False)
+    options: dict = {}
+    if pot is not None:
+        options["pot"] = pot
+    if nu_per_pot is not None:
+        options["nu_per_pot"] = nu_per_pot
+    if distance is not None:
+        options["distance"] = distance * units.m
+    return options
 
 
 @click.command("spectrum")
 @click.option("--target", default="CsI", show_default=True, help=f"One of {', '.join(MATERIALS)}.")
 @click.option(
-    "--source", "source_name", default="sns", show_default=True, help="Neutrino source (sns)."
+    "--source",
+    "source_name",
+    default="sns",
+    show_default=True,
+    help="Neutrino source: sns, reactor or solar.",
 )
+@click.option("--pot", type=float, default=None, help="sns: protons on target (1.76e23).")
+@click.option("--nu-per-pot", type=float, default=None, help="sns: neutrinos per POT r (0.08).")
 @click.option(
-    "--pot", type=float, default=1.76e23, show_default=True, help="SNS protons on target."
+    "--distance", type=float, default=None, help="sns, reactor: baseline in m (19.3, 17)."
 )
-@click.option("--nu-per-pot", type=float, default=0.08, show_default=True, help="SNS r.")
-@click.option("--distance", type=float, default=19.3, show_default=True, help="Baseline (m).")
 @click.option("--detector-mass", type=float, default=14.57, show_default=True, help="kg.")
 @model_option(f"sm or one of {', '.join(MODELS)}.")
 @click.option("--m-chi", type=float, default=1.0, show_default=True, help="Dark fermion (MeV).")
@@ -49,11 +79,18 @@ from ._options import (
 @electrons_option("Add nu e -> chi e on atomic electrons (vector, scalar).", default=None)
 @click.option("--t-min", type=float, default=1.0, show_default=True, help="Lowest recoil (keV).")
 @click.option("--t-max", type=float, default=40.0, show_default=True, help="Highest recoil (keV).")
-@click.option("--bins", type=int, default=13, show_default=True, help="Number of recoil bins.")
+@click.option(
+    "--bins",
+    type=int,
+    default=13,
+    show_default=True,
+    help=f"Number of recoil bins (above {MAX_BINS} needs --yes).",
+)
 @click.option("--form-factor", default=None, help="helm, klein-nystrand or unity.")
 @operator_option("eft: operator whose |c| is --coupling.")
 @file_option("--out", "Write the table as CSV.")
 @file_option("--plot", "Write a PNG step plot.")
+@yes_option(f"--bins above {MAX_BINS}")
 @json_option
 def command(
     target,
@@ -74,6 +111,7 @@ def command(
     operator,
     out,
     plot,
+    yes,
     as_json,
 ):
     """Expected events per true nuclear-recoil bin: SM CEvNS and new physics."""
@@ -83,13 +121,18 @@ def command(
     as_float("--detector-mass", detector_mass, allow_zero=False)
     if not 0 <= t_min < t_max or bins < 1:
         raise ParameterError("need 0 <= --t-min < --t-max and --bins >= 1")
-    if source_name != "sns":
-        # --pot, --nu-per-pot and --distance describe the SNS; the other registered sources
-        # (reactor, solar) take different options and are reached through experiments.
-        raise ParameterError(
-            f"--source: `upscatter spectrum` builds only 'sns', got {source_name!r}"
-        )
-    source = get_source(source_name, pot=pot, nu_per_pot=nu_per_pot, distance=distance * units.m)
+    confirm_size("--bins", bins, MAX_BINS, f"~{bins / 13:.3g} x the default 13 bins", yes)
+    source = get_source(source_name, **_source_options(source_name, pot, nu_per_pot, distance))
+    if model_name != "sm" and m_chi > 0:
+        lightest = min(iso.mass for iso in material.isotopes)
+        limit = float(max_chi_mass(lightest, source.e_max))
+        if m_chi >= limit:
+            click.echo(
+                f"upscatter: note: --m-chi {m_chi:g} MeV is above the kinematic limit "
+                f"{limit:.4g} MeV for {source_name} neutrinos (E <= {source.e_max:.4g} MeV) "
+                f"on {material.name}: no new-physics events",
+                err=True,
+            )
     edges = np.linspace(t_min, t_max, bins + 1) * units.keV
     response = RecoilBins(edges)
     ff = {"form_factor": form_factor} if form_factor else {}
@@ -97,7 +140,7 @@ def command(
     n_new = np.zeros(response.n_bins)
     if model_name != "sm":
         model = get_model(model_name)
-        options = {**ff, **model_kwargs(model_name, "A", electrons, operator)}
+        options = {**ff, **model_kwargs(model_name, None, electrons, operator)}
         K = binned_counts(
             model.channels(material, **options),
             source,
