@@ -91,3 +91,9 @@ def test_spectrum_above_kinematic_limit_says_so(capsys):
     captured = capsys.readouterr()
     assert status == 0
     assert "kinematic limit" in captured.err and "52.8" in captured.err
+
+
+def test_bad_set_key_lists_the_valid_keys(capsys):
+    status, lines = _run(capsys, ["predict", "--set", "foo=1"])
+    assert status != 0 and len(lines) == 1
+    assert "foo" in lines[0] and "time_window_us=(0.0, 6.0)" in lines[0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 
@@ -37,7 +38,20 @@ def get_experiment(name: str | os.PathLike, **options) -> Analysis:
                 f"set them in the file"
             )
         return load_toml_experiment(name)
-    return lookup("experiment", EXPERIMENTS, name)(**options)
+    factory = lookup("experiment", EXPERIMENTS, name)
+    accepted = inspect.signature(factory).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = [key for key in options if key not in accepted]
+        if unknown:
+            valid = ", ".join(
+                f"{key}={p.default!r}" if p.default is not p.empty else key
+                for key, p in accepted.items()
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            )
+            raise ParameterError(
+                f"{name}: unknown option(s) {', '.join(unknown)}; valid options (defaults): {valid}"
+            )
+    return factory(**options)
 
 
 __all__ = ["EXPERIMENTS", "Analysis", "CombinedAnalysis", "Experiment", "get_experiment"]
