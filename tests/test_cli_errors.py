@@ -1,4 +1,5 @@
-"""Bad command lines from issue 19: one line on stderr, non-zero exit, before any computation."""
+"""Bad command lines from issue 19 give one line on stderr and a non-zero exit, before any
+long computation (no traceback, no silent result)."""
 
 from __future__ import annotations
 
@@ -7,26 +8,83 @@ import pytest
 from upscatter.cli import main
 
 
+def _run(capsys, argv):
+    status = main(argv)
+    captured = capsys.readouterr()
+    return status, captured.err.strip().splitlines()
+
+
 @pytest.mark.parametrize(
-    ("args", "message"),
+    ("argv", "names"),
     [
-        (["limits", "--m-chi", "1", "--out", "/no/such/folder/bound.csv"], "does not exist"),
-        (["limits", "--m-chi", "1", "--plot", "bound.xyz"], "cannot write images of type 'xyz'"),
-        (["spectrum", "--plot", "/no/such/folder/s.png"], "does not exist"),
-        (["region", "--model", "eft", "--pair", "a_M,C_S", "--plot", "r.nope"], "images"),
-        (["limits", "--m-chi", "1,,2"], "empty entry"),
-        (["limits", "--m-chi", "log:0.1:50:1000000"], "more than the 100000"),
+        (["limits", "--m-chi", "1,,2"], "--m-chi"),
+        (["decays", "--m-chi", "1,,2", "--m-med", "5", "--g-chi", "1", "--g-f", "1"], "--m-chi"),
+        (["spectrum", "--out", "no-such-dir/x.csv"], "--out"),
+        (["spectrum", "--plot", "bound.xyz"], "--plot"),
+        (["spectrum", "--out", "/proc/x.csv"], "--out"),
+        (["limits", "--plot", "no-such-dir/b.png"], "--plot"),
+        (["region", "--pair", "a_M,C_S", "--plot", "/proc/r.png"], "--plot"),
+        (
+            [
+                "decays",
+                "--m-chi",
+                "1",
+                "--m-med",
+                "5",
+                "--g-chi",
+                "1",
+                "--g-f",
+                "1",
+                "--plot",
+                "x.xyz",
+            ],
+            "--plot",
+        ),
+        (["predict", "--model", "zprime", "--twist2", "paper", "--no-loops"], "--twist2"),
+        (["predict", "--model", "vector", "--case", "B"], "--case"),
+        (["predict", "--model", "vector", "--no-loops"], "--loops"),
         (["spectrum", "--bins", "1000000"], "more than 10000"),
-        (["region", "--model", "eft", "--pair", "a_M,C_S", "--points", "20000"], "between 11"),
-        (["limits", "--model", "zprime", "--electrons", "--m-chi", "1"], "apply to --model"),
-        (["limits", "--experiment", "future-conus", "--set", "bin_width_kev=1e-7"], "bins"),
+        (["region", "--pair", "a_M,C_S", "--points", "20000"], "--yes"),
+        (["limits", "--m-chi", "log:0.1:50:1000000"], "--yes"),
     ],
 )
-def test_bad_command_line_is_one_line(capsys, tmp_path, monkeypatch, args, message):
+def test_bad_command_line_gives_one_line_error(capsys, tmp_path, monkeypatch, argv, names):
     monkeypatch.chdir(tmp_path)
-    code = main(args)
-    err = capsys.readouterr().err
-    assert code != 0
-    assert message in err, err
-    assert len(err.strip().splitlines()) == 1
-    assert not list(tmp_path.iterdir())  # nothing written
+    status, lines = _run(capsys, argv)
+    assert status != 0
+    assert len(lines) == 1 and lines[0].startswith("upscatter: error:")
+    assert names in lines[0]
+
+
+def test_output_into_a_file_child_is_refused(capsys, tmp_path):
+    parent = tmp_path / "file.txt"
+    parent.write_text("x")
+    status, lines = _run(capsys, ["spectrum", "--out", str(parent / "t.csv")])
+    assert status != 0 and len(lines) == 1 and "not a folder" in lines[0]
+
+
+def test_reproduce_out_under_a_file_is_refused(capsys, tmp_path):
+    parent = tmp_path / "file.txt"
+    parent.write_text("x")
+    status, lines = _run(capsys, ["reproduce", "candela2023", "--out", str(parent / "d")])
+    assert status != 0 and len(lines) == 1 and "--out" in lines[0]
+
+
+def test_checked_output_leaves_no_file_behind(capsys, tmp_path):
+    """The write check must not leave an empty file when the command then fails."""
+    out = tmp_path / "t.csv"
+    status, _ = _run(capsys, ["spectrum", "--out", str(out), "--bins", "0"])
+    assert status != 0 and not out.exists()
+
+
+def test_reactor_spectrum_runs(capsys):
+    """`spectrum --source reactor` used to fail on the SNS-only --pot option (issue 19)."""
+    status = main(["spectrum", "--source", "reactor", "--target", "Ge", "--json"])
+    assert status == 0
+    assert '"source": "reactor"' in capsys.readouterr().out
+
+
+def test_bad_set_key_lists_the_valid_keys(capsys):
+    status, lines = _run(capsys, ["predict", "--set", "foo=1"])
+    assert status != 0 and len(lines) == 1
+    assert "foo" in lines[0] and "time_window_us=(0.0, 6.0)" in lines[0]

@@ -57,10 +57,10 @@ def test_build_returns_experiment_model_and_model_options():
 
 
 def test_build_checks_the_experiment_before_the_model():
-    bad_both = AnalysisChoice("nope", None, (), "vector", "A", False, "dipole", True)
+    bad_both = AnalysisChoice("nope", None, (), "vector", None, False, "dipole", None)
     with pytest.raises(ParameterError, match="unknown experiment"):
         bad_both.build()
-    bad_operator = AnalysisChoice("future-lar", None, (), "vector", "A", False, "dipole", True)
+    bad_operator = AnalysisChoice("future-lar", None, (), "vector", None, False, "dipole", None)
     with pytest.raises(ParameterError, match="--operator applies to --model eft only"):
         bad_operator.build()
 
@@ -79,7 +79,7 @@ def test_build_checks_the_experiment_before_the_model():
 def test_electron_channel_default_follows_the_experiment(
     data_dir, experiment, model, flag, expected
 ):
-    choice = AnalysisChoice(experiment, None, (), model, "A", flag, None, True)
+    choice = AnalysisChoice(experiment, None, (), model, None, flag, None, None)
     assert choice.build()[2].get("electrons", False) is expected
 
 
@@ -107,7 +107,7 @@ def test_python_and_cli_defaults_agree():
     assert default.config["model_options"]["electrons"] is True
     assert default.bound[0] == explicit.bound[0]
     _, _, cli_options = AnalysisChoice(
-        "coherent-csi-2021", None, (), "vector", "A", None, None, True
+        "coherent-csi-2021", None, (), "vector", None, None, None, None
     ).build()
     assert cli_options == default.config["model_options"]
 
@@ -116,4 +116,4 @@ def test_twist2_reaches_the_zprime_model_only():
     choice = AnalysisChoice("future-lar", None, (), "zprime", "A", None, None, True, "paper")
     assert choice.build()[2]["twist2"] == "paper"
     with pytest.raises(ParameterError, match="--twist2 applies to --model zprime only"):
-        AnalysisChoice("future-lar", None, (), "vector", "A", None, None, True, "paper").build()
+        AnalysisChoice("future-lar", None, (), "vector", None, None, None, None, "paper").build()

@@ -27,6 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
+from ._validate import as_array, as_float
 from .errors import ParameterError
 from .fluxes.base import Source
 from .kinematics import e_nu_min, recoil_range
@@ -101,11 +102,9 @@ class RecoilBins:
     edges: np.ndarray
 
     def __post_init__(self) -> None:
-        edges = np.asarray(self.edges, dtype=float)
-        if edges.ndim != 1 or edges.size < 2 or not np.all(np.isfinite(edges)):
-            raise ParameterError("recoil bin edges must be at least two finite numbers")
-        if np.any(np.diff(edges) <= 0) or edges[0] < 0:
-            raise ParameterError("recoil bin edges must be increasing and non-negative")
+        edges = as_array("recoil bin edges", self.edges)
+        if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0:
+            raise ParameterError("recoil bin edges must be increasing, non-negative, at least two")
         object.__setattr__(self, "edges", edges)
 
     @property
@@ -332,10 +331,9 @@ def differential_rate(
     numpy.ndarray
         Shape (n_mass, n_components, n_T) + basis_shape, in events per MeV.
     """
-    if not detector_mass_kg > 0 or not np.isfinite(detector_mass_kg):
-        raise ParameterError(f"detector mass must be positive, got {detector_mass_kg!r}")
+    as_float("detector_mass_kg", detector_mass_kg, allow_zero=False)
     params, n_mass = _check_params(params or {})
-    T = np.broadcast_to(np.asarray(T, dtype=float), (n_mass, np.size(T)))
+    T = np.broadcast_to(as_array("recoil energy T", T), (n_mass, np.size(T)))
     total = 0.0
     for channel in channels:
         rate = fluence_weighted_xsec(channel, source, T, params, n_energy)

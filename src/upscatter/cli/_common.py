@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -25,35 +24,6 @@ def echo_json(payload: dict) -> None:
     click.echo(to_json(payload))
 
 
-#: Largest number of points of a --m-chi/--m-med list or range.
-MAX_LIST_POINTS = 100_000
-
-
-def check_output(path: str | None, option: str, image: bool = False) -> None:
-    """Fail before any computation when ``path`` cannot be written: its folder is missing or
-    not writable, or (``image``) matplotlib has no writer for its suffix."""
-    if path is None:
-        return
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ParameterError(f"{option}: {path} is a folder; give a file name")
-    if not folder.is_dir():
-        raise ParameterError(f"{option}: the folder {folder} does not exist")
-    if not os.access(folder, os.W_OK):
-        raise ParameterError(f"{option}: the folder {folder} is not writable")
-    if image:
-        from matplotlib.backend_bases import FigureCanvasBase
-
-        formats = FigureCanvasBase.get_supported_filetypes()
-        suffix = target.suffix.lstrip(".").lower()
-        if suffix not in formats:
-            raise ParameterError(
-                f"{option}: cannot write images of type {suffix or '(none)'!r}; use one of "
-                f"{', '.join(sorted(formats))}"
-            )
-
-
 def parse_float_list(text: str, name: str) -> np.ndarray:
     """Parse ``"1"``, ``"1,2,5"`` or ``"log:0.1:100:50"`` (start, stop, number of points).
 
@@ -70,11 +40,6 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
             raise ParameterError(f"{name}: cannot read the range {text!r}") from None
         if n < 1:
             raise ParameterError(f"{name}: the range needs at least one point")
-        if n > MAX_LIST_POINTS:
-            raise ParameterError(
-                f"{name}: {n} points is more than the {MAX_LIST_POINTS} a scan takes; "
-                "split the range into several runs (with --checkpoint)"
-            )
         if parts[0] == "log":
             if start <= 0 or stop <= 0:
                 raise ParameterError(f"{name}: a log range needs positive ends, got {text!r}")
@@ -84,7 +49,7 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
     else:
         items = text.split(",")
         if not text or any(not t.strip() for t in items):
-            raise ParameterError(f"{name}: empty entry in {text!r} (write values like 1,2,5)")
+            raise ParameterError(f"{name}: empty entry in {text!r} (write e.g. 1,2,5)")
         try:
             values = np.array([float(t) for t in items])
         except ValueError:
@@ -94,3 +59,66 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
     if np.any(values < 0):
         raise ParameterError(f"{name}: values must not be negative")
     return values
+
+
+def check_output_file(option: str, path: str | None, *, image: bool = False) -> str | None:
+    """Check before any computation that ``path`` can be written (and, for ``image``, that
+    matplotlib knows its suffix); raise a ParameterError naming ``option`` otherwise."""
+    if path is None:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        raise ParameterError(f"{option} {path}: is a folder, give a file name")
+    folder = target.parent
+    if not folder.exists():
+        raise ParameterError(f"{option} {path}: folder {folder} does not exist")
+    if not folder.is_dir():
+        raise ParameterError(f"{option} {path}: {folder} is not a folder")
+    if image:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        known = FigureCanvasBase.get_supported_filetypes()
+        suffix = target.suffix.lower().lstrip(".")
+        if suffix not in known:
+            raise ParameterError(
+                f"{option} {path}: unknown image type {target.suffix or '(none)'!r}; "
+                f"use one of {', '.join('.' + k for k in sorted(known))}"
+            )
+    existed = target.exists()
+    try:
+        with target.open("a"):
+            pass
+    except OSError as exc:
+        raise ParameterError(f"{option} {path}: cannot write ({exc.strerror})") from None
+    if not existed:
+        target.unlink()
+    return path
+
+
+def check_output_folder(option: str, path: str) -> str:
+    """Check before any computation that folder ``path`` exists and is writable or can be
+    created; raise a ParameterError naming ``option`` otherwise."""
+    folder = Path(path)
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ParameterError(f"{option} {path}: {existing} is not a folder")
+    probe = existing / ".upscatter-write-check"
+    try:
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise ParameterError(
+            f"{option} {path}: cannot write in {existing} ({exc.strerror})"
+        ) from None
+    return path
+
+
+def confirm_size(what: str, size: int, limit: int, estimate: str, yes: bool) -> None:
+    """Refuse a grid of ``size`` above ``limit`` unless ``yes`` (the --yes flag), saying the
+    ``estimate`` of its cost."""
+    if size > limit and not yes:
+        raise ParameterError(
+            f"{what} = {size} is above {limit} ({estimate}): pass --yes to proceed"
+        )

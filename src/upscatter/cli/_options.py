@@ -12,7 +12,7 @@ import click
 from ..errors import ParameterError
 from ..experiments import EXPERIMENTS, get_experiment
 from ..models import MODELS, Model, get_model
-from ._common import check_output
+from ._common import check_output_file
 
 if TYPE_CHECKING:
     from ..experiments import Analysis
@@ -51,16 +51,20 @@ def operator_option(help_text: str) -> Callable:
     return click.option("--operator", default=None, help=help_text)
 
 
-def file_option(name: str, help_text: str) -> Callable:
-    """An output file option such as --out or --plot (a path, not a folder), checked when the
-    command line is read, before any computation (:func:`._common.check_output`; --plot must
-    have an image suffix matplotlib writes)."""
+def file_option(name: str, help_text: str, *, output: bool = True) -> Callable:
+    """A file option such as --out or --plot (a path, not a folder). Output files are checked
+    when the command line is read, before any computation (:func:`._common.check_output_file`;
+    ``--plot`` must also have an image suffix matplotlib writes)."""
 
-    def check(ctx, param, value):
-        check_output(value, name, image=name == "--plot")
-        return value
+    def check(_ctx, _param, value):
+        return check_output_file(name, value, image=name == "--plot") if output else value
 
-    return click.option(name, type=click.Path(dir_okay=False), help=help_text, callback=check)
+    return click.option(name, type=click.Path(dir_okay=False), callback=check, help=help_text)
+
+
+def yes_option(limit_text: str) -> Callable:
+    """--yes: run a grid above the size limit described by ``limit_text``."""
+    return click.option("--yes", is_flag=True, help=f"Proceed with a large grid ({limit_text}).")
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -95,9 +99,8 @@ model_options = stacked(
     click.option(
         "--case",
         type=click.Choice(["A", "B"]),
-        default="A",
-        show_default=True,
-        help="zprime: A (vector quark current) or B (axial).",
+        default=None,
+        help="zprime: A (vector quark current, default) or B (axial).",
     ),
     electrons_option(
         "Include nu e -> chi e (vector, scalar). Default: on for experiments with an electron "
@@ -110,9 +113,8 @@ model_options = stacked(
     ),
     click.option(
         "--loops/--no-loops",
-        default=True,
-        show_default=True,
-        help="zprime: include the loop-induced elastic term (paper 000 Eq. (26)).",
+        default=None,
+        help="zprime: include the loop-induced elastic term (paper 000 Eq. (26); default on).",
     ),
     click.option(
         "--twist2",
@@ -163,26 +165,30 @@ def build_experiment(experiment_name: str, time_window: str | None, settings=())
 
 def model_kwargs(
     model_name: str,
-    case: str,
+    case: str | None,
     electrons: bool | None,
     operator: str | None = None,
-    loops: bool = True,
+    loops: bool | None = None,
     twist2: str | None = None,
 ) -> dict:
-    """Model options for Model.channels from the CLI flags."""
+    """Model options for Model.channels from the CLI flags (None: not given); a flag that does
+    not apply to the model is a ParameterError."""
     kwargs: dict = {}
+    for flag, value in (("--case", case), ("--loops/--no-loops", loops), ("--twist2", twist2)):
+        if value is not None and model_name != "zprime":
+            raise ParameterError(f"{flag} applies to --model zprime only")
     if twist2 is not None:
-        if model_name != "zprime":
-            raise ParameterError("--twist2 applies to --model zprime only")
+        if loops is False:
+            raise ParameterError("--twist2 sets the loop term, which --no-loops switches off")
         kwargs["twist2"] = twist2
-    if model_name == "zprime" and not loops:
+    if model_name == "zprime" and loops is False:
         kwargs["loops"] = False
     if operator is not None:
         if model_name != "eft":
             raise ParameterError("--operator applies to --model eft only")
         kwargs["operator"] = operator
     if model_name == "zprime":
-        kwargs["case"] = case
+        kwargs["case"] = case or "A"
     if electrons is not None:
         if model_name not in ("vector", "scalar"):
             raise ParameterError("--electrons/--no-electrons apply to --model vector or scalar")
@@ -199,10 +205,10 @@ class AnalysisChoice:
     time_window: str | None
     settings: tuple[str, ...]
     model_name: str
-    case: str
+    case: str | None
     electrons: bool | None
     operator: str | None
-    loops: bool
+    loops: bool | None
     twist2: str | None = None
     preset: str | None = None
 

@@ -169,6 +169,7 @@ def _plot_along(path, m_chi, m_med, tau) -> None:
 @file_option(
     "--along",
     "ScanResult CSV (columns m_chi, m_med, bound): evaluate along it, g_chi = g_f = bound.",
+    output=False,
 )
 @file_option("--plot", "PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.")
 @json_option

@@ -11,8 +11,11 @@ import numpy as np
 from ..errors import ParameterError
 from ..executors import EXECUTORS, check_executor
 from ..scans import bounds_from_basis, compute_basis
-from ._common import echo_json, parse_float_list
-from ._options import analysis_options, file_option, json_option
+from ._common import confirm_size, echo_json, parse_float_list
+from ._options import analysis_options, file_option, json_option, yes_option
+
+MAX_POINTS = 1000
+"""Most mass points without --yes."""
 
 
 @click.command("limits")
@@ -22,7 +25,7 @@ from ._options import analysis_options, file_option, json_option
     "m_chi_text",
     default="log:0.1:100:40",
     show_default=True,
-    help="MeV: a value, a comma list or log:START:STOP:N.",
+    help=f"MeV: a value, a comma list or log:START:STOP:N (above {MAX_POINTS} points needs --yes).",
 )
 @click.option(
     "--m-med",
@@ -82,6 +85,7 @@ from ._options import analysis_options, file_option, json_option
 @file_option("--out", "Save the ScanResult as CSV(+JSON).")
 @file_option("--plot", "Write a PNG of the bound.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@yes_option(f"more than {MAX_POINTS} mass points")
 @json_option
 def command(
     analysis,
@@ -102,6 +106,7 @@ def command(
     out,
     plot,
     quiet,
+    yes,
     as_json,
 ):
     """90% CL (or any CL) upper bound on the coupling at each m_chi."""
@@ -119,6 +124,13 @@ def command(
         if not np.isfinite(ratio) or ratio <= 0:
             raise ParameterError("--mass-ratio must be positive")
         med = ratio * m_chi
+    confirm_size(
+        "mass points",
+        m_chi.size,
+        MAX_POINTS,
+        f"~{m_chi.size / 40:.3g} x the time of the default 40-point scan",
+        yes,
+    )
     check_executor(executor, scheduler)
     if checkpoint and Path(checkpoint).exists() and not resume:
         raise ParameterError(f"checkpoint {checkpoint} exists: pass --resume to continue it")

@@ -6,8 +6,11 @@ import click
 
 from ..errors import ParameterError
 from ..scans import eft_pair_region
-from ._common import echo_json
-from ._options import build_experiment, experiment_options, file_option, json_option
+from ._common import confirm_size, echo_json
+from ._options import build_experiment, experiment_options, file_option, json_option, yes_option
+
+MAX_POINTS = 1001
+"""Most grid points per axis without --yes (memory and time grow as the square)."""
 
 
 @click.command("region")
@@ -18,21 +21,42 @@ from ._options import build_experiment, experiment_options, file_option, json_op
 @click.option("--cl", type=float, default=0.9, show_default=True)
 @click.option("--dof", type=int, default=2, show_default=True)
 @click.option(
-    "--points", type=int, default=241, show_default=True, help="Grid points per axis (11-1001)."
+    "--points",
+    type=int,
+    default=241,
+    show_default=True,
+    help=f"Grid points per axis (above {MAX_POINTS} needs --yes).",
 )
 @file_option("--plot", "Write a PNG of the region.")
+@yes_option(f"--points above {MAX_POINTS}")
 @json_option
 def command(
-    experiment_name, time_window, settings, model_name, pair, m_chi, cl, dof, points, plot, as_json
+    experiment_name,
+    time_window,
+    settings,
+    model_name,
+    pair,
+    m_chi,
+    cl,
+    dof,
+    points,
+    plot,
+    yes,
+    as_json,
 ):
     """Allowed region (Delta chi^2 below the CL threshold) of two real coefficients."""
     if model_name != "eft":
         raise ParameterError("regions are available for --model eft")
-    if not 11 <= points <= 1001:
-        raise ParameterError(
-            f"--points must be between 11 and 1001, got {points} (the grid holds points^2 "
-            "predictions)"
-        )
+    if points < 11:
+        raise ParameterError("--points must be at least 11")
+    confirm_size(
+        "--points",
+        points,
+        MAX_POINTS,
+        f"a {points}x{points} grid, ~{16 * points**2 / 2**30:.3g} GiB per array and "
+        f"~{(points / 241) ** 2:.3g} x the time of the default 241",
+        yes,
+    )
     experiment = build_experiment(experiment_name, time_window, settings)
     region = eft_pair_region(experiment, pair.split(","), m_chi, cl, dof, points)
     if plot:

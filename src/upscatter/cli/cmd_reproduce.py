@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..reproduce import REPRODUCTIONS, run
-from ._common import echo_json
+from ._common import check_output_folder, echo_json
 from ._options import json_option
 
 
@@ -38,6 +38,7 @@ def command(name, out_dir, list_only, as_json):
         if name is None and not list_only:
             raise ParameterError("name a reproduction (see the list above)")
         return
+    check_output_folder("--out", out_dir)
     progress = None
     if not as_json:
         # reproductions log the time of each figure as they go

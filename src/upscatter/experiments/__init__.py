@@ -7,6 +7,7 @@ built); a name ending in ``.toml`` is a user's spec file.
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -95,7 +96,20 @@ def get_experiment(name: str | os.PathLike, **options) -> Analysis:
     see :mod:`upscatter.experiments.spec`)."""
     if isinstance(name, str | os.PathLike) and os.fspath(name).lower().endswith(".toml"):
         return load_spec(name, **options)
-    return lookup("experiment", EXPERIMENTS, name)(**options)
+    factory = lookup("experiment", EXPERIMENTS, name)
+    accepted = inspect.signature(factory).parameters
+    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        unknown = [key for key in options if key not in accepted]
+        if unknown:
+            valid = ", ".join(
+                f"{key}={p.default!r}" if p.default is not p.empty else key
+                for key, p in accepted.items()
+                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+            )
+            raise ParameterError(
+                f"{name}: unknown option(s) {', '.join(unknown)}; valid options (defaults): {valid}"
+            )
+    return factory(**options)
 
 
 __all__ = [

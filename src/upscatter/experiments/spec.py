@@ -468,7 +468,7 @@ def _read(path: Path) -> dict:
         raise ParameterError(f"experiment file {path} not found") from None
     except OSError as exc:
         raise ParameterError(f"cannot read experiment file {path}: {exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ParameterError(f"experiment file {path} is not valid TOML: {exc}") from None
 
 

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from .._validate import as_array, as_float
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
@@ -78,26 +79,27 @@ def scalar_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
 
 
 def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, float]:
-    """g_u, g_d (and g_s for the scalar) relative to the overall coupling: universal (1, 1)
-    unless given; an unknown quark is an error (it was silently ignored)."""
-    unknown = sorted(set(quark_couplings or {}) - {"u", "d", "s"})
+    """g_u, g_d relative to the overall coupling: universal (1, 1) unless given."""
+    given = dict(quark_couplings or {})
+    unknown = sorted(set(given) - {"u", "d"})
     if unknown:
-        raise ParameterError(f"unknown quark coupling {', '.join(unknown)}; known: u, d, s")
-    return {"u": 1.0, "d": 1.0, **(quark_couplings or {})}
+        raise ParameterError(f"quark_couplings: unknown key(s) {', '.join(unknown)}; known: u, d")
+    return {
+        "u": 1.0,
+        "d": 1.0,
+        **{
+            k: as_float(f"quark_couplings[{k!r}]", v, allow_negative=True) for k, v in given.items()
+        },
+    }
 
 
-def _check_masses(m_chi, m_med) -> None:
-    """Masses must be finite and non-negative (the cross sections depend on m^2, so a negative
-    mass would silently give the positive one's value)."""
-    for name, value in (("m_chi", m_chi), ("m_med", m_med)):
-        value = np.asarray(value, dtype=float)
-        if not np.all(np.isfinite(value)) or np.any(value < 0):
-            raise ParameterError(f"{name} must be finite and non-negative (MeV)")
-
-
-def as_isotope(isotope: Isotope | str) -> Isotope:
-    """An :class:`~upscatter.nuclei.Isotope`, or one looked up by name (``"Cs133"``)."""
-    return get_isotope(isotope) if isinstance(isotope, str) else isotope
+def _as_isotope(isotope: Isotope | str) -> Isotope:
+    """An Isotope, or one given by name (``"Cs133"``), as in :mod:`upscatter.xsec.electrons`."""
+    if isinstance(isotope, str):
+        return get_isotope(isotope)
+    if not isinstance(isotope, Isotope):
+        raise ParameterError(f"isotope must be an Isotope or an isotope name, got {isotope!r}")
+    return isotope
 
 
 def _on_nucleus(
@@ -114,6 +116,11 @@ def _on_nucleus(
     """The generic ``dsigma_dT`` (:func:`vector_dsigma_dT` or :func:`scalar_dsigma_dT`) on a
     nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
     momentum transfer of the recoil T (MeV); MeV^-3."""
+    as_array("neutrino energy E", E)
+    as_array("recoil energy T", T)
+    as_array("m_chi", m_chi)
+    as_array("m_med", m_med)
+    as_float("radius_scale", radius_scale, allow_zero=False)
     M = isotope.mass
     ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
     return dsigma_dT(
@@ -142,11 +149,8 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
-    isotope = as_isotope(isotope)
-    _check_masses(m_chi, m_med)
+    isotope = _as_isotope(isotope)
     couplings = _quark_couplings(quark_couplings)
-    if couplings.get("s", 0.0):
-        raise ParameterError("the vector charge has no strange-quark term (valence quarks only)")
     q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
     return _on_nucleus(vector_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
 
@@ -164,7 +168,6 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
-    isotope = as_isotope(isotope)
-    _check_masses(m_chi, m_med)
+    isotope = _as_isotope(isotope)
     q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
     return _on_nucleus(scalar_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
