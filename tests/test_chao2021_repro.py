@@ -111,3 +111,15 @@ def test_cli_reproduce_fig3(capsys, tmp_path):
     payload = json.loads(capsys.readouterr().out)
     assert payload["results"]["checks"]["case B: tree events (paper: none, m_chi > 53 MeV)"] == 0
     assert (tmp_path / "chao2021-fig3.json").exists()
+
+
+def test_reproduce_labels_say_which_convention(capsys, tmp_path):
+    """Numbers obtained with the printed twist-2 sums say so ("reproduced with the printed
+    twist-2 sums", not "[ok]"); the case-B 10 m_chi value is labelled a known deviation."""
+    from upscatter.cli import main
+
+    assert main(["reproduce", "chao2021-fig4", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "[ok]" not in out
+    assert out.count("[reproduced with the printed twist-2 sums]") == 3
+    assert "known deviation" in out

@@ -60,7 +60,7 @@ def command(name, out_dir, list_only, as_json):
         if key in ("files", "details"):
             continue
         if isinstance(value, dict) and "computed" in value:
-            mark = "ok" if value["within_tolerance"] else "OFF"
+            mark = _mark(value)
             click.echo(
                 f"  {key}: computed {value['computed']:.3g}, published "
                 f"{value['published']:.3g} (ratio {value['ratio']:.2f}) [{mark}]"
@@ -74,3 +74,15 @@ def command(name, out_dir, list_only, as_json):
             click.echo(f"  {key}: {brief}")
         else:
             click.echo(f"  {key}: {value}")
+
+
+def _mark(comparison: dict) -> str:
+    """How a computed number relates to the published one, honestly labelled: reproduced
+    (naming the paper convention when it is not the default), a documented known deviation, or
+    OFF."""
+    if comparison["within_tolerance"]:
+        convention = comparison.get("convention")
+        return f"reproduced with {convention}" if convention else "reproduced"
+    if comparison.get("known_deviation"):
+        return "known deviation, see the JSON"
+    return "OFF"

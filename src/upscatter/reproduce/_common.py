@@ -24,9 +24,11 @@ def compare(
     published: float,
     tolerance_factor: float | None = None,
     rel: float | None = None,
+    convention: str | None = None,
 ) -> dict:
     """Computed vs published with either a factor tolerance (ratio in [1/f, f]) or a relative
-    one (|ratio - 1| <= rel)."""
+    one (|ratio - 1| <= rel); ``convention`` names the paper's convention the computed number
+    was obtained with when it is not the library's default (printed with the comparison)."""
     ratio = computed / published if np.isfinite(computed) else float("nan")
     if rel is not None:
         ok, tol = abs(ratio - 1.0) <= rel, {"relative_tolerance": rel}
@@ -39,4 +41,5 @@ def compare(
         "ratio": ratio,
         **tol,
         "within_tolerance": bool(ok),
+        **({"convention": convention} if convention else {}),
     }

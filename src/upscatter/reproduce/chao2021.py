@@ -281,7 +281,16 @@ def chao2021_fig4(out: Path) -> dict:
         key = f"case {case}, m_Z' = {ratio:g} m_chi, m_chi = {m:g} MeV"
         printed = zprime_bound(experiment, m, ratio, case, twist2=PAPER_READING).bound[0]
         coherent = zprime_bound(experiment, m, ratio, case, twist2=PHYSICAL_READING).bound[0]
-        results[key] = {**compare(float(printed), value, factor), "coherent_twist2": coherent}
+        results[key] = {
+            **compare(float(printed), value, factor, convention="the printed twist-2 sums"),
+            "coherent_twist2": coherent,
+        }
+        if (case, ratio) == ("B", 10.0):
+            results[key]["known_deviation"] = (
+                "not reproduced by any reading of Eqs. (26)-(32) that also gives the 2 m_chi "
+                "value (docs/physics-decisions.md, 'Paper 000 Fig. 4: loop normalisation "
+                "investigation'; strict xfail in tests/test_zprime_loops.py)"
+            )
     kinks = {}
     for ratio in MASS_RATIOS:
         scan = zprime_bound(experiment, [52.0, 53.5], ratio, "A", twist2=PAPER_READING)
