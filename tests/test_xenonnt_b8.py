@@ -329,6 +329,6 @@ def test_reproduce_xenonnt_8b(tmp_path):
         parts = np.array(
             [panel[n] for n in ("xenonnt-8b", "coherent-csi-2021", "coherent-lar-2020")]
         )
-        joint = np.array(panel["xenonnt+coherent"])
+        joint = np.array(panel["xenonnt-coherent"])
         assert np.all(joint <= parts.max(axis=0) * (1 + 1e-6))
         assert np.all(joint >= parts.min(axis=0) / 2)

@@ -20,6 +20,7 @@ from ..stats.likelihood import SumLikelihood, combine
 from .base import Analysis
 from .coherent_csi_2021 import CoherentCsI2021
 from .coherent_lar_2020 import CoherentLAr2020
+from .xenonnt_b8 import XenonntB8
 
 
 class CombinedAnalysis(Analysis):
@@ -165,3 +166,20 @@ class CoherentCombined(CombinedAnalysis):
                 CoherentLAr2020(shape_convention=shape_convention),
             ],
         )
+
+
+class XenonntCoherent(CombinedAnalysis):
+    """XENONnT solar 8B (all runs) + COHERENT CsI 2021 + LAr 2020 as one likelihood, every
+    nuisance separate (different detectors, sources and systematics); each part applies its own
+    physics defaults (the electron channel only at CsI 2021).
+
+    Parameters
+    ----------
+    runs : sequence of str
+        XENONnT science runs (:class:`~upscatter.experiments.xenonnt_b8.XenonntB8`).
+    """
+
+    name = "xenonnt-coherent"
+
+    def __init__(self, runs: Sequence[str] = ("sr0", "sr1", "sr2")):
+        super().__init__(self.name, [XenonntB8(runs=runs), CoherentCsI2021(), CoherentLAr2020()])

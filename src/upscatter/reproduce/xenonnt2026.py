@@ -52,10 +52,8 @@ def _fits() -> dict:
 
 def _bounds(out: Path) -> dict:
     model = get_model("vector")
-    xenon, csi, lar = (
-        get_experiment(n) for n in ("xenonnt-8b", "coherent-csi-2021", "coherent-lar-2020")
-    )
-    joint = CombinedAnalysis("xenonnt+coherent", [xenon, csi, lar])
+    joint = get_experiment("xenonnt-coherent")
+    xenon, csi, lar = joint.parts
     m_med = np.geomspace(0.1, 1000.0, 13)
     panels, results = {}, {}
     for m_chi in M_CHI_PANELS:
