@@ -44,6 +44,7 @@ def _run(capsys, argv):
         (["predict", "--model", "vector", "--case", "B"], "--case"),
         (["predict", "--model", "vector", "--no-loops"], "--loops"),
         (["spectrum", "--bins", "1000000"], "more than 10000"),
+        (["predict", "--m-chi", "1e300"], "above 1e+09 MeV"),
         (["region", "--pair", "a_M,C_S", "--points", "20000"], "--yes"),
         (["limits", "--m-chi", "log:0.1:50:1000000"], "--yes"),
     ],

@@ -252,6 +252,12 @@ def fluence_weighted_xsec(
     return np.stack(out, axis=1)
 
 
+#: Largest mass parameter (MeV) a rate accepts: 1 PeV, orders of magnitude above any kinematic
+#: limit (m_chi < 53 MeV at the SNS) or contact-limit mediator scale, and far from where squared
+#: masses overflow (the silent overflow of issue 19 with --m-chi 1e300).
+MAX_MASS = 1e9
+
+
 def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int]:
     arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
     sizes = {a.size for a in arrays.values()}
@@ -262,6 +268,11 @@ def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarra
             raise ParameterError(f"{k} must be a 1-d array of mass points")
         if not np.all(np.isfinite(a)) or np.any(a < 0):
             raise ParameterError(f"{k} must be finite and non-negative")
+        if np.any(a > MAX_MASS):
+            raise ParameterError(
+                f"{k} = {float(np.max(a)):g} MeV is above {MAX_MASS:g} MeV, far beyond every "
+                "kinematic limit and mediator scale these experiments probe"
+            )
     return arrays, (sizes.pop() if sizes else 1)
 
 
