@@ -111,8 +111,14 @@ def _first_crossing(u: np.ndarray, root: np.ndarray, target: float) -> float:
     j = int(above[0])
     if j == 0:
         return float(u[0])
-    frac = (target - root[j - 1]) / (root[j] - root[j - 1])
-    return float(u[j - 1] + frac * (u[j] - u[j - 1]))
+    return float(_interpolate(u[j - 1], root[j - 1], u[j], root[j], target))
+
+
+def _chunk_size(likelihood, n_couplings: int) -> int:
+    """Pseudo-data sets profiled at once over ``n_couplings`` couplings, so that a batch holds
+    at most :data:`BATCH_ENTRIES` numbers (data, gradient and curvature per element)."""
+    per_set = n_couplings * (likelihood.n_bins + 8 * len(likelihood.parameters) ** 2)
+    return max(1, BATCH_ENTRIES // max(per_set, 1))
 
 
 def _parabola_vertex(u: np.ndarray, chi2: np.ndarray):
@@ -169,9 +175,7 @@ def _predictions(sm, K, powers, g):
 
 
 def _check(analysis: Analysis, sm, K, powers):
-    likelihood = getattr(analysis, "likelihood", None)
-    if likelihood is None or not hasattr(likelihood, "sample"):
-        raise ParameterError(f"{analysis.name} has no likelihood that can profile pseudo-data yet")
+    likelihood = analysis.likelihood
     K = np.asarray(K, dtype=float)
     if K.ndim != 2 or K.shape[0] != np.size(sm) or K.shape[1] != len(powers):
         raise ParameterError(
@@ -223,8 +227,7 @@ def _toy_bounds(likelihood, sm, K, powers, g, data: PseudoData, threshold: float
     power = float(np.min(powers))
     u, target = g**power, np.sqrt(threshold)
     n_toys = data.observed.shape[0]
-    per_toy = g.size * (likelihood.n_bins + 8 * len(likelihood.parameters) ** 2)
-    chunk = max(1, BATCH_ENTRIES // max(per_toy, 1))
+    chunk = _chunk_size(likelihood, g.size)
     bounds = np.full(n_toys, np.nan)
     for start in range(0, n_toys, chunk):
         rows = np.arange(start, min(start + chunk, n_toys))
@@ -527,8 +530,7 @@ def _test_statistic(likelihood, sm, K, powers, g_test, grid, data: PseudoData) -
     observed, centres = unique[:, :n_bins], unique[:, n_bins:]
     couplings = np.concatenate([[g_test], grid])
     predictions = _predictions(sm, K, powers, couplings)
-    per_set = couplings.size * (likelihood.n_bins + 8 * len(likelihood.parameters) ** 2)
-    chunk = max(1, BATCH_ENTRIES // max(per_set, 1))
+    chunk = _chunk_size(likelihood, couplings.size)
     power = float(np.min(powers))
     values = np.empty(len(unique))
     for start in range(0, len(unique), chunk):

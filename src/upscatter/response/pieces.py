@@ -47,6 +47,14 @@ def lindhard_k(Z: float, A: float) -> float:
     return 0.133 * Z ** (2.0 / 3.0) / np.sqrt(A)
 
 
+def _fraction(name: str, value) -> float:
+    """``value`` as a float in (0, 1], else a ParameterError naming ``name``."""
+    value = as_float(name, value, allow_zero=False)
+    if value > 1:
+        raise ParameterError(f"{name} must be in (0, 1], got {value:g}")
+    return value
+
+
 @dataclass(frozen=True)
 class Lindhard:
     """Lindhard quenching (Lindhard et al. 1963, as commonly written).
@@ -96,10 +104,8 @@ class LinearQuenching:
     kind: ClassVar[str] = "quenching"
 
     def __post_init__(self) -> None:
-        factor = as_float("quenching factor", self.factor, allow_zero=False)
+        factor = _fraction("quenching factor", self.factor)
         slope = as_float("quenching slope_per_kev", self.slope_per_kev, allow_negative=True)
-        if factor > 1:
-            raise ParameterError(f"quenching factor must be in (0, 1], got {factor:g}")
         object.__setattr__(self, "factor", factor)
         object.__setattr__(self, "slope_per_kev", slope)
 
@@ -155,9 +161,7 @@ class LogisticEfficiency:
     def __post_init__(self) -> None:
         object.__setattr__(self, "threshold_kev", as_float("threshold_kev", self.threshold_kev))
         width = as_float("efficiency width_kev", self.width_kev, allow_zero=False)
-        plateau = as_float("efficiency plateau", self.plateau, allow_zero=False)
-        if plateau > 1:
-            raise ParameterError(f"efficiency plateau must be in (0, 1], got {plateau:g}")
+        plateau = _fraction("efficiency plateau", self.plateau)
         object.__setattr__(self, "width_kev", width)
         object.__setattr__(self, "plateau", plateau)
 

@@ -355,7 +355,8 @@ class Likelihood(ABC):
         prediction = self.check_prediction(prediction)
         data = self._data(data)
         if method in ("auto", "gauss-newton"):
-            return multistart_profile(self, self.prepare(prediction), data, self.starts)
+            n_batch = max(prediction.ndim - 1, data.observed.ndim - 1, data.centres.ndim - 1)
+            return multistart_profile(self, self.prepare(prediction), data, self.starts, n_batch)
         if method == "migrad":
             return migrad_profile(self, prediction, data)
         raise ParameterError(
@@ -499,14 +500,14 @@ def gauss_newton_profile(
 
 
 def multistart_profile(
-    likelihood: Likelihood, state, data: PseudoData, starts: np.ndarray
+    likelihood: Likelihood, state, data: PseudoData, starts: np.ndarray, n_batch: int
 ) -> FitResult:
-    """:func:`gauss_newton_profile` from every start at once (a leading batch axis), keeping
-    the lowest minimum of each element."""
+    """:func:`gauss_newton_profile` from every start at once (a leading batch axis in front of
+    the ``n_batch`` batch axes of the predictions and data), keeping the lowest minimum of each
+    element."""
     starts = np.asarray(starts, dtype=float)
     if starts.shape[0] == 1:
         return gauss_newton_profile(likelihood, state, data, starts[0])
-    n_batch = np.ndim(likelihood.objective(state, likelihood.nominal, data)[0])
     start = starts.reshape(starts.shape[0], *(1,) * n_batch, starts.shape[1])
     fit = gauss_newton_profile(likelihood, state, data, start)
     best = np.argmin(fit.chi2, axis=0)[None]
