@@ -43,7 +43,7 @@ for row in result.rows():
 
 # %%
 # At m_chi = 1 MeV, paper 000 quotes 6.7e-9 (Fig. 4, m_Z' = 10 m_chi); the test suite checks
-# that this package agrees within a factor 1.5 (``tests/test_coherent_csi_2017.py``).
+# that this package agrees within a factor 1.5 (``tests/experiments/test_coherent_csi_2017.py``).
 #
 # Tree level and loops
 # --------------------

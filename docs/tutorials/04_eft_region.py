@@ -54,7 +54,7 @@ plt.show()
 
 # %%
 # The region is tilted towards a_M C_S < 0, as in paper 002 Fig. 4 (checked in
-# ``tests/test_eft_limits.py``): along that direction the a_M-C_S interference term of
+# ``tests/experiments/test_eft_limits.py``): along that direction the a_M-C_S interference term of
 # Eq. (2) cancels part of the two operators' own rates. The interference changes sign between
 # neutrinos and antineutrinos (text after paper 002 Eq. (1)), so the direction of the tilt
 # depends on the flavour mix of the SNS flux.

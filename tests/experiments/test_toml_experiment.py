@@ -15,7 +15,7 @@ from upscatter.experiments.toml_experiment import load_toml_experiment
 
 pytestmark = pytest.mark.usefixtures("data_dir")
 
-EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 REACTOR = """\
 name = "test-ge"

@@ -141,7 +141,7 @@ def test_bad_spec_gives_one_line_naming_the_field(tmp_path, old, new, field):
 def test_examples_are_specs_of_the_projection_form():
     """The TOML experiments of earlier versions read unchanged (tests/test_toml_experiment.py
     checks their numbers against future-conus and future-lar)."""
-    examples = Path(__file__).resolve().parents[1] / "examples"
+    examples = Path(__file__).resolve().parents[2] / "examples"
     for path in examples.glob("*.toml"):
         assert not isinstance(get_experiment(str(path)), SpecExperiment)
 
