@@ -28,7 +28,7 @@ from upscatter.form_factors import klein_nystrand
 from upscatter.kinematics import recoil_momentum
 from upscatter.models import get_model
 from upscatter.rates import gauss_legendre
-from upscatter.response_csi2021 import delayed_pdf, prompt_pdf, time_efficiency
+from upscatter.response.csi2021 import delayed_pdf, prompt_pdf, time_efficiency
 from upscatter.scans import coupling_bound
 from upscatter.stats.poisson import poisson_chi2
 from upscatter.units import us

@@ -28,7 +28,7 @@ LAYERS = [
     },
     {"xsec"},
     {"fluxes"},
-    {"rates", "response", "response_csi2021", "response_templates"},
+    {"rates", "response"},
     {"models", "presets", "decays"},
     {"stats"},
     {"experiments"},

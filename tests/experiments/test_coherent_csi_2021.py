@@ -25,7 +25,7 @@ from upscatter.form_factors import klein_nystrand
 from upscatter.kinematics import recoil_momentum
 from upscatter.models import get_model, sm_channels
 from upscatter.rates import ELECTRON, binned_counts
-from upscatter.response_csi2021 import (
+from upscatter.response.csi2021 import (
     LIGHT_YIELD_PE_PER_KEVEE,
     TAU_MUON,
     ChebyshevNodes,

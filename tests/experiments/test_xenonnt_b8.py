@@ -16,7 +16,7 @@ from upscatter.fluxes.base import FluxComponent, Source
 from upscatter.models import get_model, sm_channels
 from upscatter.nuclei import get_material
 from upscatter.rates import NUCLEAR, Channel, binned_counts, differential_rate
-from upscatter.response_templates import CubicGrid, NodeResponse, interpolate_grid, y_major
+from upscatter.response.templates import CubicGrid, NodeResponse, interpolate_grid, y_major
 
 pytestmark = pytest.mark.usefixtures("data_dir")
 

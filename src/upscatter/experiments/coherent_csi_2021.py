@@ -62,7 +62,7 @@ from ..kinematics import recoil_momentum
 from ..models import Model, sm_channels
 from ..nuclei import get_material
 from ..rates import ELECTRON, Channel, RecoilBins, binned_counts
-from ..response_csi2021 import (
+from ..response.csi2021 import (
     ChebyshevNodes,
     LogisticEfficiency,
     PESmearing,

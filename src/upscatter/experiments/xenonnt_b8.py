@@ -12,7 +12,7 @@ dimensionless detection probabilities per bin. Exposures (t yr, the release note
 
 **A prediction** of this experiment is, per run, the 46 hat moments of the nuclear-recoil
 spectrum on the release's energy grid, c_k = exposure x int dR/dE h_k(E) dE (events; h_k the
-linear-interpolation hats of :class:`~upscatter.response_templates.NodeResponse`), computed by
+linear-interpolation hats of :class:`~upscatter.response.templates.NodeResponse`), computed by
 :func:`upscatter.rates.binned_counts` like every other experiment, so N = N_SM + K @ monomials
 stays linear in the model. The signal in analysis bin b is sum_k eps_b(E_k; tly, tqy) c_k, which
 is the exact integral of the spectrum times the efficiency interpolated linearly in E between the
@@ -23,7 +23,7 @@ only the hep tail sees the extension: 6e-6 of the SM signal).
 
 **Yields**: every mono-energetic and neutron template is interpolated on the 7 x 7 (tly, tqy)
 grid with tensor-product not-a-knot cubic splines (C2, analytic derivatives for the Jacobian;
-:class:`~upscatter.response_templates.CubicGrid`); tly and tqy have unit Gaussian constraints and
+:class:`~upscatter.response.templates.CubicGrid`); tly and tqy have unit Gaussian constraints and
 bounds [-3, 3] (the grid).
 
 **Likelihood** per run (:class:`~upscatter.stats.likelihood.PoissonLikelihood`), binned Poisson
@@ -65,7 +65,7 @@ from ..fluxes import solar
 from ..kinematics import recoil_range
 from ..models import Model
 from ..nuclei import get_material
-from ..response_templates import CubicGrid, NodeResponse, interpolate_grid, y_major
+from ..response.templates import CubicGrid, NodeResponse, interpolate_grid, y_major
 from ..stats.likelihood import FitResult, Likelihood, Parameter, PoissonLikelihood, combine
 from ..units import cm2, keV, s, year
 from .base import Experiment, fit_summary

@@ -3,7 +3,9 @@
 :mod:`.pieces` holds the pieces behind one protocol (:class:`ResponsePiece`) with registries by
 name; :mod:`.chain` composes them into the matrix from fine true-recoil bins to analysis bins
 (:class:`DetectorResponse`); :mod:`.stepped_pe` is the CsI 2017 PE response
-(:class:`SteppedPEResponse`). ``upscatter.response_csi2021`` moves here in a later step.
+(:class:`SteppedPEResponse`); :mod:`.csi2021` the COHERENT CsI 2021 response (paper 003
+App. C); :mod:`.templates` the mono-energetic template folding and nuisance-grid interpolation
+(XENONnT).
 """
 
 from __future__ import annotations

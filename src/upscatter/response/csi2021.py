@@ -37,11 +37,11 @@ import numpy as np
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.special import gammainc, gammaln
 
-from .errors import ParameterError, UpscatterError
-from .fluxes.timing import TAU_MUON as TAU_MUON  # re-exported: the mu+ lifetime of the timing
-from .fluxes.timing import arrival_time_pdf
-from .rates import gauss_legendre
-from .units import keV, us
+from ..errors import ParameterError, UpscatterError
+from ..fluxes.timing import TAU_MUON as TAU_MUON  # re-exported: the mu+ lifetime of the timing
+from ..fluxes.timing import arrival_time_pdf
+from ..rates import gauss_legendre
+from ..units import keV, us
 
 LIGHT_YIELD_PE_PER_KEVEE = 13.35
 """Light yield of the CsI[Na] detector in PE per keVee (paper 003 App. C)."""
