@@ -12,8 +12,11 @@ from scipy.integrate import quad
 
 from upscatter.errors import ParameterError
 from upscatter.fluxes.timing import (
+    DELAYED,
+    PROMPT,
     TAU_MUON,
     TAU_PION,
+    ArrivalTime,
     arrival_time_cdf,
     arrival_time_fractions,
     arrival_time_pdf,
@@ -173,3 +176,32 @@ def test_bad_windows_raise():
         arrival_time_fractions([1.0, 0.5], False, 0.44 * us, 0.15 * us)
     with pytest.raises(ParameterError, match="window"):
         arrival_time_fractions(np.array([-20.0, -19.0]) * us, False, 0.44 * us, 0.15 * us)
+
+
+def test_stopped_pion_components_carry_their_decay_time_profile():
+    """pi+ -> mu+ nu_mu gives the prompt nu_mu; mu+ -> e+ nu_e nubar_mu the delayed pair (module
+    notes): each component of the SNS source carries that profile, the reactor's none."""
+    from upscatter.fluxes.reactor import reactor_source
+    from upscatter.fluxes.stopped_pion import stopped_pion_source
+
+    profiles = {c.flavour: c.time_profile for c in stopped_pion_source().components}
+    assert profiles == {"nu_mu": PROMPT, "nu_e": DELAYED, "nubar_mu": DELAYED}
+    scaled = stopped_pion_source().scaled(2.0)
+    assert [c.time_profile for c in scaled.components] == [PROMPT, DELAYED, DELAYED]
+    with pytest.raises(ParameterError, match="no arrival-time profile"):
+        reactor_source().time_profiles("a timing analysis")
+
+
+def test_time_profile_is_the_closed_form_distribution():
+    """The profile's density, cumulative and fractions are the module's closed forms (the
+    delayed one has the extra mean muon lifetime: its mean is pulse + tau_pi + tau_mu)."""
+    mean, sigma = 0.3 * us, 0.1 * us
+    t = np.linspace(-1.0, 40.0, 8201) * us
+    dt = t[1] - t[0]
+    mean_delay = {p.name: float(np.sum(t * p.pdf(t, mean, sigma)) * dt) for p in (PROMPT, DELAYED)}
+    assert mean_delay["delayed"] - mean_delay["prompt"] == pytest.approx(TAU_MUON, rel=2e-2)
+    edges = np.array([0.0, 0.5, 1.0, 6.0]) * us
+    cdf = DELAYED.cdf(edges, mean, sigma)
+    assert np.allclose(DELAYED.fractions(edges, mean, sigma), np.diff(cdf) / (cdf[-1] - cdf[0]))
+    with pytest.raises(ParameterError, match="arrival-time profile"):
+        ArrivalTime("steady")

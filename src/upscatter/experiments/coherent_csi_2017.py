@@ -94,9 +94,8 @@ class CoherentCsI2017(Experiment):
         """Arrival-time fraction in the window for each flux component (prompt, delayed)."""
         prompt = self._time_fraction("arrivalTimePDF_promptNeutrinos.txt")
         delayed = self._time_fraction("arrivalTimePDF_delayedNeutrinos.txt")
-        return np.array(
-            [prompt if c.label == "prompt" else delayed for c in self.source.components]
-        )
+        fraction = {"prompt": prompt, "delayed": delayed}
+        return np.array([fraction[p.name] for p in self.source.time_profiles(self.name)])
 
     def _binned_data(self, filename: str) -> np.ndarray:
         table = _read_numeric_rows(DATASET, filename)

@@ -463,7 +463,7 @@ class CoherentCsI2021(Experiment):
     @cached_property
     def _component_timing(self) -> np.ndarray:
         """Index of each flux component's time distribution (0 prompt, 1 delayed)."""
-        return np.array([0 if c.label == "prompt" else 1 for c in self.source.components])
+        return np.array([int(p.delayed) for p in self.source.time_profiles(self.name)])
 
     @cached_property
     def _form_factor_templates(self) -> np.ndarray:

@@ -267,11 +267,10 @@ class CoherentLAr2020(Experiment):
     @cached_property
     def component_time_fractions(self) -> np.ndarray:
         """Arrival-time fraction per flux component (rows) and t_trig bin (columns)."""
-        delayed = {"prompt": False, "delayed": True}
         return np.array(
             [
-                arrival_time_fractions(TIME_EDGES_US, lookup("flux component", delayed, c.label))
-                for c in self.source.components
+                arrival_time_fractions(TIME_EDGES_US, profile.delayed)
+                for profile in self.source.time_profiles(self.name)
             ]
         )
 

@@ -12,11 +12,13 @@ energies in MeV, the shape in MeV^-1 with unit integral.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..flavours import check_flavour
+from .timing import ArrivalTime
 
 
 @dataclass(frozen=True)
@@ -37,7 +39,10 @@ class FluxComponent:
     e_min : float
         Smallest neutrino energy with a non-zero shape (MeV).
     label : str
-        Short description (``"prompt"``, ``"delayed"``, ``"reactor"``...).
+        Short description (``"prompt"``, ``"delayed"``, ``"reactor"``...), for output only.
+    time_profile : ArrivalTime or None
+        Arrival-time profile of a pulsed source's component (:mod:`upscatter.fluxes.timing`);
+        ``None`` for a source steady in time (reactor, Sun).
     """
 
     flavour: str
@@ -46,6 +51,7 @@ class FluxComponent:
     shape: Callable[[np.ndarray], np.ndarray] | None = None
     e_min: float = 0.0
     label: str = ""
+    time_profile: ArrivalTime | None = None
 
     def __post_init__(self) -> None:
         check_flavour(self.flavour)
@@ -57,9 +63,7 @@ class FluxComponent:
 
     def scaled(self, factor: float) -> FluxComponent:
         """The same component with its fluence multiplied by ``factor``."""
-        return FluxComponent(
-            self.flavour, self.fluence * factor, self.e_max, self.shape, self.e_min, self.label
-        )
+        return replace(self, fluence=self.fluence * factor)
 
 
 @dataclass(frozen=True)
@@ -77,3 +81,19 @@ class Source:
     def scaled(self, factor: float) -> Source:
         """The same source with every fluence multiplied by ``factor``."""
         return Source(self.name, tuple(c.scaled(factor) for c in self.components))
+
+    def time_profiles(self, experiment: str) -> tuple[ArrivalTime, ...]:
+        """The arrival-time profile of every component, for an experiment with a timing analysis.
+
+        Raises
+        ------
+        ParameterError
+            A component without a time profile (a steady source given to a timing analysis).
+        """
+        missing = [c.label or c.flavour for c in self.components if c.time_profile is None]
+        if missing:
+            raise ParameterError(
+                f"{experiment} bins arrival times, but the {self.name!r} source's components "
+                f"{missing} have no arrival-time profile (only a pulsed source, e.g. 'sns', has)"
+            )
+        return tuple(c.time_profile for c in self.components)

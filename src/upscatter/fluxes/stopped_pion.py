@@ -16,6 +16,7 @@ from .._validate import as_float
 from ..constants import M_MUON, M_PION_CHARGED
 from ..units import m as metre
 from .base import FluxComponent, Source
+from .timing import DELAYED, PROMPT
 
 PROMPT_ENERGY = (M_PION_CHARGED**2 - M_MUON**2) / (2.0 * M_PION_CHARGED)
 """Energy of the prompt nu_mu line (MeV), 29.79 MeV."""
@@ -71,8 +72,8 @@ def stopped_pion_source(
     return Source(
         "sns",
         (
-            FluxComponent("nu_mu", eta, PROMPT_ENERGY, None, PROMPT_ENERGY, "prompt"),
-            FluxComponent("nubar_mu", eta, DELAYED_E_MAX, nubar_mu_shape, 0.0, "delayed"),
-            FluxComponent("nu_e", eta, DELAYED_E_MAX, nu_e_shape, 0.0, "delayed"),
+            FluxComponent("nu_mu", eta, PROMPT_ENERGY, None, PROMPT_ENERGY, "prompt", PROMPT),
+            FluxComponent("nubar_mu", eta, DELAYED_E_MAX, nubar_mu_shape, 0.0, "delayed", DELAYED),
+            FluxComponent("nu_e", eta, DELAYED_E_MAX, nu_e_shape, 0.0, "delayed", DELAYED),
         ),
     )

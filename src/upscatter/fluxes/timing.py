@@ -22,11 +22,12 @@ over all times.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.special import erfcx, log_ndtr, ndtr
 
-from .._validate import as_array, as_float
+from .._validate import as_array, as_float, lookup
 from ..constants import TAU_MUON_US, TAU_PION_US
 from ..errors import ParameterError
 from ..units import us
@@ -152,3 +153,48 @@ def arrival_time_fractions(edges, delayed: bool, mean: float, sigma: float) -> n
     if not inside > 0:
         raise ParameterError("no neutrino arrives inside the time window")
     return np.diff(cdf) / inside
+
+
+@dataclass(frozen=True)
+class ArrivalTime:
+    """The arrival-time profile of one flux component of a pulsed stopped-pion source.
+
+    A flux component carries its profile (:attr:`upscatter.fluxes.base.FluxComponent.time_profile`)
+    so an experiment with a timing analysis asks the component for its distribution instead of
+    testing its label. The profile fixes the shape (prompt: pulse convolved with the pi+ decay;
+    delayed: also with the mu+ decay, module notes); the proton pulse (mean, width) belongs to the
+    beam and the detector's time reference, and is given by the experiment.
+
+    Attributes
+    ----------
+    name : str
+        ``"prompt"`` (nu_mu from pi+ decay) or ``"delayed"`` (nu_e and nubar_mu from mu+ decay).
+    """
+
+    name: str
+
+    def __post_init__(self) -> None:
+        lookup("arrival-time profile", {"prompt": False, "delayed": True}, self.name)
+
+    @property
+    def delayed(self) -> bool:
+        """True for the delayed (mu+ decay) profile."""
+        return self.name == "delayed"
+
+    def pdf(self, t, mean: float, sigma: float) -> np.ndarray:
+        """Density per internal time unit at ``t``: :func:`arrival_time_pdf`."""
+        return arrival_time_pdf(t, self.delayed, mean, sigma)
+
+    def cdf(self, t, mean: float, sigma: float) -> np.ndarray:
+        """Fraction arriving before ``t``: :func:`arrival_time_cdf`."""
+        return arrival_time_cdf(t, self.delayed, mean, sigma)
+
+    def fractions(self, edges, mean: float, sigma: float) -> np.ndarray:
+        """Fractions per time bin over ``edges``: :func:`arrival_time_fractions`."""
+        return arrival_time_fractions(edges, self.delayed, mean, sigma)
+
+
+PROMPT = ArrivalTime("prompt")
+"""Profile of the prompt nu_mu (pi+ -> mu+ nu_mu)."""
+DELAYED = ArrivalTime("delayed")
+"""Profile of the delayed nu_e and nubar_mu (mu+ -> e+ nu_e nubar_mu)."""
