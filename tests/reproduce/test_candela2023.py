@@ -132,3 +132,21 @@ def test_reproduction_on_a_coarse_grid(tmp_path):
         "kinematic cutoff within 2 MeV below ~52.8 MeV in every m_chi panel": True
     }
     json.dumps(summary)  # JSON-ready
+
+
+def test_one_pool_for_every_family_gives_the_serial_curves(tmp_path):
+    """All jobs of all families go to one process pool at once; each family's CSV is the
+    serial one, byte for byte (two families sharing no curve, two workers)."""
+    fig3 = dataclasses.replace(candela2023.FAMILIES[1], values=(10.0,))
+    fig2 = dataclasses.replace(candela2023.FAMILIES[0], values=(candela2023.FAMILIES[0].values[0],))
+    families = [fig2, fig3]
+    (tmp_path / "serial").mkdir()
+    (tmp_path / "pooled").mkdir()
+    serial = candela2023.build(tmp_path / "serial", points=3, families=families, workers=1)
+    pooled = candela2023.build(tmp_path / "pooled", points=3, families=families, workers=2)
+    assert pooled["files"] == serial["files"]
+    for name in serial["files"]:
+        if name.endswith(".csv"):
+            assert (tmp_path / "pooled" / name).read_text() == (
+                tmp_path / "serial" / name
+            ).read_text()

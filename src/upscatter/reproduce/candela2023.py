@@ -23,7 +23,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import numpy as np
@@ -297,29 +297,34 @@ def build(out: Path, points: int = 36, families: Sequence[Family] = FAMILIES, wo
         Processes of the pool (default: the number of cores); 1 computes in this process.
     """
     workers = workers or os.cpu_count() or 1
-    computed: dict[tuple, dict] = {}
     summary: dict = {"seconds_per_figure": {}, "details": {}}
+    # Every curve of every family is one job, all submitted at once (one pool map over the whole
+    # reproduction: no worker waits for a family's plot); families then collect theirs in order.
+    masses_of: dict[tuple, dict] = {}
+    jobs: dict[tuple, tuple] = {}
+    for family in families:
+        for value in family.values:
+            key = (family.model, family.curve, value, points)
+            masses_of[key] = curve_masses(family, value, points)
+            if key not in jobs:
+                with_no_electrons = family.curve != "ratio" or value == family.values[0]
+                jobs[key] = (family.model, masses_of[key], with_no_electrons)
     pool = ProcessPoolExecutor(workers) if workers > 1 else None
     try:
+        if pool:
+            futures = {key: pool.submit(_job, job) for key, job in jobs.items()}
+            result = {key: future.result for key, future in futures.items()}
+        else:
+            result = {key: partial(_job, job) for key, job in jobs.items()}
+        computed: dict[tuple, dict] = {}
         for family in families:
             start = time.perf_counter()
-            curves, todo = {}, []
+            curves = {}
             for value in family.values:
-                masses = curve_masses(family, value, points)
                 key = (family.model, family.curve, value, points)
-                curves[value] = masses
                 if key not in computed:
-                    todo.append((key, masses))
-            jobs = [
-                (family.model, masses, family.curve != "ratio" or key[2] == family.values[0])
-                for key, masses in todo
-            ]
-            results = pool.map(_job, jobs) if pool else map(_job, jobs)
-            for (key, _), bounds in zip(todo, results, strict=True):
-                computed[key] = bounds
-            curves = {
-                v: (m, computed[(family.model, family.curve, v, points)]) for v, m in curves.items()
-            }
+                    computed[key] = result[key]()
+                curves[value] = (masses_of[key], computed[key])
             stem = f"candela2023-{family.figure}-{family.model}"
             _save_curves(family, curves, out / f"{stem}.csv")
             _plot_family(family, curves, out / f"{stem}.png")
@@ -334,7 +339,7 @@ def build(out: Path, points: int = 36, families: Sequence[Family] = FAMILIES, wo
             log.info("%s (%s): %.1f s", family.figure, family.title, seconds)
     finally:
         if pool:
-            pool.shutdown()
+            pool.shutdown(cancel_futures=True)
     summary["statements"] = statements(summary["details"])
     summary["files"] = [f for d in summary["details"].values() for f in d["files"]]
     return summary
