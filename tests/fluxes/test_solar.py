@@ -372,9 +372,15 @@ def test_b8_cevns_rate_on_xenon_per_tonne_year():
 
 
 def test_flux_weighted_cross_section_against_xenonnt():
-    """XENONnT SR0+SR1 (PRL 133, 191002 (2024), arXiv:2408.02877): measured 8B flux-weighted
-    CEvNS cross section on Xe (1.1 +0.8 -0.5) x 10^-39 cm^2, "consistent with the SM". Ours,
-    <sigma> = (events per nucleus) / (Phi t) over all recoils, lies inside that 1 sigma band."""
+    """XENONnT SR0+SR1 (PRL 133, 191002 (2024), arXiv:2408.02877 abstract): measured 8B flux
+    (4.7 +3.6 -2.3) x 10^6 cm^-2 s^-1 and flux-weighted CEvNS cross section on Xe
+    (1.1 +0.8 -0.5) x 10^-39 cm^2. Both are the same fitted signal strength mu = N_fit / N_SM:
+    Phi = mu Phi_SNO (5.25e6) and sigma = mu sigma_SM, so the collaboration's SM value is
+    sigma_SM = 1.1e-39 / (4.7 / 5.25) = 1.23e-39 cm^2; the rounding of the two printed digits
+    (1.1 in [1.05, 1.15), 4.7 in [4.65, 4.75)) brackets it in [1.16, 1.30] x 10^-39 cm^2.
+    Ours, <sigma> = (events per nucleus) / (Phi t) over all recoils (Helm; CEvNS is
+    flavour-blind), must lie in that bracket: 1.216e-39. This pins the product of flux
+    normalisation, weak charge, isotopes and form factor to the collaboration's within ~6%."""
     source = solar.solar_source(fluxes=("B8",), exposure_time=units.year)
     xe = get_material("Xe")
     counts = binned_counts(
@@ -382,7 +388,9 @@ def test_flux_weighted_cross_section_against_xenonnt():
     )
     nuclei = xe.nuclei_per_kg().sum() * 1000.0
     sigma = float(counts.sum()) / nuclei / (solar.B8_FLUX_SNO * units.year) / units.cm2
-    assert 0.6e-39 < sigma < 1.9e-39
+    lower, upper = 1.05e-39 / (4.75 / 5.25), 1.15e-39 / (4.65 / 5.25)
+    assert lower < sigma < upper
+    assert sigma == pytest.approx(1.1e-39 / (4.7 / 5.25), rel=0.06)
 
 
 def test_no_solar_cevns_above_the_hep_endpoint():
