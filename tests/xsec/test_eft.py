@@ -706,17 +706,18 @@ def test_form_factor_enters_squared():
 
 # ---------------------------------------------------------------------------------------------
 # Coupling polynomial.
+@pytest.mark.parametrize("convention", ["physical", "paper"])
 @pytest.mark.parametrize("antineutrino", [False, True])
 @pytest.mark.parametrize(
     "ops", [list(OPERATORS), ["C_T", "a_M", "C_S"], ["C_V"], ["D_P", "a_E", "D_A"]]
 )
-def test_quadratic_form_equals_direct_evaluation(ops, antineutrino):
-    """theta^T K theta = Eq. (2) for random complex universal coefficients (1e-10 relative)."""
+def test_quadratic_form_equals_direct_evaluation(ops, antineutrino, convention):
+    """theta^T K theta = the cross section for random complex universal coefficients (1e-10)."""
     rng = np.random.default_rng(len(ops) + 10 * antineutrino)
     E = np.linspace(5.0, 53.0, 13)[:, None, None]
     T = np.geomspace(1e-5, 0.05, 40)[None, :, None]
     m_chi = np.array([0.0, 3.0, 30.0])
-    kw = dict(isotope=CS133, m_chi=m_chi, antineutrino=antineutrino)
+    kw = dict(isotope=CS133, m_chi=m_chi, antineutrino=antineutrino, convention=convention)
     K = eft_basis_dsigma_dT(E, T, operators=ops, **kw)
     assert K.shape == (13, 40, 3, 2 * len(ops), 2 * len(ops))
     np.testing.assert_array_equal(K, np.swapaxes(K, -1, -2))

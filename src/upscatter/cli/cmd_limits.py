@@ -175,9 +175,11 @@ def command(
     if as_json:
         echo_json({**result.to_json(), **extras})
         return
+    convention = model_options.get("convention")
     click.echo(
         f"# {experiment.name}, model={model.name}, {round(cl * 100)}% CL, "
         f"{dof} dof (Delta chi2 = {result.config['delta_chi2']:.3f})"
+        + (f", convention={convention}" if convention else "")
     )
     if expected:
         click.echo(f"# expected: {result.config['expected']['method']}, under g = 0")
