@@ -55,8 +55,8 @@ def test_future_lar_vector_difference_is_the_pull_convention():
     pull multiplying SM + new physics (Eq. (13) as written, our choice) the fraction f = N_new/N_SM
     allowed satisfies f/(1+f) ~ x = sqrt(2.71) 0.175 = 0.288; the paper's number follows from
     f ~ x (pull on the SM part only). The ratio of the two readings is x/(1 - x) / x =
-    1/(1 - x) = 1.40, the observed 1.50 within 10% (the rest is the statistical error and the
-    steady-state background, which the pull-only estimate leaves out)."""
+    1/(1 - x) = 1.40, the observed 1.50 within 10% (the estimate keeps only the pull, not the
+    statistical and background terms of the chi^2)."""
     ratio = bound_sq("future-lar", "C_V")[0] / EQS_17_20["future-lar"]["C_V"]
     x = np.sqrt(delta_chi2_threshold(0.9, 1)) * 0.175
     ours, paper_reading = x / (1 - x), x

@@ -477,7 +477,9 @@ def test_physical_basis_is_positive_semi_definite():
         eigenvalues = np.linalg.eigvalsh(K / d[..., :, None] / d[..., None, :])
         assert eigenvalues.min() > -1e-12
         # a fixed helicity sees 4 chiral combinations of the 7 operators: rank 2 x 4 = 8 of 14
-        assert np.all(np.sum(eigenvalues > 1e-9, axis=-1) <= 8)
+        # (lower where the structures become degenerate, e.g. at T_max)
+        rank = np.sum(eigenvalues > 1e-9, axis=-1)
+        assert rank.max() == 8
 
 
 # ---------------------------------------------------------------------------------------------
