@@ -93,6 +93,20 @@ def test_mixing_bounds_eq_b5(name):
     assert abs(value / EQ_B5[name] - 1) <= 0.5
 
 
+@pytest.mark.parametrize("name", ["coherent-csi-2017", "future-lar"])
+def test_mixing_bound_is_the_same_in_both_conventions(name):
+    """Mixing is the left-chiral combination C_V = -D_A, whose rate is the same in both
+    conventions (tests/xsec/test_eft.py::test_vector_normalisation_equals_paper000_eq23): each
+    convention's own C_V bound gives the same sum |U|^2, to the bound's accuracy (1e-6)."""
+    masses = {"m_chi": [0.5]}
+    experiment = paper_experiment(name)
+    physical = coupling_bound(experiment, MODEL, masses, operator="C_V").bound[0] ** 2
+    paper = bound_sq(name, "C_V")[0]
+    assert mixing_bound(name, physical, "physical") == pytest.approx(
+        mixing_bound(name, paper, "paper"), rel=1e-6
+    )
+
+
 def test_mixing_bound_translation_is_exact_arithmetic():
     """|C_V^q| = 0.5 (4 Z s_W^2 + N - Z)|U| / (3A), C_V and D_A both present: for CsI
     (Z = 54, N = 76, A = 130 on average): 0.5 (4 * 54 * 0.23857 + 22) / 390 = 0.094286, so a
