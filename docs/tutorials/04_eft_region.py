@@ -11,7 +11,7 @@ answer (paper 002 Fig. 4). This is what
 
 Everything on this page uses the paper's convention, ``convention="paper"``: its Eq. (2), which
 sums over both neutrino helicities. The library default, ``convention="physical"``, is a
-left-handed neutrino with the full amplitude: one operator gives half the rate (bounds on |c|
+left-handed neutrino with the full amplitude: one operator gives half the rate (bounds on ``|c|``
 sqrt(2) weaker), and C_V, D_A interfere with the other operators in proportion to m_chi
 (docs/physics-decisions.md, "EFT conventions").
 """

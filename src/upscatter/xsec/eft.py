@@ -122,8 +122,8 @@ _CHIRAL_COUPLINGS: dict[str, dict[str, dict[str, complex]]] = {
         "D": {"a_M": 1.0, "a_E": -1j},
     },
 }
-# Neutrino chiralities each convention sums, with their weight: the kernels below are those of
-# Eq. (2), i.e. (1/2) sum over all spins of |M|^2 with the neutrino spinor unprojected; P_L on
+# Neutrino chiralities each convention sums, each with weight 1/2: the kernels below are those
+# of Eq. (2), i.e. (1/2) sum over all spins of |M|^2 with the neutrino spinor unprojected; P_L on
 # it halves that (the gamma5 half of P_L gives epsilon tensors, zero with three momenta).
 _CHIRALITIES: dict[str, tuple[str, ...]] = {"physical": ("L",), "paper": ("L", "R")}
 # Sign s in (S, V, T, D) -> s (S, V, T, D)* for antineutrinos: the rule after paper 002 Eq. (1),
@@ -485,7 +485,7 @@ def eft_basis_dsigma_dT(
     vector is theta = (Re c_1, Im c_1, Re c_2, Im c_2, ...) (see :func:`coupling_vector`).
     Every term of the cross section is a real kernel times Re[x_a* x_b] of structure couplings
     x linear in the c_i (module notes), so K is real symmetric; it is positive semi-definite,
-    a sum of |amplitude|^2.
+    a sum of ``|amplitude|^2``.
 
     Parameters
     ----------
