@@ -249,19 +249,29 @@ def eft_channels(
     operators,
     *,
     real_only: bool = False,
+    convention: str | None = None,
     form_factor: str = "helm",
     hadronic: str = "chang-liao2020",
     radius_scale: float = 1.0,
 ) -> list[Channel]:
-    """Channels of the dimension-6 EFT (paper 002 Eq. (2)) as a quadratic form.
+    """Channels of the dimension-6 EFT (paper 002 Eq. (1)) as a quadratic form.
 
     The basis is the matrix K of :func:`upscatter.xsec.eft.eft_basis_dsigma_dT` over
     theta = (Re c_1, Im c_1, Re c_2, ...), shape (2n, 2n); with ``real_only`` it is restricted to
     the real parts, shape (n, n). The antineutrino rules follow the flux component's flavour.
+    ``convention``: ``"physical"`` (left-handed neutrinos, the full amplitude; the default,
+    :data:`upscatter.xsec.eft.DEFAULT_CONVENTION`, when None) or ``"paper"`` (paper 002
+    Eq. (2) as printed, helicity-summed: twice the rate of one operator).
     """
     from .flavours import is_antineutrino
-    from .xsec.eft import canonical_operator, eft_basis_dsigma_dT
+    from .xsec.eft import (
+        DEFAULT_CONVENTION,
+        canonical_operator,
+        check_convention,
+        eft_basis_dsigma_dT,
+    )
 
+    convention = check_convention(DEFAULT_CONVENTION if convention is None else convention)
     ops = [canonical_operator(op) for op in operators]
     keep = np.arange(0, 2 * len(ops), 2) if real_only else np.arange(2 * len(ops))
     size = keep.size
@@ -275,6 +285,7 @@ def eft_channels(
                 m_chi=m_chi,
                 operators=ops,
                 antineutrino=is_antineutrino(flavour),
+                convention=convention,
                 hadronic=hadronic,
                 form_factor=form_factor,
                 radius_scale=radius_scale,
@@ -290,12 +301,13 @@ def eft_channels(
 
 
 def _eft_single_operator_channels(
-    material: Material, operator: str | None = None, **options
+    material: Material, operator: str | None = None, convention: str | None = None, **options
 ) -> list[Channel]:
-    """One operator at a time: N = N_SM + |c|^2 K (no self-interference; paper 002 Sec. IV)."""
+    """One operator at a time: N = N_SM + |c|^2 K (no self-interference; paper 002 Sec. IV);
+    ``convention`` as in :func:`eft_channels`."""
     if operator is None:
         raise ParameterError("the eft model needs an operator (e.g. --operator dipole)")
-    channels = eft_channels(material, [operator], real_only=True, **options)
+    channels = eft_channels(material, [operator], real_only=True, convention=convention, **options)
     return [
         Channel(
             c.label,
@@ -345,7 +357,8 @@ MODELS: dict[str, Model] = {
         "|c|",
         (2,),
         _eft_single_operator_channels,
-        "dimension-6 EFT of paper 002, one operator at a time (option operator=...)",
+        "dimension-6 EFT of paper 002, one operator at a time (options operator=..., "
+        "convention=physical|paper)",
     ),
 }
 

@@ -515,12 +515,15 @@ def eft_pair_region(
     dof: int = 2,
     n_points: int = 241,
     extent: Sequence[float] | None = None,
+    convention: str | None = None,
 ) -> RegionResult:
     """Allowed region of two real EFT coefficients of both signs at one m_chi (paper 002 Fig. 4).
 
     The grid spans +-``extent`` (one half-width per coefficient); by default four times each
     coefficient's own one-at-a-time bound at the same threshold, which contains the region
-    unless an interference cancellation is nearly exact.
+    unless an interference cancellation is nearly exact. ``convention``: ``"physical"``
+    (default: left-handed neutrinos, with the m_chi-proportional interference of C_V, D_A with
+    the other operators) or ``"paper"`` (paper 002 Eq. (2)); recorded in the result's config.
     """
     from functools import partial
 
@@ -533,7 +536,8 @@ def eft_pair_region(
     model = Model(
         "eft-pair", ("m_chi",), "c", (2,), partial(eft_channels, operators=names, real_only=True)
     )
-    K = experiment.signal_basis(model, {"m_chi": [m_chi]})[0]  # (n_bins, 2, 2)
+    options = experiment.model_options(model, {"convention": convention})
+    K = experiment.signal_basis(model, {"m_chi": [m_chi]}, **options)[0]  # (n_bins, 2, 2)
     threshold = delta_chi2_threshold(cl, dof)
     sm = experiment.sm_counts
     if extent is None:
@@ -549,6 +553,7 @@ def eft_pair_region(
     config = {
         "experiment": experiment.name,
         "m_chi_MeV": m_chi,
+        "convention": options["convention"],
         "cl": cl,
         "dof": dof,
         "upscatter_version": __version__,

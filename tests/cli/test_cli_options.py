@@ -22,7 +22,8 @@ def probe(analysis, m_chi, as_json):
 
 def test_shared_options_come_first_in_their_documented_order():
     """--help lists --experiment, --time-window, --set, --model, --case, --electrons, --operator,
-    --loops, --twist2, then the command's own options (the order predict and limits always had)."""
+    --convention, --loops, --twist2, then the command's own options (the order predict and
+    limits always had)."""
     text = CliRunner().invoke(probe, ["--help"]).output
     names = [
         "--experiment",
@@ -32,6 +33,7 @@ def test_shared_options_come_first_in_their_documented_order():
         "--case",
         "--electrons",
         "--operator",
+        "--convention",
         "--loops",
         "--twist2",
         "--m-chi",
@@ -117,3 +119,22 @@ def test_twist2_reaches_the_zprime_model_only():
     assert choice.build()[2]["twist2"] == "paper"
     with pytest.raises(ParameterError, match="--twist2 applies to --model zprime only"):
         AnalysisChoice("future-lar", None, (), "vector", None, None, None, None, "paper").build()
+
+
+def test_convention_reaches_the_eft_model_only_and_defaults_to_physical():
+    """--convention is an eft option; without it the library default is filled in (and so
+    recorded in results), with it the given one; for another model it is a one-line error."""
+    eft = AnalysisChoice("future-lar", None, (), "eft", None, None, "C_V", None)
+    assert eft.build()[2]["convention"] == "physical"
+    paper = AnalysisChoice(
+        "future-lar", None, (), "eft", None, None, "C_V", None, convention="paper"
+    )
+    assert paper.build()[2]["convention"] == "paper"
+    assert (
+        "convention"
+        not in AnalysisChoice("future-lar", None, (), "vector", None, None, None, None).build()[2]
+    )
+    with pytest.raises(ParameterError, match="--convention applies to --model eft only"):
+        AnalysisChoice(
+            "future-lar", None, (), "zprime", None, None, None, None, convention="paper"
+        ).build()

@@ -12,6 +12,7 @@ import click
 from ..errors import ParameterError
 from ..experiments import EXPERIMENTS, get_experiment
 from ..models import MODELS, Model, get_model
+from ..xsec.eft import CONVENTIONS
 from ._common import check_output_file
 
 if TYPE_CHECKING:
@@ -49,6 +50,19 @@ def electrons_option(help_text: str, default: bool | None = False) -> Callable:
 def operator_option(help_text: str) -> Callable:
     """--operator NAME of the eft model (default none)."""
     return click.option("--operator", default=None, help=help_text)
+
+
+def convention_option(help_text: str) -> Callable:
+    """--convention physical|paper of the eft model (default: not given, the library's)."""
+    return click.option(
+        "--convention", type=click.Choice(CONVENTIONS), default=None, help=help_text
+    )
+
+
+CONVENTION_HELP = (
+    "eft: 'physical' (left-handed neutrinos, full amplitude with the m_chi-proportional "
+    "interference; default) or 'paper' (paper 002 Eq. (2) as printed, helicity-summed)."
+)
 
 
 def file_option(name: str, help_text: str, *, output: bool = True) -> Callable:
@@ -111,6 +125,7 @@ model_options = stacked(
         "eft: dipole, electric-dipole, scalar, pseudoscalar, vector, axial, tensor "
         "(or a_M, a_E, C_S, D_P, C_V, D_A, C_T)."
     ),
+    convention_option(CONVENTION_HELP),
     click.option(
         "--loops/--no-loops",
         default=None,
@@ -131,7 +146,7 @@ model_options = stacked(
         "(upscatter.presets); the bound is on the preset's overall scale g.",
     ),
 )
-"""--model, --case, --electrons, --operator, --loops, --twist2, --preset."""
+"""--model, --case, --electrons, --operator, --convention, --loops, --twist2, --preset."""
 
 
 def _parse_setting(text: str) -> tuple[str, object]:
@@ -170,6 +185,7 @@ def model_kwargs(
     operator: str | None = None,
     loops: bool | None = None,
     twist2: str | None = None,
+    convention: str | None = None,
 ) -> dict:
     """Model options for Model.channels from the CLI flags (None: not given); a flag that does
     not apply to the model is a ParameterError."""
@@ -187,6 +203,10 @@ def model_kwargs(
         if model_name != "eft":
             raise ParameterError("--operator applies to --model eft only")
         kwargs["operator"] = operator
+    if convention is not None:
+        if model_name != "eft":
+            raise ParameterError("--convention applies to --model eft only")
+        kwargs["convention"] = convention
     if model_name == "zprime":
         kwargs["case"] = case or "A"
     if electrons is not None:
@@ -211,6 +231,7 @@ class AnalysisChoice:
     loops: bool | None
     twist2: str | None = None
     preset: str | None = None
+    convention: str | None = None
 
     def build(self) -> tuple[Analysis, Model, dict]:
         """(experiment, model, model options for ``Model.channels``), checked in that order.
@@ -225,7 +246,13 @@ class AnalysisChoice:
 
             model = preset_model(self.model_name, self.preset)
         options = model_kwargs(
-            self.model_name, self.case, self.electrons, self.operator, self.loops, self.twist2
+            self.model_name,
+            self.case,
+            self.electrons,
+            self.operator,
+            self.loops,
+            self.twist2,
+            self.convention,
         )
         return experiment, model, experiment.model_options(model, options)
 

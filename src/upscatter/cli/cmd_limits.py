@@ -160,13 +160,15 @@ def command(
     result = extras.pop("result")
     if out:
         result.save(out)
+    convention = model_options.get("convention")
     if plot:
         from ..plotting import plot_bounds
 
         scanned = m_chi if np.ptp(m_chi) > 0 or np.ptp(med) == 0 else med
         xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
+        label = f"{experiment.name} {model.name}" + (f" ({convention})" if convention else "")
         plot_bounds(
-            {f"{experiment.name} {model.name}": (scanned, result.bound)},
+            {label: (scanned, result.bound)},
             plot,
             xlabel,
             f"{model.coupling} ({int(cl * 100)}% CL bound)",
@@ -178,6 +180,7 @@ def command(
     click.echo(
         f"# {experiment.name}, model={model.name}, {round(cl * 100)}% CL, "
         f"{dof} dof (Delta chi2 = {result.config['delta_chi2']:.3f})"
+        + (f", convention={convention}" if convention else "")
     )
     if expected:
         click.echo(f"# expected: {result.config['expected']['method']}, under g = 0")

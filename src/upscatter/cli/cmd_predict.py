@@ -42,6 +42,7 @@ def command(analysis, m_chi, m_med, coupling, as_json):
         "m_chi_MeV": m_chi,
         "m_med_MeV": m_med,
         "coupling": coupling,
+        **({"convention": model_options["convention"]} if "convention" in model_options else {}),
         "bins": fit["bins"],
         "N_SM": sm,
         "N_new": new,
@@ -59,6 +60,7 @@ def command(analysis, m_chi, m_med, coupling, as_json):
     click.echo(
         f"# {experiment.name}, model={model.name}, m_chi={m_chi} MeV, m_med={m_med} MeV, "
         f"{model.coupling}={coupling:g}"
+        + (f", convention={model_options['convention']}" if "convention" in model_options else "")
     )
     backgrounds = payload["backgrounds"]
     header = ["bin", "N_SM", "N_new", *backgrounds, "observed"]

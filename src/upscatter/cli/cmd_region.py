@@ -7,7 +7,15 @@ import click
 from ..errors import ParameterError
 from ..scans import eft_pair_region
 from ._common import confirm_size, echo_json
-from ._options import build_experiment, experiment_options, file_option, json_option, yes_option
+from ._options import (
+    CONVENTION_HELP,
+    build_experiment,
+    convention_option,
+    experiment_options,
+    file_option,
+    json_option,
+    yes_option,
+)
 
 MAX_POINTS = 1001
 """Most grid points per axis without --yes (memory and time grow as the square)."""
@@ -17,6 +25,7 @@ MAX_POINTS = 1001
 @experiment_options
 @click.option("--model", "model_name", default="eft", show_default=True, help="eft.")
 @click.option("--pair", required=True, help="Two operators, e.g. a_M,C_S or dipole,tensor.")
+@convention_option(CONVENTION_HELP)
 @click.option("--m-chi", type=float, default=40.0, show_default=True, help="MeV.")
 @click.option("--cl", type=float, default=0.9, show_default=True)
 @click.option("--dof", type=int, default=2, show_default=True)
@@ -36,6 +45,7 @@ def command(
     settings,
     model_name,
     pair,
+    convention,
     m_chi,
     cl,
     dof,
@@ -58,11 +68,15 @@ def command(
         yes,
     )
     experiment = build_experiment(experiment_name, time_window, settings)
-    region = eft_pair_region(experiment, pair.split(","), m_chi, cl, dof, points)
+    region = eft_pair_region(
+        experiment, pair.split(","), m_chi, cl, dof, points, convention=convention
+    )
+    convention = region.config["convention"]
     if plot:
         from ..plotting import plot_regions
 
-        plot_regions({f"{experiment.name}, m_chi = {m_chi:g} MeV": region}, plot)
+        label = f"{experiment.name}, m_chi = {m_chi:g} MeV, {convention} convention"
+        plot_regions({label: region}, plot)
     if as_json:
         echo_json(region.to_json())
         return
@@ -70,7 +84,8 @@ def command(
     xs, ys = [p[0] for p in pts], [p[1] for p in pts]
     click.echo(
         f"# {experiment.name}: {region.names[0]} vs {region.names[1]} at m_chi = {m_chi} "
-        f"MeV, {round(cl * 100)}% CL, {dof} dof (Delta chi2 < {region.threshold:.2f})"
+        f"MeV, {round(cl * 100)}% CL, {dof} dof (Delta chi2 < {region.threshold:.2f}), "
+        f"convention={convention}"
     )
     click.echo(
         f"{region.names[0]} in [{min(xs):.3g}, {max(xs):.3g}], "

@@ -10,6 +10,7 @@ import numpy as np
 from .. import units
 from .._validate import as_float
 from ..errors import ParameterError
+from ..experiments.base import with_default_convention
 from ..experiments.projection import reactor_exposure
 from ..fluxes import get_source
 from ..fluxes.reactor import DEFAULT_SPECTRUM, SPECTRUM_MODELS
@@ -18,6 +19,8 @@ from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
 from ._common import echo_json
 from ._options import (
+    CONVENTION_HELP,
+    convention_option,
     electrons_option,
     file_option,
     json_option,
@@ -76,6 +79,7 @@ MAX_BINS = 10_000
 )
 @click.option("--form-factor", default=None, help="helm, klein-nystrand or unity.")
 @operator_option("eft: operator whose |c| is --coupling.")
+@convention_option(CONVENTION_HELP)
 @file_option("--out", "Write the table as CSV.")
 @file_option("--plot", "Write a PNG step plot.")
 @json_option
@@ -97,12 +101,15 @@ def command(
     bins,
     form_factor,
     operator,
+    convention,
     out,
     plot,
     as_json,
 ):
     """Expected events per true nuclear-recoil bin: SM CEvNS and new physics."""
     material = get_material(target)
+    if model_name == "sm" and convention is not None:
+        raise ParameterError("--convention applies to --model eft only")
     for name, value in (("--m-chi", m_chi), ("--m-med", m_med), ("--coupling", coupling)):
         as_float(name, value)
     as_float("--detector-mass", detector_mass, allow_zero=False)
@@ -129,7 +136,11 @@ def command(
     n_new = np.zeros(response.n_bins)
     if model_name != "sm":
         model = get_model(model_name)
-        options = {**ff, **model_kwargs(model_name, None, electrons, operator)}
+        options = with_default_convention(
+            model,
+            {**ff, **model_kwargs(model_name, None, electrons, operator, convention=convention)},
+        )
+        convention = options.get("convention")
         K = binned_counts(
             model.channels(material, **options),
             source,
@@ -170,6 +181,7 @@ def command(
                 "m_chi_MeV": m_chi,
                 "m_med_MeV": m_med,
                 "coupling": coupling,
+                **({"convention": convention} if convention else {}),
                 "electrons": electrons,
                 "detector_mass_kg": detector_mass,
                 "flavours": [c.flavour for c in source.components],
@@ -186,6 +198,7 @@ def command(
     click.echo(
         f"# {material.name}, {label}, model={model_name}, m_chi={m_chi} MeV, "
         f"m_med={m_med} MeV, coupling={coupling:g}, {detector_mass} kg"
+        + (f", convention={convention}" if convention else "")
     )
     click.echo("".join(f"{h:>12}" for h in header))
     for row in rows:

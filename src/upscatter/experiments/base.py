@@ -79,9 +79,11 @@ class Analysis(ABC):
     def model_options(self, model: Model, options: Mapping | None = None) -> dict:
         """``options`` with this analysis' physics defaults filled in: the electron channel
         (nu e -> chi e) is on for a model that has one (``electrons`` option) at an analysis
-        that sees electron recoils, unless ``electrons`` is given. The library, not the CLI,
-        owns this default, so Python and the command line give the same bounds."""
-        options = dict(options or {})
+        that sees electron recoils, unless ``electrons`` is given; a model with a spin
+        ``convention`` (eft) gets the library default (:func:`with_default_convention`). The
+        library, not the CLI, owns these defaults, so Python and the command line give the same
+        bounds, and results record them."""
+        options = with_default_convention(model, options)
         if "electrons" not in options and "electrons" in model.option_names:
             options["electrons"] = self.electron_recoils
         return options
@@ -102,6 +104,18 @@ class Analysis(ABC):
     def bin_labels(self) -> list[str]:
         """One label per entry of a prediction (override for readable output)."""
         return [str(i) for i in range(self.n_bins)]
+
+
+def with_default_convention(model: Model, options: Mapping | None = None) -> dict:
+    """``options`` with ``convention`` set to :data:`upscatter.xsec.eft.DEFAULT_CONVENTION`
+    ("physical": left-handed neutrinos, the full amplitude) when ``model`` takes a convention
+    (the EFT models) and none is given, so that results record the convention they used."""
+    from ..xsec.eft import DEFAULT_CONVENTION
+
+    options = dict(options or {})
+    if options.get("convention") is None and "convention" in model.option_names:
+        options["convention"] = DEFAULT_CONVENTION
+    return options
 
 
 class Experiment(Analysis):

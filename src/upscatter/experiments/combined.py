@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..models import Model
 from ..stats.likelihood import SumLikelihood, combine
-from .base import Analysis
+from .base import Analysis, with_default_convention
 from .coherent_csi_2021 import CoherentCsI2021
 from .coherent_lar_2020 import CoherentLAr2020
 from .xenonnt_b8 import XenonntB8
@@ -82,9 +82,11 @@ class CombinedAnalysis(Analysis):
         return np.concatenate(bases, axis=1)
 
     def model_options(self, model: Model, options: Mapping | None = None) -> dict:
-        """``options`` unchanged: each part applies its own defaults in its
-        :meth:`signal_basis` (the electron channel on for CsI 2021, off for the others)."""
-        return dict(options or {})
+        """``options`` with the EFT convention default (the same for every part,
+        :func:`~upscatter.experiments.base.with_default_convention`); each part applies its
+        own other defaults in its :meth:`signal_basis` (the electron channel on for CsI 2021,
+        off for the others)."""
+        return with_default_convention(model, options)
 
     @cached_property
     def likelihood(self) -> SumLikelihood:

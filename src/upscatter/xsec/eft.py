@@ -32,18 +32,35 @@ F_p = F_n = F (Helm by default)::
     C_T = [Z (delta_u^p C_T^u + delta_d^p C_T^d) + N (delta_u^n C_T^u + delta_d^n C_T^d)] F
     A_M = a_M F,  A_E = a_E F.
 
+Conventions (``convention=``, docs/physics-decisions.md, "EFT conventions"):
+
+* ``"physical"`` (the default, :data:`DEFAULT_CONVENTION`): a left-handed neutrino (and a
+  right-handed antineutrino), i.e. the neutrino field of Eq. (1) is nu_L. Then only the chiral
+  combinations S = C_S + i D_P, V = C_V - D_A, T = C_T, D = A_M + i A_E of the Lorentz
+  structures 1, gamma^mu, sigma^{mu nu} and the photon dipole act, and the full tree amplitude
+  (paper 002 Appendix A, with P_L on the incoming neutrino spinor) gives::
+
+      dsigma/dT = 1/2 { Eq. (2) with (C_S, C_V, C_T, A_M) -> (S, V, T, D), D_P = D_A = A_E = 0
+                + G_F^2 M/(4 pi) (m/E) [2 - T/E - m^2/(2ME)] Re[V* S]
+                - 3 G_F^2 M/(4 pi) (m/E) [2T/E + m^2/(ME)] Re[V* T]
+                - G_F^2 Z s_W/(sqrt(2) pi) (M M_W/E) (m/E) (1 - T/M) (1 + m^2/(2MT)) Re[V* D] }.
+
+  The last three lines, proportional to m_chi, are the interference of the vector structure
+  with the others that Eq. (2) leaves out. A single operator gives exactly half of Eq. (2).
+* ``"paper"``: Eq. (2) as printed, the average over the target spin and the *sum* over both
+  neutrino helicities, without the m_chi-proportional lines; it equals the sum of the
+  ``"physical"`` formula for the two chiralities (S = C_S -+ i D_P, V = C_V +- D_A,
+  D = A_M -+ i A_E) with the three extra lines dropped. The paper 002 reproductions use it.
+
 Every nuclear coupling carries one F, so dsigma/dT is F^2 times a quadratic form in the
 coefficients. For antineutrinos the coefficients (a_M, a_E, C_S, D_P, C_V, D_A, C_T) are replaced
-by (-a_M*, -a_E*, C_S*, D_P*, -C_V*, D_A*, -C_T*) (text after Eq. (1)), which flips the sign of
-the last two interference lines. Outside the kinematic range (paper 003 Eq. (14)) the cross
-section is exactly zero, including the 1/T and 1/T^2 dipole terms.
+by (-a_M*, -a_E*, C_S*, D_P*, -C_V*, D_A*, -C_T*) (text after Eq. (1)); in both conventions
+this amounts to (S, V, T, D) -> (S, -V, -T, -D) up to an overall complex conjugation, which
+flips the sign of the S-D, S-T and S-V lines. Outside the kinematic range (paper 003 Eq. (14))
+the cross section is exactly zero, including the 1/T and 1/T^2 dipole terms.
 
-Conventions of Eq. (2), checked against the Appendix A amplitude in ``tests/test_eft.py``: the
-target is a Dirac fermion of mass M and charge Z; ``<|M|^2>`` is averaged over the target spin and
-summed over both neutrino helicities (so a single non-chiral operator gives twice the rate of a
-purely left-handed neutrino); e v_H = 2 M_W s_W. Eq. (2) leaves out the m_chi-proportional
-interference of C_V, D_A with the other operators (it vanishes at m_chi = 0); this module follows
-Eq. (2). See docs/physics-decisions.md.
+Conventions of Eq. (2), checked against the Appendix A amplitude in ``tests/xsec/test_eft.py``:
+the target is a Dirac fermion of mass M and charge Z; e v_H = 2 M_W s_W.
 """
 
 from __future__ import annotations
@@ -80,16 +97,40 @@ QUARKS: tuple[str, ...] = ("u", "d")
 
 _PHOTON_OPERATORS = frozenset({"a_M", "a_E"})
 
-# Sign s in c -> s c* for antineutrinos (paper 002, text after Eq. (1)).
-_ANTINEUTRINO_SIGN: dict[str, float] = {
-    "a_M": -1.0,
-    "a_E": -1.0,
-    "C_S": 1.0,
-    "D_P": 1.0,
-    "C_V": -1.0,
-    "D_A": 1.0,
-    "C_T": -1.0,
+CONVENTIONS: tuple[str, ...] = ("physical", "paper")
+"""Spin conventions of the cross section (module notes, docs/physics-decisions.md)."""
+DEFAULT_CONVENTION = "physical"
+"""Left-handed neutrinos, right-handed antineutrinos, the full amplitude."""
+
+# Lorentz structures of the amplitude: scalar 1, vector gamma^mu, tensor sigma^{mu nu} (quark
+# currents) and the photon dipole sigma^{mu nu} q_nu (paper 002 Eq. (A4)).
+_STRUCTURES: tuple[str, ...] = ("S", "V", "T", "D")
+# Coupling of each structure for a neutrino field of chirality L (nubar P_R Gamma chi) or R
+# (nubar P_L Gamma chi): P_R (C_S + i D_P gamma5) = P_R (C_S + i D_P), P_R gamma^mu (C_V +
+# D_A gamma5) = gamma^mu P_L (C_V - D_A), P_R sigma (a_M + i a_E gamma5) = sigma P_R (a_M + i a_E).
+_CHIRAL_COUPLINGS: dict[str, dict[str, dict[str, complex]]] = {
+    "L": {
+        "S": {"C_S": 1.0, "D_P": 1j},
+        "V": {"C_V": 1.0, "D_A": -1.0},
+        "T": {"C_T": 1.0},
+        "D": {"a_M": 1.0, "a_E": 1j},
+    },
+    "R": {
+        "S": {"C_S": 1.0, "D_P": -1j},
+        "V": {"C_V": 1.0, "D_A": 1.0},
+        "T": {"C_T": 1.0},
+        "D": {"a_M": 1.0, "a_E": -1j},
+    },
 }
+# Neutrino chiralities each convention sums, each with weight 1/2: the kernels below are those
+# of Eq. (2), i.e. (1/2) sum over all spins of |M|^2 with the neutrino spinor unprojected; P_L on
+# it halves that (the gamma5 half of P_L gives epsilon tensors, zero with three momenta).
+_CHIRALITIES: dict[str, tuple[str, ...]] = {"physical": ("L",), "paper": ("L", "R")}
+# Sign s in (S, V, T, D) -> s (S, V, T, D)* for antineutrinos: the rule after paper 002 Eq. (1),
+# (a_M, a_E, C_S, D_P, C_V, D_A, C_T) -> (-a_M*, -a_E*, C_S*, D_P*, -C_V*, D_A*, -C_T*), maps the
+# L combinations onto s times the conjugated R ones and vice versa (the right-handed
+# antineutrino of nu_L sees s S, s V, ... of its own field's L combinations).
+_ANTINEUTRINO_SIGN: dict[str, float] = {"S": 1.0, "V": -1.0, "T": -1.0, "D": -1.0}
 
 _SW = np.sqrt(SIN2_THETA_W)
 
@@ -134,25 +175,61 @@ def _tensor_scalar_kernel(E, T, M, Z, m2):
     return -(G_FERMI**2) * M / (2.0 * np.pi) * bracket
 
 
+# The m_chi-proportional interference of the vector structure with the others, absent from
+# Eq. (2); derived from the Appendix A amplitude (docs/physics-decisions.md, "EFT conventions").
+def _vector_scalar_kernel(E, T, M, Z, m2):
+    m = np.sqrt(m2)
+    bracket = 2.0 - T / E - m2 / (2.0 * M * E)
+    return G_FERMI**2 * M / (4.0 * np.pi) * (m / E) * bracket
+
+
+def _vector_tensor_kernel(E, T, M, Z, m2):
+    m = np.sqrt(m2)
+    bracket = 2.0 * T / E + m2 / (M * E)
+    return -3.0 * G_FERMI**2 * M / (4.0 * np.pi) * (m / E) * bracket
+
+
+def _vector_dipole_kernel(E, T, M, Z, m2):
+    m = np.sqrt(m2)
+    bracket = (1.0 - T / M) * (1.0 + m2 / (2.0 * M * T))
+    return -(G_FERMI**2) * Z * _SW / (np.sqrt(2.0) * np.pi) * (M * M_W / E) * (m / E) * bracket
+
+
 Kernel = Callable[..., np.ndarray]
 
-# Coefficient of |c_i|^2 in Eq. (2) (nuclear couplings at F = 1), MeV^-3.
+# Coefficient of |x_a|^2 (structure couplings x at F = 1), MeV^-3.
 _PURE_KERNELS: dict[str, Kernel] = {
-    "a_M": _dipole_kernel,
-    "a_E": _dipole_kernel,
-    "C_S": _scalar_kernel,
-    "D_P": _scalar_kernel,
-    "C_V": _vector_kernel,
-    "D_A": _vector_kernel,
-    "C_T": _tensor_kernel,
+    "S": _scalar_kernel,
+    "V": _vector_kernel,
+    "T": _tensor_kernel,
+    "D": _dipole_kernel,
 }
-# Coefficient of Re[c_i* c_j] (symmetric in i, j): the three interference lines of Eq. (2).
-_INTERFERENCE_KERNELS: dict[frozenset[str], Kernel] = {
-    frozenset({"C_T", "a_M"}): _tensor_dipole_kernel,
-    frozenset({"a_M", "C_S"}): _dipole_scalar_kernel,
-    frozenset({"a_E", "D_P"}): _dipole_scalar_kernel,
-    frozenset({"C_T", "C_S"}): _tensor_scalar_kernel,
+# Coefficient of Re[x_a* x_b] (symmetric in a, b): the three interference lines of Eq. (2) ...
+_PAPER_KERNELS: dict[frozenset[str], Kernel] = {
+    frozenset({"T", "D"}): _tensor_dipole_kernel,
+    frozenset({"D", "S"}): _dipole_scalar_kernel,
+    frozenset({"T", "S"}): _tensor_scalar_kernel,
 }
+# ... and, in the physical convention, the three it leaves out.
+_INTERFERENCE_KERNELS: dict[str, dict[frozenset[str], Kernel]] = {
+    "paper": _PAPER_KERNELS,
+    "physical": {
+        **_PAPER_KERNELS,
+        frozenset({"V", "S"}): _vector_scalar_kernel,
+        frozenset({"V", "T"}): _vector_tensor_kernel,
+        frozenset({"V", "D"}): _vector_dipole_kernel,
+    },
+}
+
+
+def check_convention(convention) -> str:
+    """Return ``convention`` if it is one of :data:`CONVENTIONS`, else raise ParameterError."""
+    if isinstance(convention, str) and convention in CONVENTIONS:
+        return convention
+    raise ParameterError(
+        f"unknown EFT convention {convention!r}; known: {', '.join(CONVENTIONS)} "
+        f"(default {DEFAULT_CONVENTION})"
+    )
 
 
 def canonical_operator(name: str) -> str:
@@ -164,7 +241,7 @@ def canonical_operator(name: str) -> str:
         For an unknown name; the message lists the known names and aliases.
     """
     if isinstance(name, str):
-        if name in _PURE_KERNELS:
+        if name in OPERATORS:
             return name
         if name in OPERATOR_ALIASES:
             return OPERATOR_ALIASES[name]
@@ -245,45 +322,68 @@ def _checked_kinematics(E, T, m_chi):
     return E, T, m_chi, shape
 
 
-def _kernels(E, T, m_chi, isotope, form_factor, radius_scale, pure, pairs):
-    """Kinematic kernels of Eq. (2) times F^2, exactly zero outside the kinematic range.
+def _pair_weights(columns, p, convention, antineutrino):
+    """Real (p, p) weight matrices of each kernel for linear parameters.
 
-    Returns (shape, dict op -> pure kernel, dict frozenset pair -> interference kernel); each
-    kernel is an array of the broadcast shape of E, T, m_chi, in MeV^-3.
+    ``columns`` maps each operator to a complex vector of length p: its nuclear coupling (at
+    F = 1) per unit of each real parameter. The structure couplings of chirality chi are then
+    x_a = G_a theta with G_a = sum_op w_{a,op} columns[op] (:data:`_CHIRAL_COUPLINGS`, times the
+    antineutrino sign), and sum_chi (1/2) Re[x_a* x_b] = theta^T W_ab theta. Returns
+    {(a, b): W_ab} for a == b (the pure kernel of structure a) and for the pairs a != b with an
+    interference kernel in ``convention``, leaving out matrices that are exactly zero.
     """
+    kernels = _INTERFERENCE_KERNELS[convention]
+    weights: dict[tuple[str, str], np.ndarray] = {}
+    for chirality in _CHIRALITIES[convention]:
+        G = {}
+        for a in _STRUCTURES:
+            row = np.zeros(p, dtype=complex)
+            for op, w in _CHIRAL_COUPLINGS[chirality][a].items():
+                if op in columns:
+                    row = row + w * columns[op]
+            if np.any(row):
+                G[a] = _ANTINEUTRINO_SIGN[a] * row if antineutrino else row
+        for i, a in enumerate(_STRUCTURES):
+            for b in _STRUCTURES[i:]:
+                if a not in G or b not in G or (a != b and frozenset({a, b}) not in kernels):
+                    continue
+                W = 0.5 * np.real(np.outer(G[a].conj(), G[b]))
+                if a != b:
+                    W = 0.5 * (W + W.T)
+                weights[(a, b)] = weights.get((a, b), 0.0) + W
+    return {pair: W for pair, W in weights.items() if np.any(W)}
+
+
+def _quadratic_cross_section(
+    E, T, m_chi, isotope, form_factor, radius_scale, columns, p, convention, antineutrino
+):
+    """sum over kernels of kernel(E, T) F^2 W: shape broadcast(E, T, m_chi) + (p, p), MeV^-3,
+    for ``columns`` of length p (:func:`_pair_weights`).
+
+    Exactly zero outside the kinematic range (kernels are evaluated at harmless values there,
+    T = 0 would give 1/T, and masked).
+    """
+    convention = check_convention(convention)
     M, Z = isotope.mass, float(isotope.Z)
     E, T, m_chi, shape = _checked_kinematics(E, T, m_chi)
     radius_scale = as_float("radius_scale", radius_scale, allow_zero=False)
+    weights = _pair_weights(columns, p, convention, bool(antineutrino))
     allowed = np.broadcast_to(kinematically_allowed(E, T, M, m_chi), shape)
-    # Evaluate at harmless values where forbidden (T = 0 would give 1/T), then mask.
     e_s = np.where(allowed, E, 1.0)
     t_s = np.where(allowed, T, 1.0)
     m2 = np.broadcast_to(m_chi**2, shape)
     # F depends on T only: evaluate it on T's own (unbroadcast) grid.
     ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
-    weight = np.where(allowed, ff**2, 0.0)
-    cache: dict[Kernel, np.ndarray] = {}
-
-    def evaluate(kernel: Kernel) -> np.ndarray:
-        if kernel not in cache:
-            cache[kernel] = weight * kernel(e_s, t_s, M, Z, m2)
-        return cache[kernel]
-
-    return (
-        shape,
-        {op: evaluate(_PURE_KERNELS[op]) for op in pure},
-        {pair: evaluate(_INTERFERENCE_KERNELS[pair]) for pair in pairs},
-    )
-
-
-def _interfering_pairs(ops: Sequence[str]) -> list[tuple[str, str]]:
-    """Pairs (i < j in ``ops`` order) with an interference line in Eq. (2)."""
-    return [
-        (a, b)
-        for i, a in enumerate(ops)
-        for b in ops[i + 1 :]
-        if frozenset({a, b}) in _INTERFERENCE_KERNELS
-    ]
+    ff2 = np.where(allowed, ff**2, 0.0)
+    kernels = _INTERFERENCE_KERNELS[convention]
+    total = np.zeros((*shape, p, p))
+    for (a, b), W in weights.items():
+        value = ff2 * (_PURE_KERNELS[a] if a == b else kernels[frozenset({a, b})])(
+            e_s, t_s, M, Z, m2
+        )
+        for i, j in zip(*np.nonzero(W), strict=True):
+            total[..., i, j] += W[i, j] * value
+    return total
 
 
 def _canonical_list(names) -> list[str]:
@@ -302,11 +402,12 @@ def eft_dsigma_dT(
     m_chi,
     coefficients: Mapping[str, complex | Mapping[str, complex]],
     antineutrino: bool = False,
+    convention: str = DEFAULT_CONVENTION,
     hadronic: str = "chang-liao2020",
     form_factor: str = "helm",
     radius_scale: float = 1.0,
 ):
-    """nu N -> chi N (or nubar N -> chi^c N) through the dimension-6 EFT, paper 002 Eq. (2).
+    """nu N -> chi N (or nubar N -> chi^c N) through the dimension-6 EFT of paper 002 Eq. (1).
 
     Parameters
     ----------
@@ -317,12 +418,18 @@ def eft_dsigma_dT(
     m_chi : float or array_like
         Dark-fermion mass (MeV); broadcast with E and T.
     coefficients : mapping
-        Dimensionless Wilson coefficients of paper 002 Eq. (1) by name (``a_M, a_E, C_S, D_P,
-        C_V, D_A, C_T``, or the aliases of :data:`OPERATOR_ALIASES`); missing ones are zero.
-        Each is a complex number; the quark-level ones (all but a_M, a_E) are universal (u = d)
-        when given as a number, or per quark as ``{"u": ..., "d": ...}`` (a missing quark is 0).
+        Dimensionless Wilson coefficients of paper 002 Eq. (1) (units of G_F/sqrt(2)) by name
+        (``a_M, a_E, C_S, D_P, C_V, D_A, C_T``, or the aliases of :data:`OPERATOR_ALIASES`);
+        missing ones are zero. Each is a complex number; the quark-level ones (all but a_M,
+        a_E) are universal (u = d) when given as a number, or per quark as
+        ``{"u": ..., "d": ...}`` (a missing quark is 0).
     antineutrino : bool
-        Apply the antineutrino replacement rules stated after paper 002 Eq. (1).
+        The antineutrino process (replacement rules stated after paper 002 Eq. (1)).
+    convention : {"physical", "paper"}
+        ``"physical"`` (default): left-handed neutrinos (right-handed antineutrinos), the full
+        amplitude including the m_chi-proportional interference of the vector structure with
+        the others. ``"paper"``: paper 002 Eq. (2) as printed (helicity-summed, twice the
+        physical rate for a single operator). See the module notes.
     hadronic : str
         Nucleon matrix-element set for f_Tq and the tensor charges (paper 002 Eq. (7)).
     form_factor : str
@@ -339,31 +446,24 @@ def eft_dsigma_dT(
     Raises
     ------
     ParameterError
-        Unknown operator, quark, hadronic set or form factor; per-quark values for a_M or a_E;
-        non-finite coefficients; negative or non-finite E, T, m_chi.
+        Unknown operator, quark, convention, hadronic set or form factor; per-quark values for
+        a_M or a_E; non-finite coefficients; negative or non-finite E, T, m_chi.
     """
     if not isinstance(coefficients, Mapping):
         raise ParameterError(
             f"coefficients must be a mapping from operator name to value, got {coefficients!r}"
         )
+    check_convention(convention)
     me = get_hadronic_set(hadronic)
-    nuclear: dict[str, complex] = {}
-    for op, value in zip(_canonical_list(coefficients), coefficients.values(), strict=True):
-        c = _nuclear_coupling(op, value, isotope, me)
-        # The rule conjugates every coefficient, which leaves Eq. (2) unchanged: only the signs
-        # matter (the basis below uses just the signs).
-        nuclear[op] = _ANTINEUTRINO_SIGN[op] * c.conjugate() if antineutrino else c
-    ops = list(nuclear)
-    pairs = _interfering_pairs(ops)
-    shape, pure_k, pair_k = _kernels(
-        E, T, m_chi, isotope, form_factor, radius_scale, ops, [frozenset(p) for p in pairs]
+    ops = _canonical_list(coefficients)
+    columns = {
+        op: np.array([_nuclear_coupling(op, value, isotope, me)])
+        for op, value in zip(ops, coefficients.values(), strict=True)
+    }
+    total = _quadratic_cross_section(
+        E, T, m_chi, isotope, form_factor, radius_scale, columns, 1, convention, antineutrino
     )
-    total = np.zeros(shape)
-    for op in ops:
-        total = total + abs(nuclear[op]) ** 2 * pure_k[op]
-    for a, b in pairs:
-        total = total + (nuclear[a].conjugate() * nuclear[b]).real * pair_k[frozenset({a, b})]
-    return total
+    return total[..., 0, 0]
 
 
 def eft_basis_dsigma_dT(
@@ -374,16 +474,18 @@ def eft_basis_dsigma_dT(
     m_chi,
     operators: Sequence[str],
     antineutrino: bool = False,
+    convention: str = DEFAULT_CONVENTION,
     hadronic: str = "chang-liao2020",
     form_factor: str = "helm",
     radius_scale: float = 1.0,
 ):
-    """Basis matrix K of the coupling polynomial: dsigma/dT = theta^T K theta (paper 002 Eq. (2)).
+    """Basis matrix K of the coupling polynomial: dsigma/dT = theta^T K theta.
 
     For the ordered operators c_1..c_n (universal quark couplings, u = d) the real parameter
     vector is theta = (Re c_1, Im c_1, Re c_2, Im c_2, ...) (see :func:`coupling_vector`).
-    Because every term of Eq. (2) is ``|c_i|^2`` or ``Re[c_i* c_j]`` times a real kernel, K is the
-    Kronecker product of a real symmetric n x n matrix with the 2 x 2 identity.
+    Every term of the cross section is a real kernel times Re[x_a* x_b] of structure couplings
+    x linear in the c_i (module notes), so K is real symmetric; it is positive semi-definite,
+    a sum of ``|amplitude|^2``.
 
     Parameters
     ----------
@@ -393,7 +495,7 @@ def eft_basis_dsigma_dT(
         Target nucleus.
     operators : sequence of str
         Operator names (or aliases), each at most once.
-    antineutrino, hadronic, form_factor, radius_scale
+    antineutrino, convention, hadronic, form_factor, radius_scale
         As in :func:`eft_dsigma_dT`.
 
     Returns
@@ -405,29 +507,26 @@ def eft_basis_dsigma_dT(
     ops = _canonical_list(operators)
     if not ops:
         raise ParameterError("operators must name at least one EFT operator")
+    check_convention(convention)
     me = get_hadronic_set(hadronic)
-    n = len(ops)
-    # Nuclear coupling per unit universal coefficient (real), with the antineutrino sign.
-    weight = np.array([_nuclear_coupling(op, 1.0, isotope, me).real for op in ops])
-    if antineutrino:
-        weight = weight * np.array([_ANTINEUTRINO_SIGN[op] for op in ops])
-    pairs = _interfering_pairs(ops)
-    shape, pure_k, pair_k = _kernels(
-        E, T, m_chi, isotope, form_factor, radius_scale, ops, [frozenset(p) for p in pairs]
-    )
-    K = np.zeros((*shape, 2 * n, 2 * n))
+    columns = {}
     for i, op in enumerate(ops):
-        block = weight[i] ** 2 * pure_k[op]
-        K[..., 2 * i, 2 * i] = block
-        K[..., 2 * i + 1, 2 * i + 1] = block
-    index = {op: i for i, op in enumerate(ops)}
-    for a, b in pairs:
-        i, j = index[a], index[b]
-        half = 0.5 * weight[i] * weight[j] * pair_k[frozenset({a, b})]
-        for r in (0, 1):
-            K[..., 2 * i + r, 2 * j + r] = half
-            K[..., 2 * j + r, 2 * i + r] = half
-    return K
+        # nuclear coupling per unit of Re c_i and of Im c_i (universal u = d)
+        column = np.zeros(2 * len(ops), dtype=complex)
+        column[2 * i : 2 * i + 2] = _nuclear_coupling(op, 1.0, isotope, me) * np.array([1.0, 1j])
+        columns[op] = column
+    return _quadratic_cross_section(
+        E,
+        T,
+        m_chi,
+        isotope,
+        form_factor,
+        radius_scale,
+        columns,
+        2 * len(ops),
+        convention,
+        antineutrino,
+    )
 
 
 def coupling_vector(operators: Sequence[str], coefficients: Mapping[str, complex]) -> np.ndarray:
@@ -480,10 +579,13 @@ def quadratic_form(K, theta):
 
 
 __all__ = [
+    "CONVENTIONS",
+    "DEFAULT_CONVENTION",
     "OPERATORS",
     "OPERATOR_ALIASES",
     "QUARKS",
     "canonical_operator",
+    "check_convention",
     "coupling_vector",
     "eft_basis_dsigma_dT",
     "eft_dsigma_dT",
