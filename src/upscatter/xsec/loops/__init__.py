@@ -6,22 +6,30 @@ from __future__ import annotations
 from .elastic import (
     DEFAULT_TWIST2,
     LOOP_CASES,
+    SM_INTERFERENCE,
     TWIST2_READINGS,
+    TWIST2_VALIDITY_LIMIT,
     LoopCase,
     LoopCoefficients,
     loop_coefficients_per_x2,
     loop_dsigma_dT_per_x4,
+    loop_sm_interference_dsigma_dT_per_x2,
+    twist2_expansion_parameter,
 )
 from .two_loop import f_g, x_integrals
 
 __all__ = [
     "DEFAULT_TWIST2",
     "LOOP_CASES",
+    "SM_INTERFERENCE",
     "TWIST2_READINGS",
+    "TWIST2_VALIDITY_LIMIT",
     "LoopCase",
     "LoopCoefficients",
     "f_g",
     "loop_coefficients_per_x2",
     "loop_dsigma_dT_per_x4",
+    "loop_sm_interference_dsigma_dT_per_x2",
+    "twist2_expansion_parameter",
     "x_integrals",
 ]
