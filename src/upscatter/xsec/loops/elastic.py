@@ -52,10 +52,11 @@ Range of validity: c1..c3 are the local (twist) expansion of the box diagrams at
 momentum, an expansion in k_q.p1/m^2 with k_q.p1 <= m_N E (quark momentum fraction <= 1). With
 m the lighter of m_chi and m_Z', the expansion parameter m_N E/m^2
 (:func:`twist2_expansion_parameter`) must be small; at the SNS endpoint E = m_mu/2 it is 1 at
-m = sqrt(m_p m_mu/2) = 223 MeV. Below, the coefficients are used outside their range (c3 grows like 1/m_chi at fixed m_Z', c2 of case B
-like m_q^2/m^6: infrared sensitivities the quark momentum would cut off), so bounds that depend on
-the loop term there are flagged (:func:`upscatter.scans.ScanResult` ``valid``); the code still
-evaluates the printed coefficients, as the paper does.
+m = sqrt(m_p m_mu/2) = 223 MeV. Below, the coefficients are used outside their range (c3 grows
+like 1/m_chi at fixed m_Z', c2 of case B like m_q^2/m^6: infrared sensitivities the quark
+momentum would cut off), so bounds that depend on the loop term there are flagged
+(:class:`upscatter.scans.ScanResult` ``valid``); the code still evaluates the printed
+coefficients, as the paper does.
 """
 
 from __future__ import annotations
