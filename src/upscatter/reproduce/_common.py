@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 
-
 TEXT_WIDTH = 72
 """Width at which long text (details values, known-deviation notes) is wrapped."""
 
