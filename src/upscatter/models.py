@@ -176,26 +176,29 @@ def _zprime_channels(
     radius_scale: float = 1.0,
     twist2: str | None = None,
     interference: bool | None = None,
+    spin_dependent: bool | None = None,
 ) -> list[Channel]:
     """Paper 000 simplified Z' (down-philic): basis (x^2, x^2, x^4) with x = g_chi g_q.
 
-    Entry 0, the tree level nu N -> chi N (Eq. (24) with g_u = 0, g_d = g_q; case A only, case B
-    has no coherent tree-level process); entry 1, the interference of the c2 loop amplitude with
-    the SM (:func:`upscatter.xsec.loops.loop_sm_interference_dsigma_dT_per_x2`; not in the
-    paper); entry 2, the loop-induced elastic nu N -> nu N (Eq. (26), :mod:`upscatter.xsec.loops`).
-    Counts are N_SM + x^2 (K_tree + K_int) + x^4 K_loop (paper 000 Eq. (22) plus the
-    interference). ``loops=False`` or ``tree=False`` leaves the corresponding entries zero
+    Entry 0, the tree level nu N -> chi N: case A, Eq. (24) with g_u = 0, g_d = g_q (coherent);
+    case B, the spin-dependent tree level of the axial quark current
+    (:func:`upscatter.xsec.spin_dependent.axial_nucleus_dsigma_dT`; the paper has no coherent
+    tree level in case B and leaves the SD term out); entry 1, the interference of the c2 loop
+    amplitude with the SM (:func:`upscatter.xsec.loops.loop_sm_interference_dsigma_dT_per_x2`;
+    not in the paper); entry 2, the loop-induced elastic nu N -> nu N (Eq. (26),
+    :mod:`upscatter.xsec.loops`). Counts are N_SM + x^2 (K_tree + K_int) + x^4 K_loop (paper
+    000 Eq. (22) plus the interference). ``loops=False`` or ``tree=False`` leaves the corresponding entries zero
     (tree-only or loop-only bounds). ``twist2`` selects the reading of the twist-2 nuclear sums
     (:data:`upscatter.xsec.loops.TWIST2_READINGS`): ``"nucleon"`` (physically derived; the
     default, :data:`upscatter.xsec.loops.DEFAULT_TWIST2`, when None) or ``"paper"`` (paper 000 as
-    printed; reproduces its Fig. 4). ``interference`` (None: as the reading prescribes,
-    :data:`upscatter.xsec.loops.SM_INTERFERENCE`, on for ``"nucleon"``, off for ``"paper"``)
-    switches the interference entry.
+    printed; reproduces its Fig. 4). ``interference`` and ``spin_dependent`` (None: as the
+    reading prescribes, :data:`upscatter.xsec.loops.BEYOND_PAPER`, on for ``"nucleon"``, off for
+    ``"paper"``) switch the interference entry and the case B spin-dependent tree level.
     """
     from .flavours import is_antineutrino
     from .xsec.loops import (  # scipy only when used
+        BEYOND_PAPER,
         DEFAULT_TWIST2,
-        SM_INTERFERENCE,
         TWIST2_READINGS,
         loop_dsigma_dT_per_x4,
         loop_sm_interference_dsigma_dT_per_x2,
@@ -205,31 +208,23 @@ def _zprime_channels(
     lookup("twist-2 reading", TWIST2_READINGS, twist2)
     if case not in ("A", "B"):
         raise ParameterError(f"unknown Z' case {case!r}; known: A, B")
-    if interference is None:
-        interference = SM_INTERFERENCE[twist2]
-    elif not isinstance(interference, bool):
-        raise ParameterError(f"interference must be True, False or None, got {interference!r}")
+    switches = {"interference": interference, "spin_dependent": spin_dependent}
+    for name, value in switches.items():
+        if value is not None and not isinstance(value, bool):
+            raise ParameterError(f"{name} must be True, False or None, got {value!r}")
+    interference, spin_dependent = (
+        BEYOND_PAPER[twist2] if value is None else value for value in switches.values()
+    )
     channels = []
+    ff_options = {"form_factor": form_factor, "radius_scale": radius_scale}
+    if case == "B" and tree and spin_dependent:
+        from .xsec.spin_dependent import axial_nucleus_dsigma_dT
+
+        channels += _tree_entry(axial_nucleus_dsigma_dT, material, **ff_options)
     if case == "A" and tree:
-        tree_channels = _nuclear_basis(
-            vector_nucleus_dsigma_dT,
-            material,
-            quark_couplings={"u": 0.0, "d": 1.0},
-            form_factor=form_factor,
-            radius_scale=radius_scale,
+        channels += _tree_entry(
+            vector_nucleus_dsigma_dT, material, quark_couplings={"u": 0.0, "d": 1.0}, **ff_options
         )
-        channels += [
-            Channel(
-                c.label,
-                c.target_mass,
-                c.targets_per_kg,
-                c.recoil,
-                partial(_place, c.dsigma, 0),
-                c.m_out_param,
-                (3,),
-            )
-            for c in tree_channels
-        ]
     loop_options = {
         "case": case,
         "form_factor": form_factor,
@@ -276,6 +271,22 @@ def _zprime_channels(
             for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
         ]
     return channels
+
+
+def _tree_entry(func, material: Material, **xsec_options) -> list[Channel]:
+    """Per-isotope nu N -> chi N channels (:func:`_nuclear_basis`) in entry 0 of the Z' basis."""
+    return [
+        Channel(
+            c.label,
+            c.target_mass,
+            c.targets_per_kg,
+            c.recoil,
+            partial(_place, c.dsigma, 0),
+            c.m_out_param,
+            (3,),
+        )
+        for c in _nuclear_basis(func, material, **xsec_options)
+    ]
 
 
 def _place(dsigma, index, E, T, flavour, **params):

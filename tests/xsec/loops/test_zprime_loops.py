@@ -89,12 +89,27 @@ def test_case_b_near_53_mev_with_10_mchi_published(csi):
     assert 1e-5 / 3 < bound(csi, 53.0, 10.0, case="B", **PAPER)[0] < 1e-5 * 3
 
 
-def test_case_b_has_no_tree_level(csi):
-    assert np.isnan(bound(csi, 1.0, 10.0, case="B", loops=False)[0])
-    # case B has no tree entry, so switching it off changes nothing
+def test_case_b_tree_level_is_spin_dependent_only(csi):
+    """Paper 000: case B has no coherent tree level, and the paper leaves the SD one out
+    (printed treatment: no tree entry at all). The physical default adds the SD tree level: it
+    is ~600x weaker than case A's coherent one (G_A^2/Q_V^2 ~ 3e-6, docs/physics-decisions.md,
+    'Loops: case B spin-dependent tree level'; factor 400-900 accepted), vanishes above the
+    kinematic limit, and sets the bound where the loop term is weak (m_Z' = 10 m_chi,
+    m_chi = 10-50 MeV: the loop-only bound is 10-20x weaker)."""
+    assert np.isnan(bound(csi, 1.0, 10.0, case="B", loops=False, **PAPER)[0])
     np.testing.assert_array_equal(
-        bound(csi, [1.0, 53.0], 2.0, case="B", tree=False), bound(csi, [1.0, 53.0], 2.0, case="B")
+        bound(csi, [1.0, 53.0], 2.0, case="B", tree=False, **PAPER),
+        bound(csi, [1.0, 53.0], 2.0, case="B", **PAPER),
     )
+    masses = [1.0, 10.0, 30.0]
+    sd = bound(csi, masses, 10.0, case="B", loops=False)
+    coherent = bound(csi, masses, 10.0, case="A", loops=False)
+    assert np.all((400 < sd / coherent) & (sd / coherent < 900))
+    assert np.isnan(bound(csi, 53.5, 10.0, case="B", loops=False)[0])
+    default = bound(csi, masses[1:], 10.0, case="B")
+    loop_only = bound(csi, masses[1:], 10.0, case="B", tree=False)
+    np.testing.assert_allclose(default, sd[1:], rtol=0.02)
+    assert np.all(loop_only > 10 * default)
 
 
 def test_default_is_the_coherent_twist2_reading(csi):

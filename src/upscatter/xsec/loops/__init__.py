@@ -4,9 +4,9 @@ nucleon-level coefficients c1, c2, c3 and the cross section of Eq. (26)."""
 from __future__ import annotations
 
 from .elastic import (
+    BEYOND_PAPER,
     DEFAULT_TWIST2,
     LOOP_CASES,
-    SM_INTERFERENCE,
     TWIST2_READINGS,
     TWIST2_VALIDITY_LIMIT,
     LoopCase,
@@ -19,9 +19,9 @@ from .elastic import (
 from .two_loop import f_g, x_integrals
 
 __all__ = [
+    "BEYOND_PAPER",
     "DEFAULT_TWIST2",
     "LOOP_CASES",
-    "SM_INTERFERENCE",
     "TWIST2_READINGS",
     "TWIST2_VALIDITY_LIMIT",
     "LoopCase",

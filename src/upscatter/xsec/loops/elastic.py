@@ -46,7 +46,7 @@ the cross term of Eq. (26)'s c2^2 term with c2 M E -> c2 M E + a_SM. s = +1 for 
 for antineutrinos: the SM vector current is C-odd, the twist-2 operators (quark plus antiquark
 moments; one derivative on the neutrino line) are C-even. The sign of c2 is the one printed in
 Eq. (17). This is part of the physically derived treatment only: the ``"paper"`` twist-2 reading
-is paper 000 as printed, without interference (:data:`SM_INTERFERENCE`).
+is paper 000 as printed, without interference (:data:`BEYOND_PAPER`).
 
 Range of validity: c1..c3 are the local (twist) expansion of the box diagrams at zero quark
 momentum, an expansion in k_q.p1/m^2 with k_q.p1 <= m_N E (quark momentum fraction <= 1). With
@@ -132,9 +132,11 @@ amplitudes of paper 000 Eq. (17)), or 1/m_N as printed in Eqs. (28), (29), (31),
 DEFAULT_TWIST2 = "nucleon"
 """The physically derived reading of the twist-2 sums (module docstring)."""
 
-SM_INTERFERENCE: dict[str, bool] = {"nucleon": True, "paper": False}
-"""Whether the c2-SM interference is included by default with each twist-2 reading: yes with the
-physically derived one, no with the paper's printed treatment (paper 000 Eq. (22))."""
+BEYOND_PAPER: dict[str, bool] = {"nucleon": True, "paper": False}
+"""Whether the terms paper 000 leaves out, the c2-SM interference (its Eq. (22) adds |M_loop|^2
+only) and the case B spin-dependent tree level ("+ SD" in its Eq. (16),
+:mod:`upscatter.xsec.spin_dependent`), are included by default with each twist-2 reading: yes
+with the physically derived one, no with the paper's printed treatment."""
 
 TWIST2_VALIDITY_LIMIT = 1.0
 """Largest expansion parameter m_N E/min(m_chi, m_Z')^2 (:func:`twist2_expansion_parameter`) at
