@@ -180,20 +180,22 @@ def _zprime_channels(
 ) -> list[Channel]:
     """Paper 000 simplified Z' (down-philic): basis (x^2, x^2, x^4) with x = g_chi g_q.
 
-    Entry 0, the tree level nu N -> chi N: case A, Eq. (24) with g_u = 0, g_d = g_q (coherent);
-    case B, the spin-dependent tree level of the axial quark current
+    Entry 0 is the tree level nu N -> chi N: case A, Eq. (24) with g_u = 0, g_d = g_q
+    (coherent); case B, the spin-dependent tree level of the axial quark current
     (:func:`upscatter.xsec.spin_dependent.axial_nucleus_dsigma_dT`; the paper has no coherent
-    tree level in case B and leaves the SD term out); entry 1, the interference of the c2 loop
+    tree level in case B and leaves the SD one out). Entry 1 is the interference of the c2 loop
     amplitude with the SM (:func:`upscatter.xsec.loops.loop_sm_interference_dsigma_dT_per_x2`;
-    not in the paper); entry 2, the loop-induced elastic nu N -> nu N (Eq. (26),
+    not in the paper). Entry 2 is the loop-induced elastic nu N -> nu N (Eq. (26),
     :mod:`upscatter.xsec.loops`). Counts are N_SM + x^2 (K_tree + K_int) + x^4 K_loop (paper
-    000 Eq. (22) plus the interference). ``loops=False`` or ``tree=False`` leaves the corresponding entries zero
-    (tree-only or loop-only bounds). ``twist2`` selects the reading of the twist-2 nuclear sums
+    000 Eq. (22) plus the interference).
+
+    ``loops=False`` or ``tree=False`` leaves the corresponding entries zero (tree-only or
+    loop-only bounds). ``twist2`` selects the reading of the twist-2 nuclear sums
     (:data:`upscatter.xsec.loops.TWIST2_READINGS`): ``"nucleon"`` (physically derived; the
-    default, :data:`upscatter.xsec.loops.DEFAULT_TWIST2`, when None) or ``"paper"`` (paper 000 as
-    printed; reproduces its Fig. 4). ``interference`` and ``spin_dependent`` (None: as the
-    reading prescribes, :data:`upscatter.xsec.loops.BEYOND_PAPER`, on for ``"nucleon"``, off for
-    ``"paper"``) switch the interference entry and the case B spin-dependent tree level.
+    default, :data:`upscatter.xsec.loops.DEFAULT_TWIST2`, when None) or ``"paper"`` (paper 000
+    as printed; reproduces its Fig. 4). ``interference`` and ``spin_dependent`` (None: as the
+    reading prescribes, :data:`upscatter.xsec.loops.BEYOND_PAPER`, on for ``"nucleon"``, off
+    for ``"paper"``) switch the interference entry and the case B spin-dependent tree level.
     """
     from .flavours import is_antineutrino
     from .xsec.loops import (  # scipy only when used
