@@ -87,8 +87,15 @@ def test_fig4_comparisons(fig4):
     assert all(k["kink"] for k in result["case A kink at the kinematic limit (52.8 MeV)"].values())
     # paper 000 Sec. IV: 'a kink around m_chi ~ 2 MeV' for m_Z' = 2 m_chi
     assert result["case A, m_Z' = 2 m_chi: loop = tree at m_chi (MeV)"]["within_tolerance"]
-    header = (out / "chao2021-fig4.csv").read_text().splitlines()[0].split(",")
-    assert header[0] == "m_chi" and len(header) == 13
+    # twist-2 range of validity: the case B values at 53 MeV rest on the loops below 223 MeV
+    for (case, ratio, m), _ in PUBLISHED_FIG4.items():
+        entry = result[f"case {case}, m_Z' = {ratio:g} m_chi, m_chi = {m:g} MeV"]
+        assert entry["outside_validity"] == (case == "B" or ratio == 2.0)
+    table = np.genfromtxt(out / "chao2021-fig4.csv", delimiter=",", names=True)
+    header = table.dtype.names
+    assert header[0] == "m_chi" and len(header) == 25  # 12 curves and their validity flags
+    valid = table["B2_tree__loop_valid"]
+    assert valid[0] == 0 and valid[-1] == 1  # 0.1 MeV outside, 1 GeV inside
     assert (out / "chao2021-fig4.png").stat().st_size > 1000
 
 

@@ -68,13 +68,16 @@ def comparisons(results: Mapping, prefix: str = "") -> Iterator[tuple[str, dict]
 def status(comparison: Mapping) -> str:
     """How a computed number relates to the published one, honestly labelled: "reproduced"
     (naming the paper convention when it is not the library default), "known deviation" (out
-    of tolerance, documented) or "OFF" (out of tolerance, undocumented)."""
+    of tolerance, documented) or "OFF" (out of tolerance, undocumented); "(outside the range of
+    validity)" is appended when the comparison says ``outside_validity``."""
     if comparison["within_tolerance"]:
         convention = comparison.get("convention")
-        return f"reproduced with {convention}" if convention else "reproduced"
-    if comparison.get("known_deviation"):
-        return "known deviation"
-    return "OFF"
+        text = f"reproduced with {convention}" if convention else "reproduced"
+    elif comparison.get("known_deviation"):
+        text = "known deviation"
+    else:
+        return "OFF"
+    return text + (" (outside the range of validity)" if comparison.get("outside_validity") else "")
 
 
 def failures(results: Mapping) -> list[str]:
@@ -127,7 +130,7 @@ def comparison_table(results: Mapping) -> list[str]:
     lines = _table(["number", "paper", "ours", "ratio", "tolerance", "status"], rows, "lrrrll")
     notes = []
     for label, c in found:
-        if status(c) == "known deviation":
+        if status(c).startswith("known deviation"):
             text = textwrap.wrap(f"{label}: {c['known_deviation']}", TEXT_WIDTH)
             notes += ["known deviation, " + text[0], *("  " + t for t in text[1:])]
     return lines + notes

@@ -34,8 +34,11 @@ PHYSICAL_READING = "nucleon"
 PAPER_CONVENTION = "the printed twist-2 sums, no loop-SM interference"
 """How the paper-convention numbers are labelled (twist2="paper": Eqs. (28), (29), (31), (32) as
 printed and Eq. (22) without the c2-SM interference)."""
-PHYSICAL_LABEL = "physical default (coherent twist-2, loop-SM interference, SD tree)"
+PHYSICAL_LABEL = "physical default (coherent twist-2 + loop-SM interference + SD tree)"
 """Fig. 4 curve of the library default (:data:`upscatter.xsec.loops.BEYOND_PAPER`)."""
+OUTSIDE_LABEL = "outside the twist-2 range of validity"
+"""Overlay marking the stretch of the paper-convention curve that rests on the loop term below
+the twist-2 matching scale (docs/physics-decisions.md, "Loops: range of validity")."""
 TREE = "tree level only"
 """Label of the numbers computed without the loop term."""
 
@@ -97,18 +100,35 @@ def fig4_variants(case: str) -> dict[str, dict]:
     return variants
 
 
-def fig4_curves(
+def fig4_scans(
     experiment, m_chi=FIG4_M_CHI, executor: str | Executor = "serial"
-) -> dict[tuple[str, float], dict[str, np.ndarray]]:
-    """All bound curves of Fig. 4: (case, m_Z'/m_chi) -> {variant label: bound per m_chi}."""
+) -> dict[tuple[str, float], dict[str, ScanResult]]:
+    """All bound scans of Fig. 4: (case, m_Z'/m_chi) -> {variant label: ScanResult}."""
     return {
         (case, ratio): {
-            label: zprime_bound(experiment, m_chi, ratio, case, executor, **options).bound
+            label: zprime_bound(experiment, m_chi, ratio, case, executor, **options)
             for label, options in fig4_variants(case).items()
         }
         for case in ("A", "B")
         for ratio in MASS_RATIOS
     }
+
+
+def fig4_curves(
+    experiment, m_chi=FIG4_M_CHI, executor: str | Executor = "serial"
+) -> dict[tuple[str, float], dict[str, np.ndarray]]:
+    """All bound curves of Fig. 4: (case, m_Z'/m_chi) -> {variant label: bound per m_chi}."""
+    return {
+        key: {label: scan.bound for label, scan in variants.items()}
+        for key, variants in fig4_scans(experiment, m_chi, executor).items()
+    }
+
+
+def _outside(bound: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """The bound where it is outside the range of validity (and at the neighbouring points, so
+    that the marked stretch joins the curve), NaN elsewhere."""
+    near = ~valid | np.roll(~valid, 1) | np.roll(~valid, -1)
+    return np.where(near & ~np.all(valid), bound, np.nan)
 
 
 def _crossing(m_chi: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> float | None:
@@ -264,12 +284,21 @@ def chao2021_fig4(out: Path) -> dict:
     from ..plotting import plot_bound_panels
 
     experiment = get_experiment(EXPERIMENT)
-    curves = fig4_curves(experiment)
+    scans = fig4_scans(experiment)
+    curves = {key: {k: v.bound for k, v in variants.items()} for key, variants in scans.items()}
     panels, published, columns = {}, {}, {"m_chi": FIG4_M_CHI}
     for (case, ratio), variants in curves.items():
         title = f"case {case}, m_Z' = {ratio:g} m_chi"
         panels[title] = {label: (FIG4_M_CHI, bound) for label, bound in variants.items()}
+        paper = scans[(case, ratio)]["tree + loop"]
+        panels[title][OUTSIDE_LABEL] = (FIG4_M_CHI, _outside(paper.bound, paper.valid))
         columns.update({f"{case}{ratio:g} {label}": b for label, b in variants.items()})
+        columns.update(
+            {
+                f"{case}{ratio:g} {label} valid": scan.valid.astype(float)
+                for label, scan in scans[(case, ratio)].items()
+            }
+        )
         published[title] = {
             f"paper 000: {value:g}": (m, value)
             for (c, r, m), (value, _) in PUBLISHED_FIG4.items()
@@ -281,12 +310,14 @@ def chao2021_fig4(out: Path) -> dict:
         path,
         "m_chi (MeV)",
         "g_chi g_q (90% CL)",
-        "paper 000 Fig. 4: COHERENT CsI 2017 (solid: printed twist-2 sums, as the paper)",
+        "paper 000 Fig. 4: COHERENT CsI 2017 (solid: paper convention; grey dashed overlay: "
+        "outside the twist-2 range of validity)",
         published,
         styles={
             "tree only": {"ls": "--", "color": "C1", "shade": False},
             "loop only": {"ls": "-.", "color": "C2", "lw": 0.8, "shade": False},
             PHYSICAL_LABEL: {"ls": ":", "color": "grey", "shade": False},
+            OUTSIDE_LABEL: {"ls": "--", "color": "k", "lw": 2.5, "alpha": 0.35, "shade": False},
             **{label: {"color": "red"} for points in published.values() for label in points},
         },
     )
@@ -302,10 +333,11 @@ def chao2021_fig4(out: Path) -> dict:
     results: dict = {}
     for (case, ratio, m), (value, factor) in PUBLISHED_FIG4.items():
         key = f"case {case}, m_Z' = {ratio:g} m_chi, m_chi = {m:g} MeV"
-        printed = zprime_bound(experiment, m, ratio, case, twist2=PAPER_READING).bound[0]
+        printed = zprime_bound(experiment, m, ratio, case, twist2=PAPER_READING)
         coherent = zprime_bound(experiment, m, ratio, case, twist2=PHYSICAL_READING).bound[0]
         results[key] = {
-            **compare(float(printed), value, factor, convention=PAPER_CONVENTION),
+            **compare(float(printed.bound[0]), value, factor, convention=PAPER_CONVENTION),
+            "outside_validity": not bool(printed.valid[0]),
             "coherent_twist2": coherent,
         }
         if (case, ratio) == ("B", 10.0):
