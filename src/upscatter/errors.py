@@ -17,3 +17,8 @@ class ParameterError(UpscatterError, ValueError):
 
 class DataError(UpscatterError):
     """A public release file is missing or corrupted; the message says how to obtain it."""
+
+
+class RangeOfValidityWarning(UserWarning):
+    """A result was computed outside the range where the model's approximations hold (e.g. the
+    local twist-2 matching of the paper 000 loops at masses below the loop momentum scale)."""

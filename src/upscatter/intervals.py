@@ -416,6 +416,7 @@ def add_expected(
         result.coupling,
         {**result.config, "expected": how},
         dict(zip(EXPECTED_COLUMNS, columns, strict=True)),
+        result.valid,
     )
 
 

@@ -68,6 +68,11 @@ class Model:
         ``build(material, **options) -> list[Channel]``.
     description : str
         One line for ``--help`` and JSON output.
+    options : dict
+        Default options passed to ``build``.
+    validity : callable, optional
+        ``validity(experiment, masses, K, bounds, **options) -> bool array``: True where a bound
+        is inside the model's range of validity (None: everywhere).
     """
 
     name: str
@@ -77,6 +82,7 @@ class Model:
     build: Callable[..., list[Channel]]
     description: str = ""
     options: dict = field(default_factory=dict)
+    validity: Callable[..., np.ndarray] | None = None
 
     def channels(self, material: Material, **options) -> list[Channel]:
         """Basis channels of this model for ``material``; an option the model does not take is
@@ -169,79 +175,160 @@ def _zprime_channels(
     form_factor: str = "helm",
     radius_scale: float = 1.0,
     twist2: str | None = None,
+    interference: bool | None = None,
+    spin_dependent: bool | None = None,
 ) -> list[Channel]:
-    """Paper 000 simplified Z' (down-philic): basis (x^2, x^4) with x = g_chi g_q.
+    """Paper 000 simplified Z' (down-philic): basis (x^2, x^2, x^4) with x = g_chi g_q.
 
-    The tree level nu N -> chi N (Eq. (24) with g_u = 0, g_d = g_q; case A only, case B has no
-    coherent tree-level process) fills the x^2 entry; the loop-induced elastic nu N -> nu N
-    (Eq. (26), :mod:`upscatter.xsec.loops`) fills the x^4 entry, so counts are
-    N_SM + x^2 K_tree + x^4 K_loop (paper 000 Eq. (22)). ``loops=False`` or ``tree=False``
-    leaves the corresponding entry zero (tree-only or loop-only bounds). ``twist2`` selects the
-    reading of the twist-2 nuclear sums (:data:`upscatter.xsec.loops.TWIST2_READINGS`):
-    ``"nucleon"`` (physically derived; the default, :data:`upscatter.xsec.loops.DEFAULT_TWIST2`,
-    when None) or ``"paper"`` (as printed; reproduces the paper's Fig. 4).
+    Entry 0 is the tree level nu N -> chi N: case A, Eq. (24) with g_u = 0, g_d = g_q
+    (coherent); case B, the spin-dependent tree level of the axial quark current
+    (:func:`upscatter.xsec.spin_dependent.axial_nucleus_dsigma_dT`; the paper has no coherent
+    tree level in case B and leaves the SD one out). Entry 1 is the interference of the c2 loop
+    amplitude with the SM (:func:`upscatter.xsec.loops.loop_sm_interference_dsigma_dT_per_x2`;
+    not in the paper). Entry 2 is the loop-induced elastic nu N -> nu N (Eq. (26),
+    :mod:`upscatter.xsec.loops`). Counts are N_SM + x^2 (K_tree + K_int) + x^4 K_loop (paper
+    000 Eq. (22) plus the interference).
+
+    ``loops=False`` or ``tree=False`` leaves the corresponding entries zero (tree-only or
+    loop-only bounds). ``twist2`` selects the reading of the twist-2 nuclear sums
+    (:data:`upscatter.xsec.loops.TWIST2_READINGS`): ``"nucleon"`` (physically derived; the
+    default, :data:`upscatter.xsec.loops.DEFAULT_TWIST2`, when None) or ``"paper"`` (paper 000
+    as printed; reproduces its Fig. 4). ``interference`` and ``spin_dependent`` (None: as the
+    reading prescribes, :data:`upscatter.xsec.loops.BEYOND_PAPER`, on for ``"nucleon"``, off
+    for ``"paper"``) switch the interference entry and the case B spin-dependent tree level.
     """
-    from .xsec.loops import DEFAULT_TWIST2, loop_dsigma_dT_per_x4  # scipy only when used
+    from .flavours import is_antineutrino
+    from .xsec.loops import (  # scipy only when used
+        BEYOND_PAPER,
+        DEFAULT_TWIST2,
+        TWIST2_READINGS,
+        loop_dsigma_dT_per_x4,
+        loop_sm_interference_dsigma_dT_per_x2,
+    )
 
     twist2 = DEFAULT_TWIST2 if twist2 is None else twist2
+    lookup("twist-2 reading", TWIST2_READINGS, twist2)
     if case not in ("A", "B"):
         raise ParameterError(f"unknown Z' case {case!r}; known: A, B")
+    switches = {"interference": interference, "spin_dependent": spin_dependent}
+    for name, value in switches.items():
+        if value is not None and not isinstance(value, bool):
+            raise ParameterError(f"{name} must be True, False or None, got {value!r}")
+    interference, spin_dependent = (
+        BEYOND_PAPER[twist2] if value is None else value for value in switches.values()
+    )
     channels = []
+    ff_options = {"form_factor": form_factor, "radius_scale": radius_scale}
+    if case == "B" and tree and spin_dependent:
+        from .xsec.spin_dependent import axial_nucleus_dsigma_dT
+
+        channels += _tree_entry(axial_nucleus_dsigma_dT, material, **ff_options)
     if case == "A" and tree:
-        tree_channels = _nuclear_basis(
-            vector_nucleus_dsigma_dT,
-            material,
-            quark_couplings={"u": 0.0, "d": 1.0},
-            form_factor=form_factor,
-            radius_scale=radius_scale,
+        channels += _tree_entry(
+            vector_nucleus_dsigma_dT, material, quark_couplings={"u": 0.0, "d": 1.0}, **ff_options
         )
-        channels += [
-            Channel(
-                c.label,
-                c.target_mass,
-                c.targets_per_kg,
-                c.recoil,
-                partial(_place, c.dsigma, 0),
-                c.m_out_param,
-                (2,),
+    loop_options = {
+        "case": case,
+        "form_factor": form_factor,
+        "radius_scale": radius_scale,
+        "twist2": twist2,
+    }
+
+    def make_loop(isotope):
+        def dsigma(E, T, flavour, m_chi, m_med):
+            return loop_dsigma_dT_per_x4(
+                E, T, isotope=isotope, m_chi=m_chi, m_zprime=m_med, **loop_options
             )
-            for c in tree_channels
-        ]
-    if loops:
 
-        def make(isotope):
-            def dsigma(E, T, flavour, m_chi, m_med):
-                return loop_dsigma_dT_per_x4(
-                    E,
-                    T,
-                    isotope=isotope,
-                    m_chi=m_chi,
-                    m_zprime=m_med,
-                    case=case,
-                    form_factor=form_factor,
-                    radius_scale=radius_scale,
-                    twist2=twist2,
-                )
+        return dsigma
 
-            return dsigma
+    def make_interference(isotope):
+        def dsigma(E, T, flavour, m_chi, m_med):
+            return loop_sm_interference_dsigma_dT_per_x2(
+                E,
+                T,
+                isotope=isotope,
+                m_chi=m_chi,
+                m_zprime=m_med,
+                antineutrino=is_antineutrino(flavour),
+                **loop_options,
+            )
 
+        return dsigma
+
+    pieces = [("loop", make_loop, 2)] if loops else []
+    if loops and interference:
+        pieces.append(("loop-SM interference", make_interference, 1))
+    for label, make, index in pieces:
         channels += [
             Channel(
-                f"{iso.name} loop", iso.mass, n, NUCLEAR, partial(_place, make(iso), 1), None, (2,)
+                f"{iso.name} {label}",
+                iso.mass,
+                n,
+                NUCLEAR,
+                partial(_place, make(iso), index),
+                None,
+                (3,),
             )
             for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
         ]
     return channels
 
 
+def _tree_entry(func, material: Material, **xsec_options) -> list[Channel]:
+    """Per-isotope nu N -> chi N channels (:func:`_nuclear_basis`) in entry 0 of the Z' basis."""
+    return [
+        Channel(
+            c.label,
+            c.target_mass,
+            c.targets_per_kg,
+            c.recoil,
+            partial(_place, c.dsigma, 0),
+            c.m_out_param,
+            (3,),
+        )
+        for c in _nuclear_basis(func, material, **xsec_options)
+    ]
+
+
 def _place(dsigma, index, E, T, flavour, **params):
-    """Put a plain (or one-entry) cross section into entry ``index`` of a two-entry basis."""
+    """Put a plain (or one-entry) cross section into entry ``index`` of the Z' basis."""
     value = np.asarray(dsigma(E, T, flavour, **params))
     if value.ndim and value.shape[-1:] == (1,) and index == 0:
         value = value[..., 0]
-    out = np.zeros((*value.shape, 2))
+    out = np.zeros((*value.shape, 3))
     out[..., index] = value
     return out
+
+
+LOOP_SHARE_LIMIT = 0.1
+"""Share of the new-physics signal (at the bound) from the loop entries above which a Z' bound
+depends on the loop term (:func:`_zprime_validity`)."""
+
+
+def _zprime_validity(experiment, masses, K, bounds, **_options) -> np.ndarray:
+    """True where a Z' bound is inside the range of validity of the twist-2 matching.
+
+    A bound is outside when the loop entries (interference and |loop|^2) give more than
+    :data:`LOOP_SHARE_LIMIT` of the signal at the bound and the expansion parameter
+    m_p E_max/min(m_chi, m_Z')^2 (:func:`upscatter.xsec.loops.twist2_expansion_parameter`) at the
+    source's largest neutrino energy exceeds :data:`upscatter.xsec.loops.TWIST2_VALIDITY_LIMIT`
+    (physics-decisions, "Loops: range of validity"). Points without a bound are inside.
+    """
+    from .constants import M_MUON
+    from .xsec.loops import TWIST2_VALIDITY_LIMIT, twist2_expansion_parameter
+
+    source = getattr(experiment, "source", None)
+    e_max = source.e_max if source is not None else M_MUON / 2.0
+    x = np.where(np.isfinite(bounds), bounds, 0.0)[:, None]
+    totals = np.asarray(K, dtype=float).sum(axis=1)  # (n, 3)
+    parts = np.abs(totals * x ** np.array([2.0, 2.0, 4.0]))
+    loop = parts[:, 1] + parts[:, 2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        share = np.where(loop > 0, loop / (parts[:, 0] + loop), 0.0)
+    expansion = twist2_expansion_parameter(masses["m_chi"], masses["m_med"], e_max)
+    outside = (share > LOOP_SHARE_LIMIT) & (expansion > TWIST2_VALIDITY_LIMIT)
+    return ~outside | ~np.isfinite(bounds)
 
 
 def eft_channels(
@@ -347,9 +434,11 @@ MODELS: dict[str, Model] = {
         "zprime",
         ("m_chi", "m_med"),
         "g_chi*g_q",
-        (2, 4),
+        (2, 2, 4),
         _zprime_channels,
-        "paper 000 simplified Z' (down-philic): tree level x^2 (case A) + loops x^4, Eq. (22)",
+        "paper 000 simplified Z' (down-philic): tree level x^2 (case A), loop-SM interference "
+        "x^2, loops x^4, Eq. (22)",
+        validity=_zprime_validity,
     ),
     "eft": Model(
         "eft",

@@ -69,13 +69,15 @@ def plot_bounds(
     title: str = "",
     published: dict[str, tuple[float, float]] | None = None,
     expected: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
+    styles: dict[str, dict] | None = None,
 ) -> Path:
     """Log-log bound curves (x, bound) with the excluded region above each shaded lightly.
 
     ``published`` marks single published points as labelled stars. NaN bounds (no sensitivity)
     are left as gaps. ``expected`` = (x, columns of :data:`upscatter.scans.EXPECTED_COLUMNS`)
     draws the expected median dashed with its +-1 sigma (green) and +-2 sigma (yellow) bands
-    behind the curves.
+    behind the curves. ``styles`` maps a curve label to matplotlib options (as in
+    :func:`plot_bound_panels`).
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
@@ -98,7 +100,7 @@ def plot_bounds(
             zorder=0,
         )
         ax.loglog(x, bands["expected_median"], "k--", lw=1, label="expected median")
-    _draw_bounds(ax, curves, published)
+    _draw_bounds(ax, curves, published, styles)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ from scipy.optimize import brentq, minimize_scalar
 from . import __version__
 from ._io import atomic_write_text
 from .checkpoint import Checkpoint, scan_digest
-from .errors import ParameterError, UpscatterError
+from .errors import ParameterError, RangeOfValidityWarning, UpscatterError
 from .executors import check_executor, run_jobs, worker_count
 from .experiments.base import Analysis
 from .models import Model
@@ -76,6 +77,10 @@ class ScanResult:
     expected : dict[str, numpy.ndarray]
         Expected bounds by :data:`EXPECTED_COLUMNS` name (median and +-1, +-2 sigma under the
         SM-plus-background hypothesis, :mod:`upscatter.intervals`); empty when not computed.
+    valid : numpy.ndarray or None
+        Per point, whether the bound is inside the model's range of validity
+        (:attr:`upscatter.models.Model.validity`, e.g. the twist-2 matching of the Z' loops);
+        None when the model states none. Column ``valid`` (1/0) in rows and CSV.
     """
 
     masses: dict[str, np.ndarray]
@@ -83,9 +88,11 @@ class ScanResult:
     coupling: str
     config: dict = field(default_factory=dict)
     expected: dict[str, np.ndarray] = field(default_factory=dict)
+    valid: np.ndarray | None = None
 
     def _columns(self) -> dict[str, np.ndarray]:
-        return {**self.masses, "bound": self.bound, **self.expected}
+        validity = {} if self.valid is None else {"valid": self.valid.astype(float)}
+        return {**self.masses, "bound": self.bound, **self.expected, **validity}
 
     def rows(self) -> list[dict]:
         """One dict per mass point (None where there is no bound)."""
@@ -96,6 +103,8 @@ class ScanResult:
             for key in ("bound", *self.expected):
                 value = columns[key][i]
                 row[key] = float(value) if np.isfinite(value) else None
+            if self.valid is not None:
+                row["valid"] = bool(self.valid[i])
             out.append(row)
         return out
 
@@ -145,13 +154,14 @@ class ScanResult:
             )
         table = np.genfromtxt(io.BytesIO(content), delimiter=",", names=True)
         names = list(table.dtype.names)
-        masses = [n for n in names if n != "bound" and n not in EXPECTED_COLUMNS]
+        masses = [n for n in names if n not in ("bound", "valid") and n not in EXPECTED_COLUMNS]
         return cls(
             {n: np.atleast_1d(table[n]) for n in masses},
             np.atleast_1d(table["bound"]),
             meta["coupling"],
             meta["config"],
             {n: np.atleast_1d(table[n]) for n in EXPECTED_COLUMNS if n in names},
+            np.atleast_1d(table["valid"]).astype(bool) if "valid" in names else None,
         )
 
 
@@ -423,7 +433,17 @@ def bounds_from_basis(
         shared=shared,
         scheduler=scheduler,
     )
-    return ScanResult(masses, bounds, model.coupling, config)
+    valid = None
+    if model.validity is not None:
+        valid = np.asarray(model.validity(experiment, masses, K, bounds, **model_options), bool)
+        if not valid.all():
+            warnings.warn(
+                f"{int((~valid).sum())} of {n} {model.name} bounds are outside the model's range "
+                "of validity (ScanResult.valid; docs/physics-decisions.md)",
+                RangeOfValidityWarning,
+                stacklevel=2,
+            )
+    return ScanResult(masses, bounds, model.coupling, config, valid=valid)
 
 
 @dataclass

@@ -135,8 +135,9 @@ model_options = stacked(
         "--twist2",
         type=click.Choice(["nucleon", "paper"]),
         default=None,
-        help="zprime loops: twist-2 nuclear sums, 'nucleon' (coherent sum, default) or 'paper' "
-        "(as printed in paper 000 Eqs. (28)-(32); reproduces its Fig. 4).",
+        help="zprime: 'nucleon' (default: coherent twist-2 sums, loop-SM interference, case B "
+        "spin-dependent tree level) or 'paper' (paper 000 as printed: the sums of Eqs. (28)-(32), "
+        "neither of the two; reproduces its Fig. 4).",
     ),
     click.option(
         "--preset",

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sys
+import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
-from ..errors import ParameterError
+from ..errors import ParameterError, RangeOfValidityWarning
 from ..executors import EXECUTORS, check_executor
 from ..scans import bounds_from_basis, compute_basis
 from ._common import confirm_size, echo_json, parse_float_list
@@ -143,19 +144,21 @@ def command(
     with click.progressbar(
         length=m_chi.size, label="bounds", file=sys.stderr if show else _Null()
     ) as bar:
-        result = bounds_from_basis(
-            experiment,
-            model,
-            masses,
-            K,
-            cl=cl,
-            dof=dof,
-            progress=lambda done, total: bar.update(done - bar.pos),
-            executor=executor,
-            checkpoint=checkpoint,
-            scheduler=scheduler,
-            **model_options,
-        )
+        with warnings.catch_warnings():  # the range of validity is printed in the table
+            warnings.simplefilter("ignore", RangeOfValidityWarning)
+            result = bounds_from_basis(
+                experiment,
+                model,
+                masses,
+                K,
+                cl=cl,
+                dof=dof,
+                progress=lambda done, total: bar.update(done - bar.pos),
+                executor=executor,
+                checkpoint=checkpoint,
+                scheduler=scheduler,
+                **model_options,
+            )
     extras = _statistics(experiment, model, K, result, expected, profile_curve, fc, toys, seed)
     result = extras.pop("result")
     if out:
@@ -167,12 +170,14 @@ def command(
         scanned = m_chi if np.ptp(m_chi) > 0 or np.ptp(med) == 0 else med
         xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
         label = f"{experiment.name} {model.name}" + (f" ({convention})" if convention else "")
+        curves, styles = _validity_curves(label, scanned, result)
         plot_bounds(
-            {label: (scanned, result.bound)},
+            curves,
             plot,
             xlabel,
             f"{model.coupling} ({int(cl * 100)}% CL bound)",
             expected=(scanned, result.expected) if result.expected else None,
+            styles=styles,
         )
     if as_json:
         echo_json({**result.to_json(), **extras})
@@ -184,6 +189,12 @@ def command(
     )
     if expected:
         click.echo(f"# expected: {result.config['expected']['method']}, under g = 0")
+    if result.valid is not None and not result.valid.all():
+        click.echo(
+            f"# warning: {int((~result.valid).sum())} bound(s) outside the model's range of "
+            "validity (valid = no; for zprime: loop term beyond the twist-2 matching, "
+            "docs/physics-decisions.md 'Loops: range of validity')"
+        )
     columns = _table_columns(result, extras)
     names = list(result.masses)
     click.echo("".join(f"{n + '_MeV':>12}" for n in names) + "".join(f"{c:>14}" for c in columns))
@@ -192,7 +203,24 @@ def command(
         click.echo("".join(f"{row[n]:>12.4g}" for n in names) + "".join(f"{c:>14}" for c in cells))
 
 
+def _validity_curves(label: str, x: np.ndarray, result) -> tuple[dict, dict]:
+    """The bound as a solid curve where valid and dashed where outside the model's range of
+    validity (each segment shares its end point with the next, so the curve is continuous)."""
+    if result.valid is None or result.valid.all():
+        return {label: (x, result.bound)}, {}
+    valid = result.valid
+    near_invalid = ~valid | np.roll(~valid, 1) | np.roll(~valid, -1)
+    outside = f"{label} (outside range of validity)"
+    curves = {
+        label: (x, np.where(valid, result.bound, np.nan)),
+        outside: (x, np.where(near_invalid, result.bound, np.nan)),
+    }
+    return curves, {outside: {"ls": "--", "shade": False}}
+
+
 def _cell(value) -> str:
+    if isinstance(value, str):
+        return value
     return "no bound" if value is None or not np.isfinite(value) else f"{value:.4g}"
 
 
@@ -211,6 +239,8 @@ def _table_columns(result, extras: dict) -> dict[str, list]:
         if key in extras:
             columns[f"{label}_lower"] = [p["interval"][0] if p else None for p in extras[key]]
             columns[f"{label}_upper"] = [p["interval"][1] if p else None for p in extras[key]]
+    if result.valid is not None:
+        columns["valid"] = ["yes" if v else "no" for v in result.valid]
     return columns
 
 

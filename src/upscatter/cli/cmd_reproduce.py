@@ -1,4 +1,10 @@
-"""``upscatter reproduce NAME``: build a paper figure and compare with published numbers."""
+"""``upscatter reproduce NAME``: build a paper figure and compare with published numbers.
+
+The text output is two tables: every published number with ours, their ratio, the tolerance
+and a status ("reproduced", "reproduced with <the paper's convention>", "known deviation" or
+"OFF"), then the other computed quantities. The exit status is 1 when a number is OFF (outside
+its tolerance without a documented deviation), so a reproduction can gate a test or CI job.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,10 @@ import logging
 import sys
 
 import click
-import numpy as np
 
 from ..errors import ParameterError
 from ..reproduce import REPRODUCTIONS, run
+from ..reproduce._common import comparison_table, details_table, failures
 from ._common import check_output_folder, echo_json
 from ._options import json_option
 
@@ -27,7 +33,10 @@ from ._options import json_option
 @click.option("--list", "list_only", is_flag=True, help="List the available reproductions.")
 @json_option
 def command(name, out_dir, list_only, as_json):
-    """Reproduce a figure or table of the papers (see --list); details in NAME.json in --out."""
+    """Reproduce a figure or table of the papers (see --list); details in NAME.json in --out.
+
+    Exits with status 1 when a published number is outside its tolerance and not a documented
+    known deviation."""
     if list_only or name is None:
         entries = {k: v.description for k, v in REPRODUCTIONS.items()}
         if as_json:
@@ -52,37 +61,26 @@ def command(name, out_dir, list_only, as_json):
     finally:
         if progress:
             logging.getLogger("upscatter.reproduce").removeHandler(progress)
+    off = failures(payload["results"])
     if as_json:
         echo_json(payload)
-        return
-    click.echo(f"{name}: {payload['description']} ({payload['seconds']:.1f} s) -> {out_dir}/")
-    for key, value in payload["results"].items():
-        if key in ("files", "details"):
-            continue
-        if isinstance(value, dict) and "computed" in value:
-            mark = _mark(value)
-            click.echo(
-                f"  {key}: computed {value['computed']:.3g}, published "
-                f"{value['published']:.3g} (ratio {value['ratio']:.2f}) [{mark}]"
-            )
-        elif isinstance(value, dict) and all(np.isscalar(v) for v in value.values()):
-            click.echo(f"  {key}:")
-            for k, v in value.items():
-                click.echo(f"    {k}: {v:.3g}" if isinstance(v, float) else f"    {k}: {v}")
-        elif isinstance(value, dict):
-            brief = {k: v for k, v in value.items() if k != "boundary"}
-            click.echo(f"  {key}: {brief}")
-        else:
-            click.echo(f"  {key}: {value}")
-
-
-def _mark(comparison: dict) -> str:
-    """How a computed number relates to the published one, honestly labelled: reproduced
-    (naming the paper convention when it is not the default), a documented known deviation, or
-    OFF."""
-    if comparison["within_tolerance"]:
-        convention = comparison.get("convention")
-        return f"reproduced with {convention}" if convention else "reproduced"
-    if comparison.get("known_deviation"):
-        return "known deviation, see the JSON"
-    return "OFF"
+    else:
+        click.echo(f"{name}: {payload['description']} ({payload['seconds']:.1f} s) -> {out_dir}/")
+        table = comparison_table(payload["results"])
+        if table:
+            click.echo("\npublished numbers:")
+            for line in table:
+                click.echo(f"  {line}")
+        details = details_table(payload["results"])
+        if details:
+            click.echo("\nother results:")
+            for line in details:
+                click.echo(f"  {line}")
+        files = payload["results"].get("files")
+        if files:
+            click.echo(f"\nfiles: {', '.join(files)}")
+    if off:
+        raise click.ClickException(
+            f"{len(off)} number(s) outside tolerance without a documented deviation: "
+            + "; ".join(off)
+        )

@@ -57,7 +57,7 @@ from .. import data
 from ..constants import M_ELECTRON
 from ..errors import DataError, ParameterError, UpscatterError
 from ..fluxes.stopped_pion import stopped_pion_source
-from ..form_factors import klein_nystrand
+from ..form_factors import get_form_factor
 from ..kinematics import recoil_momentum
 from ..models import Model, sm_channels
 from ..nuclei import get_material
@@ -156,6 +156,10 @@ def _log_edges(lo: float, hi: float) -> np.ndarray:
 FORM_FACTOR_NODES = ChebyshevNodes(-5 * SIGMAS[4], 5 * SIGMAS[4], 5)
 QUENCHING_NODES = ChebyshevNodes(-5 * SIGMAS[5], 5 * SIGMAS[5], 5)
 QUENCHING_NUISANCES = ("scale", "normalisation")
+FORM_FACTOR_CHOICES = ("klein-nystrand", "helm")
+"""Nuclear form factors of the CsI 2021 analysis: Klein-Nystrand (paper 003 Eq. (5), the
+default) or Helm (Lewin-Smith parameters), with which the nominal SM prediction is COHERENT's
+341 events (docs/physics-decisions.md, "CsI 2021 normalisation: 305 vs 341 events")."""
 INPUTS = ("smooth", "piecewise")
 QUENCHING_CURVES = ("nominal", "model0+1sigma", "model0-1sigma", "model1+1sigma", "model1-1sigma")
 """Labels of the scintillation curves of ``scintRespCoefficients.txt``."""
@@ -235,6 +239,11 @@ class CoherentCsI2021(Experiment):
         interpolated by a cubic spline between its 0.5 ns grid points. ``"piecewise"``: the
         rules before (eps_E at the sub-bin centres, piecewise-linear cumulatives and tables),
         kinked in alpha_7 and alpha_6. See docs/physics-decisions.md, "CsI 2021 profile".
+    form_factor : str
+        Nuclear form factor, alpha_4 scaling its radius (:data:`FORM_FACTOR_CHOICES`):
+        ``"klein-nystrand"`` (default, paper 003 Eq. (5): 305 SM CEvNS events) or ``"helm"``
+        (341.6 events, COHERENT's prediction of 341 +- 11 (th), PRL 129, 081801;
+        docs/physics-decisions.md, "CsI 2021 normalisation: 305 vs 341 events").
 
     Notes
     -----
@@ -256,6 +265,7 @@ class CoherentCsI2021(Experiment):
         quenching: str = "nominal",
         quenching_nuisance: str = "scale",
         inputs: str = "smooth",
+        form_factor: str = "klein-nystrand",
     ):
         if quenching not in QUENCHING_CURVES:
             raise ParameterError(
@@ -268,6 +278,11 @@ class CoherentCsI2021(Experiment):
             )
         if inputs not in INPUTS:
             raise ParameterError(f"inputs must be one of {', '.join(INPUTS)}, got {inputs!r}")
+        if form_factor not in FORM_FACTOR_CHOICES:
+            raise ParameterError(
+                f"form_factor must be one of {', '.join(FORM_FACTOR_CHOICES)}, got {form_factor!r}"
+            )
+        self.form_factor = form_factor
         self.quenching_name = quenching
         self.quenching_nuisance = quenching_nuisance
         self.inputs = inputs
@@ -369,8 +384,8 @@ class CoherentCsI2021(Experiment):
         for option in ("form_factor", "radius_scale"):
             if option in model_options:
                 raise ParameterError(
-                    f"{self.name} applies the Klein-Nystrand form factor and its radius nuisance "
-                    f"itself; the model option {option!r} is not accepted"
+                    f"{self.name} applies its form factor (experiment option form_factor) and its "
+                    f"radius nuisance itself; the model option {option!r} is not accepted"
                 )
         options = self.model_options(model, model_options)
         channels = model.channels(self.material, form_factor="unity", **options)
@@ -469,11 +484,12 @@ class CoherentCsI2021(Experiment):
     def _form_factor_templates(self) -> np.ndarray:
         """F^2 of Cs and I at the nuclear fine-bin centres for each alpha_4 node, (2, P, n)."""
         centres = self._centres(self.response.edges)
+        form_factor = get_form_factor(self.form_factor)
         return np.stack(
             [
                 np.stack(
                     [
-                        klein_nystrand(recoil_momentum(centres, iso.mass), iso.A, 1.0 + a4) ** 2
+                        form_factor(recoil_momentum(centres, iso.mass), iso.A, 1.0 + a4) ** 2
                         for a4 in FORM_FACTOR_NODES.nodes
                     ]
                 )

@@ -4,24 +4,32 @@ nucleon-level coefficients c1, c2, c3 and the cross section of Eq. (26)."""
 from __future__ import annotations
 
 from .elastic import (
+    BEYOND_PAPER,
     DEFAULT_TWIST2,
     LOOP_CASES,
     TWIST2_READINGS,
+    TWIST2_VALIDITY_LIMIT,
     LoopCase,
     LoopCoefficients,
     loop_coefficients_per_x2,
     loop_dsigma_dT_per_x4,
+    loop_sm_interference_dsigma_dT_per_x2,
+    twist2_expansion_parameter,
 )
 from .two_loop import f_g, x_integrals
 
 __all__ = [
+    "BEYOND_PAPER",
     "DEFAULT_TWIST2",
     "LOOP_CASES",
     "TWIST2_READINGS",
+    "TWIST2_VALIDITY_LIMIT",
     "LoopCase",
     "LoopCoefficients",
     "f_g",
     "loop_coefficients_per_x2",
     "loop_dsigma_dT_per_x4",
+    "loop_sm_interference_dsigma_dT_per_x2",
+    "twist2_expansion_parameter",
     "x_integrals",
 ]

@@ -19,8 +19,8 @@ Eq. (6); kappa' = -3 (case A), 13 (case B) below Eqs. (10) and (20).
 
 Readings of the printed formulas (docs/physics-decisions.md, "Loops (paper 000 Appendix A)"):
 the loop functions are at p1^2 = 0; Eq. (30) uses F_G itself (Eq. (21)), not the derivative of
-Eq. (11); the first line of Eq. (32) carries g_q^2 as in Eq. (29); Eq. (26) is added to the SM
-rate without interference (paper 000 Eq. (22)) and is used for neutrinos and antineutrinos alike.
+Eq. (11); the first line of Eq. (32) carries g_q^2 as in Eq. (29); Eq. (26) is used for
+neutrinos and antineutrinos alike.
 Twist-2 nuclear sums: Eq. (14) gives <N|O_mu nu|N> with the nucleon momentum and Eq. (17) the
 nucleon amplitude with k1.p1 = m_N E, but Eqs. (28), (29), (31), (32) keep Z/m_p and N/m_n while
 Eq. (26) contracts with the nuclear momentum (k1.p1 = M E). The coherent sum of the nucleon
@@ -30,11 +30,33 @@ derived reading, ``twist2="nucleon"``, is the default; ``twist2="paper"`` keeps 
 (c2 and c3 larger by about A^2), which is what the paper's Fig. 4 numbers follow
 (docs/physics-decisions.md, "Paper 000 Fig. 4: loop normalisation investigation").
 
+Interference with the SM (not in the paper, whose Eq. (22) adds |M_loop|^2 only): the c2 term
+has the Lorentz and chirality structure of the spin-independent SM amplitude, so it interferes
+with it (c1 and c3 flip the neutrino chirality and do not). With the SM written in the same
+convention as paper 000 Eq. (17) (iM = i x Lagrangian coefficient, as in Eq. (16)),
+L_SM = -(G_F/sqrt 2) [nubar gamma^mu (1 - gamma5) nu] Q_V ubar_A gamma_mu u_A with
+Q_V = Z g_p^V + N g_n^V (:func:`upscatter.xsec.sm.weak_charge`), the Gordon identity and
+nubar(p2) (p1 - p2)-slash P_L nu(p1) = 0 give the spin-independent SM amplitude
+a_SM nubar k1-slash P_L nu ubar_A u_A with a_SM = -sqrt(2) G_F Q_V / M, beside the c2 amplitude
+c2 (k1.p1) nubar k1-slash P_L nu ubar_A u_A of Eq. (17). So
+
+    dsigma_int/dT = s M^3/(8 pi) F^2 (2M + T) 2 c2 a_SM/(M E) (2ME(E - T) - M^2 T),
+
+the cross term of Eq. (26)'s c2^2 term with c2 M E -> c2 M E + a_SM. s = +1 for neutrinos and -1
+for antineutrinos: the SM vector current is C-odd, the twist-2 operators (quark plus antiquark
+moments; one derivative on the neutrino line) are C-even. The sign of c2 is the one printed in
+Eq. (17). This is part of the physically derived treatment only: the ``"paper"`` twist-2 reading
+is paper 000 as printed, without interference (:data:`BEYOND_PAPER`).
+
 Range of validity: c1..c3 are the local (twist) expansion of the box diagrams at zero quark
-momentum, an expansion in k_q.p1/m^2 with k_q.p1 ~ x m_N E ~ 1e4 MeV^2 at the SNS. For m_chi or
-m_Z' below ~100-200 MeV the printed coefficients are used outside that range (c3 even grows like
-1/m_chi at fixed m_Z', an infrared sensitivity of D_11^a that the quark momentum would cut off);
-the code evaluates them as printed everywhere, as the paper does.
+momentum, an expansion in k_q.p1/m^2 with k_q.p1 <= m_N E (quark momentum fraction <= 1). With
+m the lighter of m_chi and m_Z', the expansion parameter m_N E/m^2
+(:func:`twist2_expansion_parameter`) must be small; at the SNS endpoint E = m_mu/2 it is 1 at
+m = sqrt(m_p m_mu/2) = 223 MeV. Below, the coefficients are used outside their range (c3 grows
+like 1/m_chi at fixed m_Z', c2 of case B like m_q^2/m^6: infrared sensitivities the quark
+momentum would cut off), so bounds that depend on the loop term there are flagged
+(:class:`upscatter.scans.ScanResult` ``valid``); the code still evaluates the printed
+coefficients, as the paper does.
 """
 
 from __future__ import annotations
@@ -45,11 +67,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..._validate import as_array, lookup
-from ...constants import M_BOTTOM, M_CHARM, M_DOWN, M_NEUTRON, M_PROTON, M_STRANGE, M_UP
+from ...constants import G_FERMI, M_BOTTOM, M_CHARM, M_DOWN, M_NEUTRON, M_PROTON, M_STRANGE, M_UP
+from ...errors import ParameterError
 from ...form_factors import nuclear_form_factor
 from ...hadronic import get_hadronic_set
 from ...nuclei import Isotope
-from ..sm import kinematically_allowed
+from ..sm import kinematically_allowed, weak_charge
 from . import passarino_veltman as pv
 from .two_loop import f_g
 
@@ -108,6 +131,16 @@ amplitudes of paper 000 Eq. (17)), or 1/m_N as printed in Eqs. (28), (29), (31),
 
 DEFAULT_TWIST2 = "nucleon"
 """The physically derived reading of the twist-2 sums (module docstring)."""
+
+BEYOND_PAPER: dict[str, bool] = {"nucleon": True, "paper": False}
+"""Whether the terms paper 000 leaves out, the c2-SM interference (its Eq. (22) adds |M_loop|^2
+only) and the case B spin-dependent tree level ("+ SD" in its Eq. (16),
+:mod:`upscatter.xsec.spin_dependent`), are included by default with each twist-2 reading: yes
+with the physically derived one, no with the paper's printed treatment."""
+
+TWIST2_VALIDITY_LIMIT = 1.0
+"""Largest expansion parameter m_N E/min(m_chi, m_Z')^2 (:func:`twist2_expansion_parameter`) at
+which the local twist-2 matching is taken as valid."""
 
 
 @dataclass(frozen=True)
@@ -263,3 +296,83 @@ def loop_dsigma_dT_per_x4(
     vector_like = coeff.c2**2 * np.maximum(2.0 * M * E_safe * (E_safe - T) - M**2 * T, 0.0)
     value = M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T) * (scalar_like + vector_like)
     return np.where(allowed, value, 0.0)
+
+
+def loop_sm_interference_dsigma_dT_per_x2(
+    E,
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_zprime,
+    antineutrino: bool = False,
+    case: str | LoopCase = "A",
+    form_factor: str = "helm",
+    radius_scale: float = 1.0,
+    twist2: str = DEFAULT_TWIST2,
+):
+    """Interference of the c2 loop amplitude with the SM CEvNS amplitude, per x^2.
+
+    dsigma_int/dT = s M^3/(8 pi) F^2 (2M + T) 2 c2 a_SM/(M E) (2ME(E - T) - M^2 T) with
+    a_SM = -sqrt(2) G_F Q_V/M and s = +1 (neutrino) or -1 (antineutrino); derivation in the
+    module docstring and docs/physics-decisions.md ("Loops: c2-SM interference"). Not in paper 000
+    (its Eq. (22) adds |M_loop|^2 only).
+
+    Parameters
+    ----------
+    E, T : array_like
+        Neutrino energy and nuclear recoil energy (MeV), non-negative.
+    isotope : Isotope
+        Target nucleus.
+    m_chi, m_zprime : array_like
+        Masses of chi and Z' (MeV), positive; broadcast with E and T.
+    antineutrino : bool
+        Antineutrino (the interference changes sign) or neutrino.
+    case, form_factor, radius_scale, twist2
+        As in :func:`loop_dsigma_dT_per_x4`.
+
+    Returns
+    -------
+    numpy.ndarray
+        dsigma_int/dT / (g_chi g_q)^2 in MeV^-3, of either sign; exactly zero where
+        T > 2E^2/(M + 2E) or T = 0.
+    """
+    E = as_array("E", E)
+    T = as_array("T", T)
+    if not isinstance(antineutrino, (bool, np.bool_)):
+        raise ParameterError(f"antineutrino must be True or False, got {antineutrino!r}")
+    c2 = loop_coefficients_per_x2(isotope, m_chi, m_zprime, case, twist2=twist2).c2
+    M = isotope.mass
+    allowed = kinematically_allowed(E, T, M)
+    E_safe = np.where(allowed, E, 1.0)
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
+    a_sm = -np.sqrt(2.0) * G_FERMI * weak_charge(isotope) / M
+    sign = -1.0 if antineutrino else 1.0
+    bracket = np.maximum(2.0 * M * E_safe * (E_safe - T) - M**2 * T, 0.0)
+    value = sign * M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T) * 2.0 * c2 * a_sm / (M * E_safe)
+    return np.where(allowed, value * bracket, 0.0)
+
+
+def twist2_expansion_parameter(m_chi, m_zprime, e_nu):
+    """Expansion parameter of the local twist-2 matching, m_p E / min(m_chi, m_Z')^2.
+
+    The box diagrams are expanded in the quark momentum k_q, with k_q.p1 <= m_N E (module
+    docstring, "Range of validity"); the matching holds where this is well below 1
+    (:data:`TWIST2_VALIDITY_LIMIT`).
+
+    Parameters
+    ----------
+    m_chi, m_zprime : array_like
+        Masses of chi and Z' (MeV), positive.
+    e_nu : array_like
+        Neutrino energy (MeV), positive (use the largest energy of the source).
+
+    Returns
+    -------
+    numpy.ndarray
+        Dimensionless, broadcast shape of the inputs.
+    """
+    m_chi = as_array("m_chi", m_chi, allow_zero=False)
+    m_zprime = as_array("m_zprime", m_zprime, allow_zero=False)
+    e_nu = as_array("e_nu", e_nu, allow_zero=False)
+    return M_PROTON * e_nu / np.minimum(m_chi, m_zprime) ** 2
