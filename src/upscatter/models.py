@@ -29,10 +29,12 @@ from .nuclei import Material
 from .rates import ELECTRON, NUCLEAR, Channel
 from .xsec.mediators import (
     scalar_nucleus_dsigma_dT,
+    scalar_nucleus_dsigma_terms,
     vector_dsigma_dT,
     vector_nucleus_dsigma_dT,
+    vector_nucleus_dsigma_terms,
 )
-from .xsec.sm import sm_dsigma_dT
+from .xsec.sm import sm_dsigma_dT, sm_dsigma_terms
 
 
 def sm_channels(material: Material, form_factor: str = "helm", radius_scale: float = 1.0):
@@ -42,10 +44,13 @@ def sm_channels(material: Material, form_factor: str = "helm", radius_scale: flo
         def dsigma(E, T, flavour):
             return sm_dsigma_dT(E, T, isotope, form_factor, radius_scale)
 
-        return dsigma
+        def terms(T, flavour):
+            return sm_dsigma_terms(T, isotope, form_factor, radius_scale)
+
+        return {"dsigma": dsigma, "energy_terms": terms, "flavour_blind": True}
 
     return [
-        Channel(f"{iso.name} CEvNS", iso.mass, n, NUCLEAR, make(iso))
+        Channel(f"{iso.name} CEvNS", iso.mass, n, NUCLEAR, **make(iso))
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
@@ -107,17 +112,31 @@ class Model:
         return g ** np.asarray(self.powers, dtype=float)
 
 
-def _nuclear_basis(func, material: Material, **xsec_options) -> list[Channel]:
+def _one_entry_basis(func, terms_func, isotope, **options) -> dict:
+    """``dsigma`` and ``energy_terms`` of a Channel with a one-entry basis from per-isotope
+    functions func(E, T, ...) and terms_func(T, ...) (the latter in powers of 1/E)."""
+
+    def dsigma(E, T, flavour, m_chi, m_med):
+        return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med, **options)[..., None]
+
+    def terms(T, flavour, m_chi, m_med):
+        return terms_func(T, isotope=isotope, m_chi=m_chi, m_med=m_med, **options)[..., None]
+
+    return {"dsigma": dsigma, "energy_terms": terms, "flavour_blind": True}
+
+
+def _nuclear_basis(func, terms_func, material: Material, **xsec_options) -> list[Channel]:
     """Channels with a one-entry basis for per-isotope nucleus cross sections func(...)."""
-
-    def make(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med, **xsec_options)[..., None]
-
-        return dsigma
-
     return [
-        Channel(f"{iso.name} {func.__name__}", iso.mass, n, NUCLEAR, make(iso), "m_chi", (1,))
+        Channel(
+            f"{iso.name} {func.__name__}",
+            iso.mass,
+            n,
+            NUCLEAR,
+            m_out_param="m_chi",
+            basis_shape=(1,),
+            **_one_entry_basis(func, terms_func, iso, **xsec_options),
+        )
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
@@ -126,19 +145,20 @@ def electron_channels(kind: str, material: Material) -> list[Channel]:
     """nu e -> chi e channels weighted by Z_eff (paper 003 Eqs. (10)-(11))."""
     from .xsec import electrons
 
-    func = {
-        "vector": electrons.vector_electron_dsigma_dT,
-        "scalar": electrons.scalar_electron_dsigma_dT,
+    func, terms_func = {
+        "vector": (electrons.vector_electron_dsigma_dT, electrons.vector_electron_dsigma_terms),
+        "scalar": (electrons.scalar_electron_dsigma_dT, electrons.scalar_electron_dsigma_terms),
     }[kind]
-
-    def make(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med)[..., None]
-
-        return dsigma
-
     return [
-        Channel(f"{iso.name} e {kind}", M_ELECTRON, n, ELECTRON, make(iso), "m_chi", (1,))
+        Channel(
+            f"{iso.name} e {kind}",
+            M_ELECTRON,
+            n,
+            ELECTRON,
+            m_out_param="m_chi",
+            basis_shape=(1,),
+            **_one_entry_basis(func, terms_func, iso),
+        )
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
@@ -152,9 +172,17 @@ def light_mediator_channels(
     **xsec_options,
 ) -> list[Channel]:
     """Nuclear (and optionally electron) channels of the vector or scalar model."""
-    func = vector_nucleus_dsigma_dT if kind == "vector" else scalar_nucleus_dsigma_dT
+    func, terms_func = {
+        "vector": (vector_nucleus_dsigma_dT, vector_nucleus_dsigma_terms),
+        "scalar": (scalar_nucleus_dsigma_dT, scalar_nucleus_dsigma_terms),
+    }[kind]
     channels = _nuclear_basis(
-        func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
+        func,
+        terms_func,
+        material,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+        **xsec_options,
     )
     if electrons:
         channels += electron_channels(kind, material)
@@ -190,6 +218,7 @@ def _zprime_channels(
     if case == "A" and tree:
         tree_channels = _nuclear_basis(
             vector_nucleus_dsigma_dT,
+            vector_nucleus_dsigma_terms,
             material,
             quark_couplings={"u": 0.0, "d": 1.0},
             form_factor=form_factor,
@@ -204,6 +233,8 @@ def _zprime_channels(
                 partial(_place, c.dsigma, 0),
                 c.m_out_param,
                 (2,),
+                partial(_place_terms, c.energy_terms, 0),
+                c.flavour_blind,
             )
             for c in tree_channels
         ]
@@ -236,7 +267,15 @@ def _zprime_channels(
 
 def _place(dsigma, index, E, T, flavour, **params):
     """Put a plain (or one-entry) cross section into entry ``index`` of a two-entry basis."""
-    value = np.asarray(dsigma(E, T, flavour, **params))
+    return _place_value(np.asarray(dsigma(E, T, flavour, **params)), index)
+
+
+def _place_terms(energy_terms, index, T, flavour, **params):
+    """:func:`_place` for the 1/E coefficients of a one-entry basis (``Channel.energy_terms``)."""
+    return _place_value(np.asarray(energy_terms(T, flavour, **params)), index)
+
+
+def _place_value(value, index):
     if value.ndim and value.shape[-1:] == (1,) and index == 0:
         value = value[..., 0]
     out = np.zeros((*value.shape, 2))

@@ -12,10 +12,11 @@ energies in MeV, the shape in MeV^-1 with unit integral.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..flavours import check_flavour
 
 
@@ -38,6 +39,10 @@ class FluxComponent:
         Smallest neutrino energy with a non-zero shape (MeV).
     label : str
         Short description (``"prompt"``, ``"delayed"``, ``"reactor"``...).
+    polynomial : tuple of float or None
+        If the shape is a polynomial on [e_min, e_max], its coefficients p_n in ascending powers,
+        dn/dE = sum_n p_n E^n (MeV^-1-n); the folding engine then integrates the energy in
+        closed form. ``None`` (default) for any other shape, which is integrated by quadrature.
     """
 
     flavour: str
@@ -46,9 +51,12 @@ class FluxComponent:
     shape: Callable[[np.ndarray], np.ndarray] | None = None
     e_min: float = 0.0
     label: str = ""
+    polynomial: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         check_flavour(self.flavour)
+        if self.polynomial is not None and (self.shape is None or len(self.polynomial) == 0):
+            raise ParameterError("a flux polynomial needs a continuous shape and coefficients")
 
     @property
     def is_line(self) -> bool:
@@ -57,9 +65,7 @@ class FluxComponent:
 
     def scaled(self, factor: float) -> FluxComponent:
         """The same component with its fluence multiplied by ``factor``."""
-        return FluxComponent(
-            self.flavour, self.fluence * factor, self.e_max, self.shape, self.e_min, self.label
-        )
+        return replace(self, fluence=self.fluence * factor)
 
 
 @dataclass(frozen=True)
