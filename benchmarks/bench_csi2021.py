@@ -13,17 +13,24 @@ curve in m_V at fixed m_chi in under 20 s. Each is compared in the same run with
   with the naive chi^2; timed on a few evaluations and extrapolated to the number of chi^2
   evaluations the fast scan made.
 
+* basis (issue 18, printed last): the signal basis K of 100 m_V points (vector model with
+  electrons) by the folding engine now and by the engine before issue 18 (energy quadrature
+  and a dense response matrix, ``_baseline_fold.py``), with their agreement and peak memory;
+  the last line is that speed-up.
+
 Run by hand: ``UPSCATTER_DATA=../shared/data python benchmarks/bench_csi2021.py``.
 """
 
 from __future__ import annotations
 
 import time
+import tracemalloc
 
 import numpy as np
 from iminuit import Minuit
 
-from upscatter.experiments import get_experiment
+import _baseline_fold as baseline
+from upscatter.experiments import coherent_csi_2021, get_experiment
 from upscatter.form_factors import klein_nystrand
 from upscatter.kinematics import recoil_momentum
 from upscatter.models import get_model
@@ -151,6 +158,48 @@ def main() -> None:
     )
     print(f"naive scan (extrapolated) : {t_naive:8.0f} s")
     print(f"speed-up                  : {t_naive / t_scan:8.0f}x")
+    basis_benchmark(experiment, model)
+
+
+def basis_benchmark(experiment, model) -> None:
+    """Signal basis of 100 m_V points: the engine now against the engine before issue 18."""
+    params = {"m_chi": np.full(MASSES_V.size, M_CHI), "m_med": MASSES_V}
+
+    def basis():
+        return experiment.signal_basis(model, params, electrons=True)
+
+    def timed_and_peak(function):
+        best = min(_timed(function) for _ in range(3))
+        tracemalloc.start()
+        value = function()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        return value, best, peak
+
+    new, t_new, mem_new = timed_and_peak(basis)
+    engine = coherent_csi_2021.binned_counts
+    coherent_csi_2021.binned_counts = baseline.binned_counts
+    try:
+        old, t_old, mem_old = timed_and_peak(basis)
+    finally:
+        coherent_csi_2021.binned_counts = engine
+    agree = float(np.max(np.abs(new - old)) / np.max(np.abs(old)))
+    assert agree < 1e-6, agree
+    n = MASSES_V.size
+    print(
+        f"basis before (issue 18)   : {1e3 * t_old / n:8.2f} ms per mass ({mem_old:.0f} MiB peak)"
+    )
+    print(
+        f"basis now                 : {1e3 * t_new / n:8.2f} ms per mass ({mem_new:.0f} MiB peak, "
+        f"agree to {agree:.1e}; target < 3 ms)"
+    )
+    print(f"speed-up: {t_old / t_new:.1f}x")
+
+
+def _timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":

@@ -123,3 +123,39 @@ def test_killed_scan_resumes_to_the_uninterrupted_result(tmp_path: Path):
     fresh = coupling_bound(exp, model, masses)
     np.testing.assert_array_equal(resumed.bound, fresh.bound)
     assert calls[0] >= len(finished)  # the finished points were not recomputed
+
+
+def test_blas_is_single_threaded_unless_the_user_chose(tmp_path: Path):
+    """single_thread_blas limits BLAS to one thread in this process and in process-pool
+    workers, and leaves it alone when OPENBLAS_NUM_THREADS (or OMP_NUM_THREADS...) is set.
+    Run in subprocesses so that the test process keeps its own settings."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import numpy\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from upscatter.executors import run_jobs, single_thread_blas\n"
+        "def blas():\n"
+        "    info = threadpool_info()\n"
+        "    return sorted({i['num_threads'] for i in info if i['user_api'] == 'blas'})\n"
+        "def job(_):\n"
+        "    return blas()\n"
+        "if __name__ == '__main__':\n"
+        "    applied = single_thread_blas()\n"
+        "    print(applied, blas(), run_jobs(job, [(0,)], 'process')[0])\n"
+    )
+    path = tmp_path / "blas.py"
+    path.write_text(script)
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_NUM_THREADS")}
+    out = subprocess.run(
+        [sys.executable, str(path)], env=env, capture_output=True, text=True, check=True
+    ).stdout.split(maxsplit=1)
+    assert out[0] == "True"
+    assert out[1].strip() == "[1] [1]"
+    env["OPENBLAS_NUM_THREADS"] = "2"
+    out = subprocess.run(
+        [sys.executable, str(path)], env=env, capture_output=True, text=True, check=True
+    ).stdout.split(maxsplit=1)
+    assert out[0] == "False"

@@ -39,7 +39,6 @@ from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import numpy as np
-import pooch
 
 try:  # Python >= 3.11
     import tomllib
@@ -201,7 +200,11 @@ def data_dir() -> Path | None:
 def cache_dir() -> Path:
     """The download cache: ``$UPSCATTER_CACHE`` if set, else ``pooch.os_cache("upscatter")``."""
     value = os.environ.get(CACHE_ENV, "")
-    return Path(value).expanduser() if value else Path(pooch.os_cache("upscatter"))
+    if value:
+        return Path(value).expanduser()
+    import pooch  # only for downloads and the default cache (0.5 s of imports)
+
+    return Path(pooch.os_cache("upscatter"))
 
 
 #: Every registered release, by name (read from the package registry at import).
@@ -340,6 +343,8 @@ def load_text(dataset: str, filename: str, **kwargs) -> np.ndarray:
 
 @contextlib.contextmanager
 def _quiet_pooch() -> Iterator[None]:
+    import pooch
+
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel(logging.WARNING)
@@ -400,6 +405,8 @@ def fetch(
     if urlsplit(base).scheme not in ("http", "https"):
         raise ParameterError(f"the mirror URL must start with http:// or https://, got {base!r}")
     base = base.rstrip("/")
+    import pooch
+
     downloader = pooch.HTTPDownloader(progressbar=False, timeout=DOWNLOAD_TIMEOUT)
     target = cache_dir() / ds.name
     fetched = []

@@ -13,6 +13,13 @@ executor:
 
 Dask is optional (``pip install 'upscatter[dask]'``); asking for it without it installed is a
 clear error.
+
+BLAS threads: the products of a scan are small, and a multi-threaded BLAS on a busy machine
+makes them many times slower (issue 18: ``leggauss(256)`` 150x), so the workers of the process
+pool and the ``upscatter`` command call :func:`single_thread_blas` at start. It does nothing if
+the user has chosen a thread count through ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``,
+``MKL_NUM_THREADS`` or ``BLIS_NUM_THREADS``; library calls in a user's own process are never
+changed (use ``threadpoolctl.threadpool_limits(1, "blas")`` there if wanted).
 """
 
 from __future__ import annotations
@@ -25,6 +32,24 @@ from typing import Any
 from .errors import ParameterError
 
 EXECUTORS = ("serial", "process", "dask")
+
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
+"""Environment variables through which a user sets the BLAS thread count (then respected)."""
+
+
+def single_thread_blas() -> bool:
+    """Limit the BLAS libraries loaded in this process to one thread (threadpoolctl).
+
+    Skipped, returning False, when any of :data:`THREAD_ENV` is set: the user's choice wins.
+    Returns True when the limit was applied.
+    """
+    if any(os.environ.get(name) for name in THREAD_ENV):
+        return False
+    import numpy  # noqa: F401  (threadpoolctl limits the libraries loaded so far)
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1, user_api="blas")
+    return True
 
 
 def worker_count() -> int:
@@ -100,7 +125,11 @@ def run_jobs(
         _run_dask(function, jobs, shared, scheduler, done)
         return results
     owned = executor == "process"
-    pool = ProcessPoolExecutor(max_workers=worker_count()) if owned else executor
+    pool = (
+        ProcessPoolExecutor(max_workers=worker_count(), initializer=single_thread_blas)
+        if owned
+        else executor
+    )
     try:
         futures = {pool.submit(function, *shared, *job): i for i, job in enumerate(jobs)}
         for future in as_completed(futures):

@@ -29,10 +29,12 @@ from .nuclei import Material
 from .rates import ELECTRON, NUCLEAR, Channel
 from .xsec.mediators import (
     scalar_nucleus_dsigma_dT,
+    scalar_nucleus_dsigma_terms,
     vector_dsigma_dT,
     vector_nucleus_dsigma_dT,
+    vector_nucleus_dsigma_terms,
 )
-from .xsec.sm import sm_dsigma_dT
+from .xsec.sm import sm_dsigma_dT, sm_dsigma_terms
 
 
 def sm_channels(material: Material, form_factor: str = "helm", radius_scale: float = 1.0):
@@ -42,10 +44,13 @@ def sm_channels(material: Material, form_factor: str = "helm", radius_scale: flo
         def dsigma(E, T, flavour):
             return sm_dsigma_dT(E, T, isotope, form_factor, radius_scale)
 
-        return dsigma
+        def terms(T, flavour):
+            return sm_dsigma_terms(T, isotope, form_factor, radius_scale)
+
+        return {"dsigma": dsigma, "energy_terms": terms, "flavour_blind": True}
 
     return [
-        Channel(f"{iso.name} CEvNS", iso.mass, n, NUCLEAR, make(iso))
+        Channel(f"{iso.name} CEvNS", iso.mass, n, NUCLEAR, **make(iso))
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
@@ -113,17 +118,36 @@ class Model:
         return g ** np.asarray(self.powers, dtype=float)
 
 
-def _nuclear_basis(func, material: Material, **xsec_options) -> list[Channel]:
+def _one_entry_basis(func, terms_func, isotope, **options) -> dict:
+    """``dsigma`` and ``energy_terms`` of a Channel with a one-entry basis from per-isotope
+    functions func(E, T, ...) and terms_func(T, ...) (the latter in powers of 1/E; None when the
+    cross section has no such form, so the energy is integrated by quadrature)."""
+
+    def dsigma(E, T, flavour, m_chi, m_med):
+        return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med, **options)[..., None]
+
+    def terms(T, flavour, m_chi, m_med):
+        return terms_func(T, isotope=isotope, m_chi=m_chi, m_med=m_med, **options)[..., None]
+
+    return {
+        "dsigma": dsigma,
+        "energy_terms": None if terms_func is None else terms,
+        "flavour_blind": True,
+    }
+
+
+def _nuclear_basis(func, terms_func, material: Material, **xsec_options) -> list[Channel]:
     """Channels with a one-entry basis for per-isotope nucleus cross sections func(...)."""
-
-    def make(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med, **xsec_options)[..., None]
-
-        return dsigma
-
     return [
-        Channel(f"{iso.name} {func.__name__}", iso.mass, n, NUCLEAR, make(iso), "m_chi", (1,))
+        Channel(
+            f"{iso.name} {func.__name__}",
+            iso.mass,
+            n,
+            NUCLEAR,
+            m_out_param="m_chi",
+            basis_shape=(1,),
+            **_one_entry_basis(func, terms_func, iso, **xsec_options),
+        )
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
@@ -132,19 +156,20 @@ def electron_channels(kind: str, material: Material) -> list[Channel]:
     """nu e -> chi e channels weighted by Z_eff (paper 003 Eqs. (10)-(11))."""
     from .xsec import electrons
 
-    func = {
-        "vector": electrons.vector_electron_dsigma_dT,
-        "scalar": electrons.scalar_electron_dsigma_dT,
+    func, terms_func = {
+        "vector": (electrons.vector_electron_dsigma_dT, electrons.vector_electron_dsigma_terms),
+        "scalar": (electrons.scalar_electron_dsigma_dT, electrons.scalar_electron_dsigma_terms),
     }[kind]
-
-    def make(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return func(E, T, isotope=isotope, m_chi=m_chi, m_med=m_med)[..., None]
-
-        return dsigma
-
     return [
-        Channel(f"{iso.name} e {kind}", M_ELECTRON, n, ELECTRON, make(iso), "m_chi", (1,))
+        Channel(
+            f"{iso.name} e {kind}",
+            M_ELECTRON,
+            n,
+            ELECTRON,
+            m_out_param="m_chi",
+            basis_shape=(1,),
+            **_one_entry_basis(func, terms_func, iso),
+        )
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
     ]
 
@@ -158,9 +183,17 @@ def light_mediator_channels(
     **xsec_options,
 ) -> list[Channel]:
     """Nuclear (and optionally electron) channels of the vector or scalar model."""
-    func = vector_nucleus_dsigma_dT if kind == "vector" else scalar_nucleus_dsigma_dT
+    func, terms_func = {
+        "vector": (vector_nucleus_dsigma_dT, vector_nucleus_dsigma_terms),
+        "scalar": (scalar_nucleus_dsigma_dT, scalar_nucleus_dsigma_terms),
+    }[kind]
     channels = _nuclear_basis(
-        func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
+        func,
+        terms_func,
+        material,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+        **xsec_options,
     )
     if electrons:
         channels += electron_channels(kind, material)
@@ -222,10 +255,14 @@ def _zprime_channels(
     if case == "B" and tree and spin_dependent:
         from .xsec.spin_dependent import axial_nucleus_dsigma_dT
 
-        channels += _tree_entry(axial_nucleus_dsigma_dT, material, **ff_options)
+        channels += _tree_entry(axial_nucleus_dsigma_dT, None, material, **ff_options)
     if case == "A" and tree:
         channels += _tree_entry(
-            vector_nucleus_dsigma_dT, material, quark_couplings={"u": 0.0, "d": 1.0}, **ff_options
+            vector_nucleus_dsigma_dT,
+            vector_nucleus_dsigma_terms,
+            material,
+            quark_couplings={"u": 0.0, "d": 1.0},
+            **ff_options,
         )
     loop_options = {
         "case": case,
@@ -275,8 +312,9 @@ def _zprime_channels(
     return channels
 
 
-def _tree_entry(func, material: Material, **xsec_options) -> list[Channel]:
-    """Per-isotope nu N -> chi N channels (:func:`_nuclear_basis`) in entry 0 of the Z' basis."""
+def _tree_entry(func, terms_func, material: Material, **xsec_options) -> list[Channel]:
+    """Per-isotope nu N -> chi N channels (:func:`_nuclear_basis`) in entry 0 of the Z' basis
+    (``terms_func`` None: no closed-form energy terms)."""
     return [
         Channel(
             c.label,
@@ -286,14 +324,24 @@ def _tree_entry(func, material: Material, **xsec_options) -> list[Channel]:
             partial(_place, c.dsigma, 0),
             c.m_out_param,
             (3,),
+            None if c.energy_terms is None else partial(_place_terms, c.energy_terms, 0),
+            c.flavour_blind,
         )
-        for c in _nuclear_basis(func, material, **xsec_options)
+        for c in _nuclear_basis(func, terms_func, material, **xsec_options)
     ]
 
 
 def _place(dsigma, index, E, T, flavour, **params):
     """Put a plain (or one-entry) cross section into entry ``index`` of the Z' basis."""
-    value = np.asarray(dsigma(E, T, flavour, **params))
+    return _place_value(np.asarray(dsigma(E, T, flavour, **params)), index)
+
+
+def _place_terms(energy_terms, index, T, flavour, **params):
+    """:func:`_place` for the 1/E coefficients of a one-entry basis (``Channel.energy_terms``)."""
+    return _place_value(np.asarray(energy_terms(T, flavour, **params)), index)
+
+
+def _place_value(value, index):
     if value.ndim and value.shape[-1:] == (1,) and index == 0:
         value = value[..., 0]
     out = np.zeros((*value.shape, 3))

@@ -217,6 +217,10 @@ def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel
         weight = preset.neutrino_weight(flavour) * target_weight
         return weight * channel.dsigma(E, T, flavour, **params)
 
+    def energy_terms(T, flavour, **params):
+        weight = preset.neutrino_weight(flavour) * target_weight
+        return weight * channel.energy_terms(T, flavour, **params)
+
     return Channel(
         f"{channel.label} [{preset.name}]",
         channel.target_mass,
@@ -225,6 +229,7 @@ def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel
         dsigma,
         channel.m_out_param,
         channel.basis_shape,
+        None if channel.energy_terms is None else energy_terms,
     )
 
 

@@ -31,6 +31,7 @@ from ._validate import as_array, as_float
 from .errors import ParameterError
 from .fluxes.base import Source
 from .kinematics import e_nu_min, recoil_range
+from .xsec.sm import energy_series
 
 NUCLEAR = "nuclear"
 ELECTRON = "electron"
@@ -59,6 +60,15 @@ class Channel:
         elastic scattering.
     basis_shape : tuple of int
         Shape of the trailing basis axes of ``dsigma`` (``()`` for a plain cross section).
+    energy_terms : callable or None
+        ``energy_terms(T, flavour, **params)``: the coefficients c_k(T) (MeV^-3 MeV^k) of
+        dsigma/dT = sum_{k=0}^{2} c_k(T) E^-k, exact wherever E >= E_min(T) (dsigma is zero below),
+        with shape T.shape + (3,) + basis_shape. Given, the energy integral over a polynomial
+        spectrum is done in closed form; ``None`` (default) for cross sections of any other form,
+        which are integrated by quadrature.
+    flavour_blind : bool
+        True if ``dsigma`` and ``energy_terms`` are the same for every flavour, so that the
+        engine evaluates them once for all flux components (default False).
     """
 
     label: str
@@ -68,6 +78,8 @@ class Channel:
     dsigma: Callable[..., np.ndarray]
     m_out_param: str | None = None
     basis_shape: tuple[int, ...] = field(default=())
+    energy_terms: Callable[..., np.ndarray] | None = None
+    flavour_blind: bool = False
 
 
 class Response(Protocol):
@@ -86,6 +98,19 @@ class Response(Protocol):
 
     def probabilities(self, T: np.ndarray, recoil: str) -> np.ndarray:
         """P(bin | T) with shape T.shape + (n_bins,)."""
+        ...
+
+
+class SingleBinResponse(Response, Protocol):
+    """A response where every true recoil lands in at most one bin (no smearing).
+
+    Besides the :class:`Response` methods it gives that bin and its probability, which the
+    folding engine accumulates directly instead of multiplying by a mostly-zero matrix.
+    """
+
+    def bin_index(self, T: np.ndarray, recoil: str) -> tuple[np.ndarray, np.ndarray]:
+        """(index, probability), both of T's shape: P(bin | T) is ``probability`` in bin
+        ``index`` (an integer in [0, n_bins)) and zero in every other bin."""
         ...
 
 
@@ -121,6 +146,15 @@ class RecoilBins:
         T = np.asarray(T, dtype=float)[..., None]
         return ((T >= self.edges[:-1]) & (T < self.edges[1:])).astype(float)
 
+    def bin_index(self, T, recoil: str) -> tuple[np.ndarray, np.ndarray]:
+        T = np.asarray(T, dtype=float)
+        return edge_index(self.edges, T), ((T >= self.edges[0]) & (T < self.edges[-1])) * 1.0
+
+
+def edge_index(edges: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Index of the bin [edges[i], edges[i+1]) holding each x, clipped to [0, len(edges) - 2]."""
+    return np.clip(np.searchsorted(edges, x, side="right") - 1, 0, edges.size - 2)
+
 
 @lru_cache(maxsize=32)
 def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -141,11 +175,8 @@ def _kinematic_breakpoints(channel: Channel, source: Source, params, n_mass: int
     """Recoil endpoints of every line and spectrum edge, shape (n_mass, k)."""
     m_out = params[channel.m_out_param] if channel.m_out_param else np.zeros(n_mass)
     energies = sorted({c.e_max for c in source.components} | {c.e_min for c in source.components})
-    points = []
-    for energy in energies:
-        t_lo, t_hi = recoil_range(energy, channel.target_mass, m_out)
-        points += [t_lo, t_hi]
-    return np.stack(points, axis=-1)
+    t_lo, t_hi = recoil_range(np.asarray(energies)[:, None], channel.target_mass, m_out)
+    return np.concatenate([t_lo, t_hi]).T
 
 
 #: Largest ratio b/a of a recoil segment [a, b]: wider segments of the response's fixed grid are
@@ -161,8 +192,17 @@ SEGMENT_FLOOR = 1e-12
 
 def scale_breakpoints(points: np.ndarray) -> np.ndarray:
     """``points`` (sorted, >= 0) with geometric points added inside every segment wider than
-    :data:`SEGMENT_RATIO` (a segment [0, b] gets points b r^-k down to b x SEGMENT_FLOOR)."""
+    :data:`SEGMENT_RATIO` (a segment [0, b] gets points b r^-k down to b x SEGMENT_FLOOR).
+
+    Returns a read-only array, shared between calls with the same points."""
     points = np.unique(np.asarray(points, dtype=float))
+    return _scaled(points.tobytes())
+
+
+@lru_cache(maxsize=64)
+def _scaled(key: bytes) -> np.ndarray:
+    """:func:`scale_breakpoints` of the unique sorted points whose float64 bytes are ``key``."""
+    points = np.frombuffer(key, dtype=float)
     extra = []
     for a, b in itertools.pairwise(points):
         if b <= 0:
@@ -174,7 +214,9 @@ def scale_breakpoints(points: np.ndarray) -> np.ndarray:
             continue
         n = int(np.ceil(np.log(b / start) / np.log(SEGMENT_RATIO)))
         extra.extend(np.geomspace(start, b, n + 1)[:-1])
-    return np.unique(np.concatenate([points, extra])) if extra else points
+    scaled = np.unique(np.concatenate([points, extra])) if extra else points.copy()
+    scaled.flags.writeable = False
+    return scaled
 
 
 def recoil_quadrature(
@@ -207,6 +249,32 @@ def recoil_quadrature(
     return nodes.reshape(n_mass, -1), weights.reshape(n_mass, -1)
 
 
+def power_integral(power: int, a: np.ndarray, b: float) -> np.ndarray:
+    """int_a^b E^power dE for 0 < a <= b (MeV^(power+1)), elementwise in a.
+
+    Written as (b - a) times a sum of positive terms (the factorisation of b^n - a^n), and as
+    log1p((b - a)/a) for power = -1, so that narrow ranges keep full relative precision.
+    Zero where a == b. For power < 0 the integral diverges at a = 0; it is returned as zero
+    there, which the engine only meets at T = 0, where every cross section vanishes.
+    """
+    a = np.asarray(a, dtype=float)
+    width = b - a
+    n = power + 1
+    if n > 0:
+        total = 0.0
+        for i in range(n):
+            total = total + b**i * a ** (n - 1 - i)
+        return width * total / n
+    open_range = (width > 0) & (a > 0)
+    x, y = 1.0 / np.where(open_range, a, 1.0), 1.0 / b
+    if n == 0:
+        return np.where(open_range, np.log1p(width * x), 0.0)
+    total = 0.0
+    for i in range(-n):
+        total = total + x**i * y ** (-n - 1 - i)
+    return np.where(open_range, width * x * y * total / -n, 0.0)
+
+
 def fluence_weighted_xsec(
     channel: Channel,
     source: Source,
@@ -215,6 +283,14 @@ def fluence_weighted_xsec(
     n_energy: int = 24,
 ) -> np.ndarray:
     """sum over flux components of fluence x integral dE dn/dE dsigma/dT, per target.
+
+    The integral runs over [a, e_max] with a = max(E_min(T), e_min). Three evaluations:
+
+    * a line at E_0: dsigma/dT(E_0, T), exactly;
+    * a polynomial spectrum sum_n p_n E^n (``FluxComponent.polynomial``) and a cross section
+      given as sum_k c_k(T) E^-k (``Channel.energy_terms``): the closed form
+      sum_k c_k(T) sum_n p_n int_a^{e_max} E^(n-k) dE (:func:`power_integral`), exact;
+    * anything else: ``n_energy`` Gauss-Legendre nodes mapped onto [a, e_max].
 
     Parameters
     ----------
@@ -236,13 +312,38 @@ def fluence_weighted_xsec(
     x, w = gauss_legendre(n_energy)
     p_line = _expand(params, 1)
     p_cont = _expand(params, 2)
+    terms: dict[str, np.ndarray] = {}  # energy_terms per flavour (one entry if flavour-blind)
+    integrals: dict[tuple, np.ndarray] = {}  # power integrals per (e_min, e_max, power)
+
+    def flavour_terms(flavour):
+        key = "" if channel.flavour_blind else flavour
+        if key not in terms:
+            terms[key] = channel.energy_terms(T, flavour, **p_line)
+        return terms[key]
+
     out = []
     for comp in source.components:
-        if comp.is_line:
+        # clamp to e_max so that closed ranges (T = 0, above threshold) stay finite
+        a = np.minimum(np.maximum(e_threshold, comp.e_min), comp.e_max)
+        if comp.is_line and channel.energy_terms is not None:
+            series = energy_series(np.moveaxis(flavour_terms(comp.flavour), 2, -1), comp.e_max)
+            open_range = (e_threshold <= comp.e_max) & (T > 0)
+            value = np.where(open_range.reshape(open_range.shape + (1,) * n_basis), series, 0.0)
+        elif comp.is_line:
             value = channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
+        elif comp.polynomial is not None and channel.energy_terms is not None:
+            moments = []
+            for k in range(3):
+                total = 0.0
+                for n, p in enumerate(comp.polynomial):
+                    if p:
+                        key = (comp.e_min, comp.e_max, n - k)
+                        if key not in integrals:
+                            integrals[key] = power_integral(n - k, a, comp.e_max)
+                        total = total + p * integrals[key]
+                moments.append(np.broadcast_to(total, a.shape))
+            value = np.einsum("kmt,mtk...->mt...", moments, flavour_terms(comp.flavour))
         else:
-            # clamp to e_max so that closed ranges (T = 0, above threshold) stay finite
-            a = np.minimum(np.maximum(e_threshold, comp.e_min), comp.e_max)
             width = (comp.e_max - a)[..., None]  # (n_mass, n_T, 1), zero where closed
             E = a[..., None] + width * x
             integrand = channel.dsigma(E, T[..., None], comp.flavour, **p_cont)
@@ -276,6 +377,41 @@ def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarra
     return arrays, (sizes.pop() if sizes else 1)
 
 
+#: Working-set budget of :func:`binned_counts` in array elements (8 bytes each) per chunk of
+#: mass points: the chunk size is chosen so that the largest intermediate array (recoil nodes x
+#: flux components x basis entries, or x bins for a smeared response) stays below it, so peak
+#: memory does not grow with the number of mass points beyond the result itself.
+CHUNK_ELEMENTS = 1 << 21
+
+
+def _fold_single_bin(
+    response: SingleBinResponse,
+    T: np.ndarray,
+    wT: np.ndarray,
+    rate: np.ndarray,
+    recoil: str,
+) -> np.ndarray:
+    """sum_t P(bin | T_t) w_t rate_t for a response with one bin per recoil, (m, c, bins, ...).
+
+    Nodes are accumulated into their bin by one segmented sum (np.add.reduceat) over the
+    (mass point, bin) keys, which the sorted recoil nodes make non-decreasing.
+    """
+    n_mass, n_t = T.shape
+    n_bins = response.n_bins
+    index, probability = response.bin_index(T, recoil)
+    keys = (np.arange(n_mass)[:, None] * n_bins + index).ravel()
+    weights = (probability * wT).ravel()
+    values = np.moveaxis(rate, 2, 1).reshape(n_mass * n_t, -1) * weights[:, None]
+    if np.any(keys[1:] < keys[:-1]):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    folded = np.zeros((n_mass * n_bins, values.shape[1]))
+    folded[keys[starts]] = np.add.reduceat(values, starts, axis=0)
+    folded = folded.reshape(n_mass, n_bins, *rate.shape[1:2], *rate.shape[3:])
+    return np.moveaxis(folded, 1, 2)
+
+
 def binned_counts(
     channels: list[Channel],
     source: Source,
@@ -285,9 +421,13 @@ def binned_counts(
     *,
     n_per_segment: int = 6,
     n_energy: int = 24,
-    chunk: int = 128,
+    chunk: int | None = None,
 ) -> np.ndarray:
     """Expected counts per analysis bin, per flux component, for a batch of mass points.
+
+    A response with a ``bin_index`` method (:class:`SingleBinResponse`: every recoil in at most
+    one bin, e.g. :class:`RecoilBins`) is folded by accumulating each recoil node into its bin;
+    any other response through its dense ``probabilities`` matrix.
 
     Parameters
     ----------
@@ -301,6 +441,9 @@ def binned_counts(
         Detector mass in kg.
     params : mapping, optional
         Arrays of shape (n_mass,) (``m_chi``, ``m_med``, ...). Omit for mass-free processes.
+    chunk : int, optional
+        Mass points per batch; by default as many as keep every intermediate array below
+        :data:`CHUNK_ELEMENTS` elements.
 
     Returns
     -------
@@ -309,20 +452,40 @@ def binned_counts(
     """
     if detector_mass_kg <= 0 or not np.isfinite(detector_mass_kg):
         raise ParameterError("detector mass must be positive")
+    if chunk is not None and (not isinstance(chunk, int | np.integer) or chunk < 1):
+        raise ParameterError(f"chunk must be a positive integer, got {chunk!r}")
     params, n_mass = _check_params(params or {})
     basis = {c.basis_shape for c in channels}
     if len(basis) != 1:
         raise ParameterError("all channels of one rate must share the same basis shape")
     basis_shape = basis.pop()
-    total = np.zeros((n_mass, len(source.components), response.n_bins, *basis_shape))
-    for start in range(0, n_mass, chunk):
-        part = {k: v[start : start + chunk] for k, v in params.items()}
-        for channel in channels:
+    n_components = len(source.components)
+    total = np.zeros((n_mass, n_components, response.n_bins, *basis_shape))
+    single_bin = hasattr(response, "bin_index")
+    n_basis = int(np.prod(basis_shape))
+    for channel in channels:
+        if chunk is None:
+            # recoil nodes per mass point (fixed segments, their geometric refinement, two
+            # kinematic points per spectrum edge) times the widest per-node intermediate
+            n_t = n_per_segment * (
+                np.size(response.breakpoints(channel.recoil)) + 24 + 4 * n_components
+            )
+            per_node = n_basis * max(n_components, n_energy) + (
+                0 if single_bin else response.n_bins
+            )
+            size = int(max(1, min(n_mass, CHUNK_ELEMENTS // (n_t * per_node))))
+        else:
+            size = int(chunk)
+        for start in range(0, n_mass, size):
+            part = {k: v[start : start + size] for k, v in params.items()}
             T, wT = recoil_quadrature(channel, source, response, part, n_per_segment)
             rate = fluence_weighted_xsec(channel, source, T, part, n_energy)
-            prob = response.probabilities(T, channel.recoil) * wT[..., None]  # (m, nT, bins)
-            counts = np.einsum("mtb,mct...->mcb...", prob, rate)
-            total[start : start + chunk] += channel.targets_per_kg * detector_mass_kg * counts
+            if single_bin:
+                counts = _fold_single_bin(response, T, wT, rate, channel.recoil)
+            else:
+                prob = response.probabilities(T, channel.recoil) * wT[..., None]  # (m, nT, bins)
+                counts = np.einsum("mtb,mct...->mcb...", prob, rate)
+            total[start : start + size] += channel.targets_per_kg * detector_mass_kg * counts
     return total
 
 

@@ -42,3 +42,28 @@ def test_bad_source_parameters():
         sp.stopped_pion_source(pot=-1.0)
     with pytest.raises(ParameterError):
         sp.stopped_pion_source(distance=float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("component", "printed"),
+    [
+        ("nu_e", lambda E: 192.0 * E**2 / M_MUON**3 * (0.5 - E / M_MUON)),
+        ("nubar_mu", lambda E: 64.0 * E**2 / M_MUON**3 * (0.75 - E / M_MUON)),
+    ],
+)
+def test_michel_polynomials_are_the_printed_spectra(component, printed):
+    """The coefficients the folding engine integrates in closed form reproduce paper 003
+    Eq. (13) as printed (written out here independently), to 1e-14, on [0, m_mu/2]."""
+    (comp,) = [c for c in sp.stopped_pion_source().components if c.flavour == component]
+    E = np.linspace(0.0, M_MUON / 2, 41)
+    value = np.polynomial.polynomial.polyval(E, comp.polynomial)
+    np.testing.assert_allclose(value, printed(E), rtol=1e-14, atol=1e-14 * printed(E).max())
+    np.testing.assert_allclose(comp.shape(E), printed(E), rtol=1e-14, atol=0)
+    assert comp.scaled(2.0).polynomial == comp.polynomial
+
+
+def test_a_flux_polynomial_needs_a_continuous_shape():
+    from upscatter.fluxes.base import FluxComponent
+
+    with pytest.raises(ParameterError, match="polynomial"):
+        FluxComponent("nu_mu", 1.0, 29.8, None, 29.8, "prompt", polynomial=(1.0,))

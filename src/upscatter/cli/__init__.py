@@ -36,7 +36,13 @@ _load_commands(cli)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``upscatter`` script; returns the exit status."""
+    """Entry point of the ``upscatter`` script; returns the exit status.
+
+    BLAS is limited to one thread unless the user set a thread count
+    (:func:`upscatter.executors.single_thread_blas`)."""
+    from ..executors import single_thread_blas
+
+    single_thread_blas()
     try:
         cli.main(args=argv, prog_name="upscatter", standalone_mode=False)
     except click.exceptions.Exit as exc:

@@ -43,6 +43,10 @@ class FluxComponent:
     time_profile : ArrivalTime or None
         Arrival-time profile of a pulsed source's component (:mod:`upscatter.fluxes.timing`);
         ``None`` for a source steady in time (reactor, Sun).
+    polynomial : tuple of float or None
+        If the shape is a polynomial on [e_min, e_max], its coefficients p_n in ascending powers,
+        dn/dE = sum_n p_n E^n (MeV^-1-n); the folding engine then integrates the energy in
+        closed form. ``None`` (default) for any other shape, which is integrated by quadrature.
     """
 
     flavour: str
@@ -52,9 +56,12 @@ class FluxComponent:
     e_min: float = 0.0
     label: str = ""
     time_profile: ArrivalTime | None = None
+    polynomial: tuple[float, ...] | None = None
 
     def __post_init__(self) -> None:
         check_flavour(self.flavour)
+        if self.polynomial is not None and (self.shape is None or len(self.polynomial) == 0):
+            raise ParameterError("a flux polynomial needs a continuous shape and coefficients")
 
     @property
     def is_line(self) -> bool:

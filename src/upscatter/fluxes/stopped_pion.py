@@ -5,6 +5,9 @@ decay mu+ -> e+ nu_e nubar_mu gives the delayed Michel spectra, both ending at m
 
     dn/dE(nubar_mu) = 64 E^2/m_mu^3 (3/4 - E/m_mu),   dn/dE(nu_e) = 192 E^2/m_mu^3 (1/2 - E/m_mu).
 
+The delayed spectra are polynomials in E (:data:`NU_E_POLYNOMIAL`, :data:`NUBAR_MU_POLYNOMIAL`),
+so the folding engine integrates them in closed form.
+
 Each flavour carries eta = r N_POT / (4 pi L^2) neutrinos per area (paper 003 below Eq. (13)).
 """
 
@@ -24,18 +27,27 @@ DELAYED_E_MAX = M_MUON / 2.0
 """Endpoint of the delayed spectra (MeV), 52.83 MeV."""
 
 
-def nu_e_shape(E):
-    """Normalised nu_e spectrum from mu+ decay at rest (MeV^-1); zero outside [0, m_mu/2]."""
+NU_E_POLYNOMIAL = (0.0, 0.0, 96.0 / M_MUON**3, -192.0 / M_MUON**4)
+"""Coefficients of E^0..E^3 of the nu_e spectrum on [0, m_mu/2] (MeV^-1-n)."""
+NUBAR_MU_POLYNOMIAL = (0.0, 0.0, 48.0 / M_MUON**3, -64.0 / M_MUON**4)
+"""Coefficients of E^0..E^3 of the nubar_mu spectrum on [0, m_mu/2] (MeV^-1-n)."""
+
+
+def _michel(E, coefficients):
+    """sum_n c_n E^n on [0, m_mu/2], zero outside (MeV^-1)."""
     E = np.asarray(E, dtype=float)
     inside = (E >= 0.0) & (E <= DELAYED_E_MAX)
-    return np.where(inside, 192.0 * E**2 / M_MUON**3 * (0.5 - E / M_MUON), 0.0)
+    return np.where(inside, np.polynomial.polynomial.polyval(E, coefficients), 0.0)
+
+
+def nu_e_shape(E):
+    """Normalised nu_e spectrum from mu+ decay at rest (MeV^-1); zero outside [0, m_mu/2]."""
+    return _michel(E, NU_E_POLYNOMIAL)
 
 
 def nubar_mu_shape(E):
     """Normalised nubar_mu spectrum from mu+ decay at rest (MeV^-1); zero outside [0, m_mu/2]."""
-    E = np.asarray(E, dtype=float)
-    inside = (E >= 0.0) & (E <= DELAYED_E_MAX)
-    return np.where(inside, 64.0 * E**2 / M_MUON**3 * (0.75 - E / M_MUON), 0.0)
+    return _michel(E, NUBAR_MU_POLYNOMIAL)
 
 
 def fluence_per_flavour(pot: float, nu_per_pot: float, distance: float) -> float:
@@ -72,8 +84,28 @@ def stopped_pion_source(
     return Source(
         "sns",
         (
-            FluxComponent("nu_mu", eta, PROMPT_ENERGY, None, PROMPT_ENERGY, "prompt", PROMPT),
-            FluxComponent("nubar_mu", eta, DELAYED_E_MAX, nubar_mu_shape, 0.0, "delayed", DELAYED),
-            FluxComponent("nu_e", eta, DELAYED_E_MAX, nu_e_shape, 0.0, "delayed", DELAYED),
+            FluxComponent(
+                "nu_mu", eta, PROMPT_ENERGY, None, PROMPT_ENERGY, "prompt", time_profile=PROMPT
+            ),
+            FluxComponent(
+                "nubar_mu",
+                eta,
+                DELAYED_E_MAX,
+                nubar_mu_shape,
+                0.0,
+                "delayed",
+                time_profile=DELAYED,
+                polynomial=NUBAR_MU_POLYNOMIAL,
+            ),
+            FluxComponent(
+                "nu_e",
+                eta,
+                DELAYED_E_MAX,
+                nu_e_shape,
+                0.0,
+                "delayed",
+                time_profile=DELAYED,
+                polynomial=NU_E_POLYNOMIAL,
+            ),
         ),
     )

@@ -2,7 +2,8 @@
 
 Every class here implements the :class:`upscatter.rates.Response` protocol: ``n_bins``,
 ``t_range(recoil)``, ``breakpoints(recoil)`` and ``probabilities(T, recoil)`` (P(bin | T) including
-efficiencies, shape T.shape + (n_bins,)).
+efficiencies, shape T.shape + (n_bins,)); :class:`SteppedPEResponse` puts every recoil in one bin
+and also gives ``bin_index`` (:class:`upscatter.rates.SingleBinResponse`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ParameterError
+from ..rates import edge_index
 from ..units import keV
 
 
@@ -67,9 +69,20 @@ class SteppedPEResponse:
         fine = np.arange(self.edges_pe[0], self.edges_pe[-1] + 0.5 * self.step_pe, self.step_pe)
         return self._t(fine)
 
-    def probabilities(self, T, recoil: str):
+    def _accepted(self, T) -> tuple[np.ndarray, np.ndarray]:
+        """(n_PE, acceptance at the centre of its fine bin) for recoils T (MeV)."""
         pe = np.asarray(T, dtype=float) / keV * self.pe_per_kev
         centre = (np.floor(pe / self.step_pe) + 0.5) * self.step_pe
-        accepted = self.acceptance(centre)
+        return pe, self.acceptance(centre)
+
+    def probabilities(self, T, recoil: str):
+        pe, accepted = self._accepted(T)
         in_bin = (pe[..., None] >= self.edges_pe[:-1]) & (pe[..., None] < self.edges_pe[1:])
         return in_bin * accepted[..., None]
+
+    def bin_index(self, T, recoil: str) -> tuple[np.ndarray, np.ndarray]:
+        """The one analysis bin of each recoil and its acceptance (see
+        :class:`upscatter.rates.SingleBinResponse`)."""
+        pe, accepted = self._accepted(T)
+        inside = (pe >= self.edges_pe[0]) & (pe < self.edges_pe[-1])
+        return edge_index(self.edges_pe, pe), np.where(inside, accepted, 0.0)

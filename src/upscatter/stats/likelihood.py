@@ -43,7 +43,6 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
-from iminuit import Minuit
 
 from .._validate import as_array
 from ..errors import ParameterError, UpscatterError
@@ -539,6 +538,8 @@ def migrad_profile(likelihood: Likelihood, prediction: np.ndarray, data: PseudoD
     centres = np.broadcast_to(data.centres, (*batch, len(likelihood.parameters))).reshape(
         -1, len(likelihood.parameters)
     )
+    from iminuit import Minuit  # imported on use (0.3 s at start-up otherwise)
+
     chi2, values, valid, evaluations = [], [], [], 0
     for x, obs, cen in zip(predictions, observed, centres, strict=True):
         state, one = likelihood.prepare(x), PseudoData(obs, cen)

@@ -39,7 +39,12 @@ from ..errors import ParameterError
 from ..flavours import is_antineutrino, lepton_flavour
 from ..nuclei import Isotope, get_isotope
 from ..units import keV
-from .mediators import scalar_dsigma_dT, vector_dsigma_dT
+from .mediators import (
+    scalar_dsigma_dT,
+    scalar_dsigma_terms,
+    vector_dsigma_dT,
+    vector_dsigma_terms,
+)
 from .sm import kinematically_allowed
 
 
@@ -280,6 +285,29 @@ def _mediator_atom(generic, E, T, isotope, m_chi, m_med):
         E, T, lambda E, T: generic(E, T, M=M_ELECTRON, charge_sq=1.0, m_chi=m_chi, m_med=m_med)
     )
     return table(T) * free
+
+
+def _mediator_atom_terms(generic_terms, T, isotope, m_chi, m_med):
+    """:func:`_mediator_atom` as coefficients of E^-k (k = 0, 1, 2), valid above threshold:
+    Z_eff(T) x generic_terms(T, M=m_e, charge_sq=1, ...), shape (..., 3)."""
+    table = _table(isotope)
+    T = as_array("recoil energy T", T)
+    m_chi = as_array("m_chi", m_chi)
+    m_med = as_array("m_med", m_med, allow_zero=False)
+    terms = generic_terms(T, M=M_ELECTRON, charge_sq=1.0, m_chi=m_chi, m_med=m_med)
+    return table(T)[..., None] * terms
+
+
+def vector_electron_dsigma_terms(T, *, isotope: Isotope | str, m_chi, m_med):
+    """:func:`vector_electron_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2, valid
+    above threshold (shape (..., 3), MeV^-3 MeV^k per g_V^4); for the closed-form folding."""
+    return _mediator_atom_terms(vector_dsigma_terms, T, isotope, m_chi, m_med)
+
+
+def scalar_electron_dsigma_terms(T, *, isotope: Isotope | str, m_chi, m_med):
+    """:func:`scalar_electron_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2, valid
+    above threshold (shape (..., 3), MeV^-3 MeV^k per g_S^4); for the closed-form folding."""
+    return _mediator_atom_terms(scalar_dsigma_terms, T, isotope, m_chi, m_med)
 
 
 def vector_electron_dsigma_dT(E, T, *, isotope: Isotope | str, m_chi, m_med):

@@ -36,7 +36,46 @@ from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
 from ..nuclei import Isotope, get_isotope
-from .sm import kinematically_allowed, vector_kinematic_bracket
+from .sm import energy_series, kinematically_allowed, vector_bracket_terms
+
+
+def vector_dsigma_terms(T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
+    """:func:`vector_dsigma_dT` as a polynomial in 1/E: sum_k c_k(T) E^-k above threshold.
+
+    c_k = Q_V^2 M F^2 / (4 pi (m_V^2 + 2 M T)^2) b_k with the bracket coefficients b_k of
+    :func:`upscatter.xsec.sm.vector_bracket_terms`; zero for T <= 0. Arguments as
+    :func:`vector_dsigma_dT` without E; shape broadcast(T, parameters) + (3,), MeV^-3 MeV^k.
+    """
+    T = np.asarray(T, dtype=float)
+    prop = 1.0 / (np.asarray(m_med, dtype=float) ** 2 + 2.0 * M * T) ** 2
+    scale = charge_sq * M * form_factor_sq / (4.0 * np.pi) * prop
+    return np.where(T > 0, scale, 0.0)[..., None] * vector_bracket_terms(T, M, m_chi)
+
+
+def scalar_dsigma_terms(T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
+    """:func:`scalar_dsigma_dT` as a polynomial in 1/E: only the E^-2 term,
+    c_2 = Q_S^2 M F^2 / (8 pi (m_S^2 + 2 M T)^2) (2 + T/M) (M T + m_chi^2/2); zero for
+    T <= 0. Shape broadcast(T, parameters) + (3,), MeV^-3 MeV^k."""
+    T = np.asarray(T, dtype=float)
+    m_chi = np.asarray(m_chi, dtype=float)
+    prop = 1.0 / (np.asarray(m_med, dtype=float) ** 2 + 2.0 * M * T) ** 2
+    c2 = (
+        charge_sq
+        * M
+        * form_factor_sq
+        / (8.0 * np.pi)
+        * prop
+        * (2.0 + T / M)
+        * (M * T + 0.5 * m_chi**2)
+    )
+    c2 = np.where(T > 0, c2, 0.0)
+    zero = np.zeros_like(c2)
+    return np.stack([zero, zero, c2], axis=-1)
+
+
+def _above_threshold(E, T, M, m_chi, terms) -> np.ndarray:
+    """The series ``terms`` in 1/E where the recoil T is reachable at E, exactly 0 elsewhere."""
+    return np.where(kinematically_allowed(E, T, M, m_chi), energy_series(terms, E), 0.0)
 
 
 def vector_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
@@ -55,27 +94,18 @@ def vector_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     form_factor_sq : array_like
         F^2 at the momentum transfer of T (1 for a free electron).
     """
-    prop = 1.0 / (np.asarray(m_med, dtype=float) ** 2 + 2.0 * M * np.asarray(T, dtype=float)) ** 2
-    value = (
-        charge_sq
-        * M
-        * form_factor_sq
-        / (4.0 * np.pi)
-        * prop
-        * vector_kinematic_bracket(E, T, M, m_chi)
+    terms = vector_dsigma_terms(
+        T, M=M, charge_sq=charge_sq, m_chi=m_chi, m_med=m_med, form_factor_sq=form_factor_sq
     )
-    return np.where(kinematically_allowed(E, T, M, m_chi), value, 0.0)
+    return _above_threshold(E, T, M, m_chi, terms)
 
 
 def scalar_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     """Scalar-mediated nu + target -> chi + target, generic target (MeV^-3); see module doc."""
-    E = np.asarray(E, dtype=float)
-    T = np.asarray(T, dtype=float)
-    m_chi = np.asarray(m_chi, dtype=float)
-    prop = 1.0 / (np.asarray(m_med, dtype=float) ** 2 + 2.0 * M * T) ** 2
-    kin = (2.0 + T / M) * (M * T + 0.5 * m_chi**2) / E**2
-    value = charge_sq * M * form_factor_sq / (8.0 * np.pi) * prop * kin
-    return np.where(kinematically_allowed(E, T, M, m_chi), value, 0.0)
+    terms = scalar_dsigma_terms(
+        T, M=M, charge_sq=charge_sq, m_chi=m_chi, m_med=m_med, form_factor_sq=form_factor_sq
+    )
+    return _above_threshold(E, T, M, m_chi, terms)
 
 
 def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, float]:
@@ -103,8 +133,7 @@ def _as_isotope(isotope: Isotope | str) -> Isotope:
 
 
 def _on_nucleus(
-    dsigma_dT: Callable[..., np.ndarray],
-    E,
+    dsigma_terms: Callable[..., np.ndarray],
     T,
     isotope: Isotope,
     charge: float,
@@ -113,24 +142,41 @@ def _on_nucleus(
     form_factor: str,
     radius_scale: float,
 ) -> np.ndarray:
-    """The generic ``dsigma_dT`` (:func:`vector_dsigma_dT` or :func:`scalar_dsigma_dT`) on a
-    nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
-    momentum transfer of the recoil T (MeV); MeV^-3."""
-    as_array("neutrino energy E", E)
+    """The generic ``dsigma_terms`` (:func:`vector_dsigma_terms` or :func:`scalar_dsigma_terms`)
+    on a nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
+    momentum transfer of the recoil T (MeV); coefficients in 1/E, shape (..., 3)."""
     as_array("recoil energy T", T)
     as_array("m_chi", m_chi)
     as_array("m_med", m_med)
     as_float("radius_scale", radius_scale, allow_zero=False)
     M = isotope.mass
     ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
-    return dsigma_dT(
-        E, T, M=M, charge_sq=charge * charge, m_chi=m_chi, m_med=m_med, form_factor_sq=ff**2
+    return dsigma_terms(
+        T, M=M, charge_sq=charge * charge, m_chi=m_chi, m_med=m_med, form_factor_sq=ff**2
     )
 
 
 def vector_nuclear_charge(isotope: Isotope, g_u: float = 1.0, g_d: float = 1.0) -> float:
     """Coherent quark-vector charge (2 g_u + g_d) Z + (g_u + 2 g_d) N, paper 000 Eq. (24)."""
     return (2.0 * g_u + g_d) * isotope.Z + (g_u + 2.0 * g_d) * isotope.N
+
+
+def vector_nucleus_dsigma_terms(
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_med,
+    quark_couplings: Mapping[str, float] | None = None,
+    form_factor: str = "klein-nystrand",
+    radius_scale: float = 1.0,
+):
+    """:func:`vector_nucleus_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2 (valid above
+    threshold; shape (..., 3), MeV^-3 MeV^k per g^4)."""
+    isotope = _as_isotope(isotope)
+    couplings = _quark_couplings(quark_couplings)
+    q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
+    return _on_nucleus(vector_dsigma_terms, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
 
 
 def vector_nucleus_dsigma_dT(
@@ -149,10 +195,36 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
+    as_array("neutrino energy E", E)
     isotope = _as_isotope(isotope)
-    couplings = _quark_couplings(quark_couplings)
-    q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
-    return _on_nucleus(vector_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
+    terms = vector_nucleus_dsigma_terms(
+        T,
+        isotope=isotope,
+        m_chi=m_chi,
+        m_med=m_med,
+        quark_couplings=quark_couplings,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+    )
+    return _above_threshold(E, T, isotope.mass, m_chi, terms)
+
+
+def scalar_nucleus_dsigma_terms(
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_med,
+    quark_couplings: Mapping[str, float] | None = None,
+    hadronic: str = "candela2023",
+    form_factor: str = "klein-nystrand",
+    radius_scale: float = 1.0,
+):
+    """:func:`scalar_nucleus_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2 (valid
+    above threshold; shape (..., 3), MeV^-3 MeV^k per g_S^4)."""
+    isotope = _as_isotope(isotope)
+    q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
+    return _on_nucleus(scalar_dsigma_terms, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
 
 
 def scalar_nucleus_dsigma_dT(
@@ -168,6 +240,16 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
+    as_array("neutrino energy E", E)
     isotope = _as_isotope(isotope)
-    q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
-    return _on_nucleus(scalar_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
+    terms = scalar_nucleus_dsigma_terms(
+        T,
+        isotope=isotope,
+        m_chi=m_chi,
+        m_med=m_med,
+        quark_couplings=quark_couplings,
+        hadronic=hadronic,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+    )
+    return _above_threshold(E, T, isotope.mass, m_chi, terms)

@@ -24,25 +24,76 @@ def weak_charge(isotope: Isotope, sin2_theta_w: float = SIN2_THETA_W) -> float:
     return isotope.Z * (0.5 - 2.0 * sin2_theta_w) - 0.5 * isotope.N
 
 
+def vector_bracket_terms(T, M, m_out=0.0):
+    """The vector bracket as a polynomial in 1/E: B(E, T) = b_0 + b_1/E + b_2/E^2.
+
+    Expanding :func:`vector_kinematic_bracket` (paper 000 Eqs. (23)-(24), paper 003 Eqs. (4),
+    (10)) at fixed T::
+
+        b_0 = 2,   b_1 = -2T - m_out^2/M,   b_2 = T^2 - M T - (m_out^2/2)(1 - T/M).
+
+    These coefficients let the folding engine integrate a polynomial spectrum in closed form
+    (:func:`upscatter.rates.fluence_weighted_xsec`).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape broadcast(T, m_out) + (3,): (b_0 [1], b_1 [MeV], b_2 [MeV^2]).
+    """
+    T = np.asarray(T, dtype=float)
+    m2 = np.asarray(m_out, dtype=float) ** 2
+    b1 = -2.0 * T - m2 / M
+    b2 = T * (T - M) - 0.5 * m2 * (1.0 - T / M)
+    return np.stack(np.broadcast_arrays(np.full_like(b1, 2.0), b1, b2), axis=-1)
+
+
+def energy_series(terms, E):
+    """sum_k terms[..., k] E^-k: a cross section from its coefficients in powers of 1/E.
+
+    ``terms`` has shape X + (n,), broadcastable against E without the last axis; E in MeV.
+    """
+    terms = np.asarray(terms, dtype=float)
+    inverse = 1.0 / np.asarray(E, dtype=float)
+    value = terms[..., -1]
+    for k in range(terms.shape[-1] - 2, -1, -1):
+        value = terms[..., k] + inverse * value
+    return value
+
+
 def vector_kinematic_bracket(E, T, M, m_out=0.0):
     """Spin-summed kinematic factor of a vector exchange, nu + A -> f(m_out) + A.
 
     [(2 - M T/E^2 - 2T/E + T^2/E^2) - m_out^2/(2E^2) (1 + 2E/M - T/M)]: the bracket of paper 000
-    Eqs. (23)-(24) and paper 003 Eqs. (4), (10). Dimensionless; not masked (may be negative
-    outside the kinematic range).
+    Eqs. (23)-(24) and paper 003 Eqs. (4), (10), evaluated from its coefficients in 1/E
+    (:func:`vector_bracket_terms`). Dimensionless; not masked (may be negative outside the
+    kinematic range).
     """
-    E = np.asarray(E, dtype=float)
-    T = np.asarray(T, dtype=float)
-    elastic = 2.0 - M * T / E**2 - 2.0 * T / E + T**2 / E**2
-    if np.all(np.asarray(m_out) == 0):
-        return elastic
-    m2 = np.asarray(m_out, dtype=float) ** 2
-    return elastic - m2 / (2.0 * E**2) * (1.0 + 2.0 * E / M - T / M)
+    return energy_series(vector_bracket_terms(T, M, m_out), E)
 
 
 def kinematically_allowed(E, T, M, m_out=0.0):
     """True where recoil T can be produced by a neutrino of energy E (exact, any m_out)."""
     return (np.asarray(T) > 0) & (np.asarray(E) >= e_nu_min(T, M, m_out))
+
+
+def sm_dsigma_terms(T, isotope: Isotope, form_factor: str = "helm", radius_scale: float = 1.0):
+    """SM CEvNS as a polynomial in 1/E: dsigma/dT = sum_k c_k(T) E^-k for E >= E_min(T).
+
+    c_k = G_F^2 M / (2 pi) Q_W^2 F^2(q) b_k with b_k of :func:`vector_bracket_terms` (m_out = 0);
+    zero for T <= 0. The clip at zero of :func:`sm_dsigma_dT` is never active above threshold
+    (the bracket is concave in 1/E, equal to 2 at 1/E = 0 and to T^2/E^2 >= 0 at threshold), so
+    the series equals the cross section wherever it is non-zero.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape T.shape + (3,), in MeV^-3 MeV^k.
+    """
+    T = np.asarray(T, dtype=float)
+    M = isotope.mass
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
+    scale = G_FERMI**2 * M / (2.0 * np.pi) * weak_charge(isotope) ** 2 * ff**2
+    return np.where(T > 0, scale, 0.0)[..., None] * vector_bracket_terms(T, M)
 
 
 def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale: float = 1.0):
@@ -64,14 +115,5 @@ def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale
     numpy.ndarray
         dsigma/dT in MeV^-3; exactly zero where T is not reachable.
     """
-    M = isotope.mass
-    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
-    value = (
-        G_FERMI**2
-        * M
-        / (2.0 * np.pi)
-        * weak_charge(isotope) ** 2
-        * ff**2
-        * np.maximum(vector_kinematic_bracket(E, T, M), 0.0)
-    )
-    return np.where(kinematically_allowed(E, T, M), value, 0.0)
+    value = energy_series(sm_dsigma_terms(T, isotope, form_factor, radius_scale), E)
+    return np.where(kinematically_allowed(E, T, isotope.mass), np.maximum(value, 0.0), 0.0)
