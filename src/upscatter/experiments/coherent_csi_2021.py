@@ -682,7 +682,7 @@ class CoherentCsI2021(Experiment):
             raise ParameterError(f"expected a single prediction, got shape {predicted.shape}")
         return predicted
 
-    def profile(self, predicted, method: str = "auto") -> FitResult:
+    def profile(self, predicted, method: str = "auto", start=None) -> FitResult:
         """Profiled chi^2 and best-fit nuisances of predictions (..., n_entries).
 
         Parameters
@@ -691,6 +691,9 @@ class CoherentCsI2021(Experiment):
         method : {"auto", "gauss-newton", "migrad"}
             ``"auto"``: batched Gauss-Newton;
             ``"migrad"``: iminuit, one fit per prediction (the reference).
+        start : array_like, optional
+            Warm start (..., 8) broadcast against the predictions' batch (default: the
+            nominal values).
 
         Notes
         -----
@@ -701,8 +704,16 @@ class CoherentCsI2021(Experiment):
         predicted = self._check_prediction(predicted)
         batch = predicted.shape[:-1]
         flat = predicted.reshape(-1, predicted.shape[-1])
+        starts = None
+        if start is not None:
+            start = self.likelihood._check_start(start)
+            starts = np.broadcast_to(start, (*batch, start.shape[-1])).reshape(len(flat), -1)
         fits = [
-            self.likelihood.profile(flat[i : i + PROFILE_CHUNK], method=method)
+            self.likelihood.profile(
+                flat[i : i + PROFILE_CHUNK],
+                method=method,
+                start=None if starts is None else starts[i : i + PROFILE_CHUNK],
+            )
             for i in range(0, max(len(flat), 1), PROFILE_CHUNK)
         ]
         return FitResult(
