@@ -247,9 +247,6 @@ class CoherentCsI2021(Experiment):
     name = "coherent-csi-2021"
     form_factor = "klein-nystrand"
     electron_recoils = True
-    bound_points_per_decade = 6
-    """Bracketing grid of :func:`upscatter.scans.bound_from_basis` in points per decade of the
-    coupling (1.5 per decade of signal for g^4): every point costs a profile."""
 
     def __init__(
         self,
