@@ -239,7 +239,8 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
     x_min, u_min = 0.0, 0.0
     before = None
     for _ in range(MAX_ROUNDS):
-        lowest = min(range(len(points)), key=lambda i: points[i][1])
+        values = [u for _, u in points]
+        lowest = values.index(min(values))
         x_low, u_low = points[lowest]
         if u_low < u_min - DIP_TOLERANCE or (x_min > 0.0 and not _minimum_done(points, lowest)):
             # ---- the minimum over x > 0
@@ -328,58 +329,51 @@ class _Profiler:
 def _search_block(profiler: _Profiler, powers: np.ndarray, threshold: float) -> np.ndarray:
     """Bounds of every mass point of a block, all searches advancing together: each round
     profiles the points every search asks for in one batch (:func:`_bound_search`), each
-    started from the best fit at the nearest coupling already profiled for its mass point."""
+    started from the best fit at the nearest coupling of the round before for its mass point
+    (the SM best fit in the first round)."""
     sm, K = profiler.sm, profiler.K
-    n = K.shape[0]
     p_min = powers.min()
-    zero = np.zeros((1, powers.size))
-    chi2_0, theta_0 = profiler(np.zeros(1, dtype=int), zero, None)
+    chi2_0, theta_0 = profiler(np.zeros(1, dtype=int), np.zeros((1, powers.size)), None)
     s_max = max(1e6, SIGNAL_SEARCH_MAX_OVER_SM * float(np.sum(sm)))
-    first = np.sqrt(threshold * max(float(np.sum(sm)), 1.0))
-    bounds = np.full(n, np.nan)
-    searches, requests, history = {}, {}, {}
-    for i in range(n):
+    first = max(np.sqrt(threshold * max(float(np.sum(sm)), 1.0)), SIGNAL_SEARCH_MIN)
+    bounds = np.full(K.shape[0], np.nan)
+    searches, requests, last = {}, {}, {}
+    for i in range(K.shape[0]):
         scale = signal_scale(K[i], powers)
-        if not np.isfinite(scale):
-            continue
-        x_of = scale**p_min  # x at one event
-        searches[i] = _bound_search(x_of * max(first, SIGNAL_SEARCH_MIN), x_of * s_max, threshold)
-        requests[i] = next(searches[i])
-        history[i] = ([0.0], [None if theta_0 is None else theta_0[0]])
+        if np.isfinite(scale):
+            x_event = scale**p_min  # x of a one-event signal
+            searches[i] = _bound_search(x_event * first, x_event * s_max, threshold)
+            requests[i] = next(searches[i])
+            last[i] = ([1.0], [None if theta_0 is None else theta_0[0]])
     while requests:
-        owners = np.concatenate([np.full(len(r), i) for i, r in requests.items()])
-        x = np.concatenate([np.asarray(r, dtype=float) for r in requests.values()])
+        owners = [i for i, request in requests.items() for _ in request]
+        x = np.array([value for request in requests.values() for value in request])
         starts = None
         if theta_0 is not None:
-            starts = np.array(
-                [_nearest(history[i], value) for i, value in zip(owners, x, strict=True)]
-            )
-        g = x ** (1.0 / p_min)
-        chi2, theta = profiler(owners, g[:, None] ** powers, starts)
-        delta = chi2 - chi2_0[0]
+            starts = np.array([_nearest(last[i], v) for i, v in zip(owners, x, strict=True)])
+        chi2, theta = profiler(np.array(owners), (x ** (1.0 / p_min))[:, None] ** powers, starts)
+        delta = (chi2 - chi2_0[0]).tolist()
         at = 0
         for i, request in list(requests.items()):
-            values = delta[at : at + len(request)]
+            n_request = len(request)
             if theta is not None:
-                history[i][0].extend(request)
-                history[i][1].extend(theta[at : at + len(request)])
-            at += len(request)
+                last[i] = (request, theta[at : at + n_request])
             try:
-                requests[i] = searches[i].send(values.tolist())
+                requests[i] = searches[i].send(delta[at : at + n_request])
             except StopIteration as stop:
-                bounds[i] = stop.value ** (1.0 / p_min) if np.isfinite(stop.value) else np.nan
+                bounds[i] = stop.value ** (1.0 / p_min)
                 del requests[i]
+            at += n_request
     return bounds
 
 
-def _nearest(history, x: float) -> np.ndarray:
-    """Best-fit nuisances at the profiled x nearest to ``x`` in ratio (x = 0 is the farthest)."""
-    xs, thetas = history
-    best, distance = 0, math.inf
-    for i, value in enumerate(xs):
-        if value > 0.0 and abs(math.log(value / x)) < distance:
-            best, distance = i, abs(math.log(value / x))
-    return thetas[best]
+def _nearest(last: tuple[list[float], Sequence[np.ndarray]], x: float) -> np.ndarray:
+    """The best fit of the round before at the coupling nearest to ``x`` (in ratio)."""
+    xs, thetas = last
+    if len(xs) == 1:
+        return thetas[0]
+    distances = [abs(math.log(value / x)) for value in xs]
+    return thetas[distances.index(min(distances))]
 
 
 def bounds_from_counts(
