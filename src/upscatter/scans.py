@@ -52,11 +52,20 @@ by ~1e-6 of its curvature scale, negligible against Delta chi^2."""
 PROBE_FRACTION = 1e-3
 """The first round profiles the first guess of the bound and this fraction of it: the sign of
 Delta chi^2 there is the sign of its slope at g = 0 (an interior minimum if negative)."""
+MINIMUM_GAIN = 1e-5
+"""A minimum search stops when the parabola through the lowest point and its neighbours lies
+less than this below the lowest value: Delta chi^2 rises by ~20 per unit of ln g at a bound,
+which moves by less than 1e-6 relative."""
+MINIMUM_TRUST = 1.5
+"""...provided the neighbours lie within this factor of the lowest point's x."""
 DIP_TOLERANCE = 1e-9
 """Delta chi^2 below the current minimum by more than this (the profiler's accuracy) starts a
 minimum search."""
 MAX_ROUNDS = 60
 """Rounds after which a search stops at its best estimate (never reached in practice)."""
+SEARCH_CHI2_TOLERANCE = 1e-7
+"""Convergence of the profiles of a bound search (Gauss-Newton, in chi^2): moves a bound by
+~1e-8 relative, and saves the last iterations of a linearly converging profile."""
 BOUND_BLOCK = 128
 """Mass points searched together in one batch (memory stays flat with the number of points)."""
 
@@ -219,12 +228,12 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
 
     Round 1 profiles the first guess and PROBE_FRACTION of it. A negative value at the small
     probe (slope < 0 at x = 0) or any later value below the minimum so far starts a minimum
-    search: parabolic steps through the lowest point and its neighbours, safeguarded by
-    bisection, to REFINE_XTOL. The crossing is then bracketed and refined by a safeguarded
-    quadratic interpolation: every round solves the parabola through the three points nearest
-    the crossing (the quadratic expansion of Delta chi^2 in x, exact for a Gaussian likelihood
-    with one coupling power), takes the secant or a bisection where that leaves the bracket,
-    and profiles a pair of points around the estimate, twice the last change of the estimate
+    search (:func:`_minimum_step`, :func:`_minimum_done`). The crossing is then bracketed and
+    refined by a safeguarded quadratic interpolation: every round solves the parabola through
+    the three points nearest the crossing (the quadratic expansion of Delta chi^2 in x, exact
+    for a Gaussian likelihood with one coupling power), takes the secant or a bisection where
+    that leaves the bracket, and profiles a pair of points around the estimate, twice the last
+    change of the estimate
     apart, until the bracket is BRACKET_RTOL wide.
     """
     points: list[tuple[float, float]] = [(0.0, 0.0)]  # (x, Delta chi^2), sorted in x
@@ -245,21 +254,9 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
         if u_low < u_min - DIP_TOLERANCE or (x_min > 0.0 and not _minimum_done(points, lowest)):
             # ---- the minimum over x > 0
             x_min, u_min = x_low, u_low
-            if lowest == len(points) - 1:
-                if x_low >= x_max:
-                    return math.nan
-                yield from evaluate([min(4.0 * x_low, x_max)])
-                continue
-            left, right = points[lowest - 1][0], points[lowest + 1][0]
-            a, b, _ = _parabola(points[lowest - 1 : lowest + 2])
-            vertex = left - b / (2.0 * a) if a > 0.0 else math.nan
-            wide = left if x_low - left > right - x_low else right
-            if not left < vertex < right:
-                vertex = 0.5 * (x_low + wide)
-            elif abs(vertex - x_low) < 0.5 * REFINE_XTOL * x_low:
-                # next to the best point: probe beside it, on the wider side
-                vertex = x_low + math.copysign(REFINE_XTOL * x_low, wide - x_low)
-            yield from evaluate([vertex])
+            yield from evaluate(_minimum_step(points, lowest, x_max))
+            if points[-1][0] >= x_max and points[-1][1] <= u_min:
+                return math.nan
             continue
         # ---- the crossing above the minimum, in F = Delta chi^2 - minimum - threshold
         F = [(x, u - u_min - threshold) for x, u in points if x >= x_min]
@@ -274,9 +271,11 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
             if estimate is None or not estimate > x_lo:
                 estimate = 10.0 * x_lo
             before = estimate = min(max(estimate, 1.05 * x_lo), 100.0 * x_lo, x_max)
-            yield from evaluate(
-                [x_max] if estimate >= x_max else [0.97 * estimate, 1.03 * estimate]
-            )
+            # a pair around an estimate near the points, one point for a long extrapolation
+            if estimate >= x_max or estimate > 1.5 * x_lo:
+                yield from evaluate([estimate])
+            else:
+                yield from evaluate([0.97 * estimate, 1.03 * estimate])
             continue
         lo = hi - 1
         x_lo, x_hi = F[lo][0], F[hi][0]
@@ -297,13 +296,57 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
     raise UpscatterError("a bound search did not converge")  # pragma: no cover
 
 
+def _minimum_step(points, lowest: int, x_max: float) -> list[float]:
+    """Next x of a minimum search around the lowest point (points sorted in x).
+
+    Beyond the last point: to 1.5 times the vertex of the parabola through the last three
+    points where it is convex, 2-100 times the last x. Inside: the vertex of the parabola
+    through the lowest point and its neighbours, with a point MINIMUM_TRUST^(1/2) either side of
+    it while a neighbour is farther than MINIMUM_TRUST (so that the next parabola is local);
+    bisection of the wider side where the vertex leaves the neighbours; REFINE_XTOL beside the
+    lowest point where the vertex falls next to it."""
+    x_low = points[lowest][0]
+    if lowest == len(points) - 1:
+        target = 10.0 * x_low
+        if len(points) >= 3:
+            a, b, _ = _parabola(points[-3:])
+            if a > 0.0:
+                target = 1.5 * (points[-3][0] - b / (2.0 * a))
+        return [min(max(target, 2.0 * x_low), 100.0 * x_low, x_max)]
+    left, right = points[lowest - 1][0], points[lowest + 1][0]
+    a, b, _ = _parabola(points[lowest - 1 : lowest + 2])
+    vertex = left - b / (2.0 * a) if a > 0.0 else math.nan
+    wide = left if x_low - left > right - x_low else right
+    if not left < vertex < right:
+        return [0.5 * (x_low + wide)]
+    if not _trusted(left, x_low, right):
+        factor = math.sqrt(MINIMUM_TRUST)
+        return [x for x in (vertex / factor, vertex, vertex * factor) if left < x < right]
+    if abs(vertex - x_low) >= 0.5 * REFINE_XTOL * x_low:
+        return [vertex]
+    return [x_low + math.copysign(REFINE_XTOL * x_low, wide - x_low)]
+
+
+def _trusted(left: float, middle: float, right: float) -> bool:
+    """Whether a parabola through three points this close describes chi^2 at its vertex."""
+    return left > 0.0 and middle / left <= MINIMUM_TRUST and right / middle <= MINIMUM_TRUST
+
+
 def _minimum_done(points, lowest: int) -> bool:
-    """Whether the lowest point's neighbours are about REFINE_XTOL from it (or it is x = 0)."""
+    """Whether the minimum search is over: the lowest point is x = 0; or its neighbours are
+    about REFINE_XTOL from it; or they are within MINIMUM_TRUST and the parabola through the
+    three lies less than MINIMUM_GAIN below the lowest value."""
     if lowest == 0:
         return True
     if lowest == len(points) - 1:
         return False
-    return points[lowest + 1][0] - points[lowest - 1][0] <= 2.5 * REFINE_XTOL * points[lowest][0]
+    (left, _), (x_low, u_low), (right, _) = points[lowest - 1 : lowest + 2]
+    if right - left <= 2.5 * REFINE_XTOL * x_low:
+        return True
+    if not _trusted(left, x_low, right):
+        return False
+    a, b, c = _parabola(points[lowest - 1 : lowest + 2])
+    return a > 0.0 and u_low - (c - b * b / (4.0 * a)) <= MINIMUM_GAIN
 
 
 class _Profiler:
@@ -321,7 +364,9 @@ class _Profiler:
         if self.linear is None:
             prediction = self.sm + np.einsum("rm,rbm->rb", coefficients, self.K[points])
             return np.asarray(self.chi2(prediction), dtype=float), None
-        fit = self.likelihood.profile_prepared(self.linear.state(points, coefficients), start)
+        fit = self.likelihood.profile_prepared(
+            self.linear.state(points, coefficients), start, tolerance=SEARCH_CHI2_TOLERANCE
+        )
         theta = np.stack([fit.values[name] for name in self.likelihood.names], axis=-1)
         return np.asarray(fit.chi2, dtype=float), theta
 

@@ -542,6 +542,20 @@ class CoherentCsI2021(Experiment):
         smear = self._smearing_templates
         return np.ascontiguousarray(smear.transpose(1, 0, 2).reshape(smear.shape[1], -1))
 
+    @cached_property
+    def _sub_bin_groups(self) -> tuple[int, int, np.ndarray]:
+        """The PE sub-bins of the analysis bins as (first, stop, starts): sub-bins first..stop-1
+        lie in the bins, in order, bin k from first + starts[k] on; summing them group by group
+        (``np.add.reduceat``) is the aggregation matrix's product without its zeros."""
+        aggregation = self.smearing.aggregation
+        inside = np.nonzero(aggregation.sum(axis=1) > 0)[0]
+        first, stop = int(inside[0]), int(inside[-1]) + 1
+        index = np.argmax(aggregation[first:stop], axis=1)
+        starts = np.searchsorted(index, np.arange(aggregation.shape[1]))
+        if stop - first != inside.size or np.any(np.diff(index) < 0) or np.any(np.diff(starts) < 1):
+            raise UpscatterError("CsI 2021 PE sub-bins must fill every analysis bin, in order")
+        return first, stop, starts
+
     def _prepare(self, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Contract predictions (..., n_entries) with every (alpha_4, alpha_5) node: nuclear
         blocks (..., P M, 3 n_sub) and the smeared electron recoils (..., 3, n_sub)."""
@@ -591,8 +605,8 @@ class CoherentCsI2021(Experiment):
         if jacobian:
             sub += [nuclear[..., :1, :, :] * deff, electrons[..., None, :, :] * deff]
         sub = np.concatenate([np.broadcast_to(s, (*batch, *s.shape[-3:])) for s in sub], axis=-3)
-        energy = _product(sub.reshape(-1, n_sub), self.smearing.aggregation)
-        energy = energy.reshape(*batch, -1, n_c, self.smearing.n_bins)  # (..., rows, 3, 9)
+        first, stop, starts = self._sub_bin_groups
+        energy = np.add.reduceat(sub[..., first:stop], starts, axis=-1)  # (..., rows, 3, 9)
         timing, dtiming = self.neutrino_time.evaluate(a6 * us)  # (..., 2, 11)
         timing = timing[..., self._component_timing, :]
         dtiming = dtiming[..., self._component_timing, :] * us

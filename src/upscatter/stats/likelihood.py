@@ -384,7 +384,12 @@ class Likelihood(ABC):
         return np.clip(start, lo, hi)
 
     def _profile_state(
-        self, state, batch: tuple[int, ...], data: PseudoData, start: np.ndarray | None
+        self,
+        state,
+        batch: tuple[int, ...],
+        data: PseudoData,
+        start: np.ndarray | None,
+        tolerance: float = CHI2_TOLERANCE,
     ) -> FitResult:
         """Gauss-Newton profile of a state prepared from predictions of batch shape ``batch``:
         from ``start`` if given, else from every one of :attr:`starts`."""
@@ -392,16 +397,23 @@ class Likelihood(ABC):
         # converged elements leave the iteration when the state is indexed by one batch axis
         by_rows = len(batch) == 1 and n_batch == 1
         if start is not None:
-            return gauss_newton_profile(self, state, data, start, by_rows=by_rows)
-        return multistart_profile(self, state, data, self.starts, n_batch, by_rows)
+            return gauss_newton_profile(
+                self, state, data, start, by_rows=by_rows, tolerance=tolerance
+            )
+        return multistart_profile(self, state, data, self.starts, n_batch, by_rows, tolerance)
 
     def profile_prepared(
-        self, state, start: np.ndarray | None = None, data: PseudoData | None = None
+        self,
+        state,
+        start: np.ndarray | None = None,
+        data: PseudoData | None = None,
+        tolerance: float = CHI2_TOLERANCE,
     ) -> FitResult:
         """:meth:`profile` of a state already prepared (:class:`LinearPredictions`) from a 1-d
-        batch of predictions, with an optional warm start (n, n_parameters)."""
+        batch of predictions, with an optional warm start (n, n_parameters), to ``tolerance``
+        in chi^2 (:func:`gauss_newton_profile`)."""
         data = self._data(data)
-        return self._profile_state(state, (-1,), data, self._check_start(start))
+        return self._profile_state(state, (-1,), data, self._check_start(start), tolerance)
 
     def asimov(self, prediction, nuisances=None) -> PseudoData:
         """The Asimov data set: data equal to their mean, constraint centres at the nuisances."""
@@ -468,6 +480,7 @@ def gauss_newton_profile(
     start: np.ndarray | None = None,
     max_iterations: int = MAX_ITERATIONS,
     by_rows: bool = False,
+    tolerance: float = CHI2_TOLERANCE,
 ) -> FitResult:
     """Batched damped Gauss-Newton (Levenberg-Marquardt) minimisation with box bounds.
 
@@ -487,11 +500,14 @@ def gauss_newton_profile(
         Starting values (..., n_parameters); default nominal.
     max_iterations : int
     by_rows : bool
-        The batch is one axis that leads every array of ``state`` and of batched ``data`` (a
-        state prepared from predictions (n, n_prediction)): converged elements then leave the
+        The batch is one axis that leads the prediction-dependent arrays of ``state``
+        (:func:`batched_leaves`) and of batched ``data`` (a state prepared from predictions
+        (n, n_prediction)): converged elements then leave the
         iteration, so that the elements still iterating are the only ones evaluated (the state
         is re-indexed when a quarter of its rows have converged). Every element follows the
         same iteration either way.
+    tolerance : float
+        Convergence threshold on the chi^2 gain and the Newton decrement (CHI2_TOLERANCE).
 
     Returns
     -------
@@ -537,9 +553,9 @@ def gauss_newton_profile(
         evaluations += 1
         decrement = -np.sum(gv * (trial - t), axis=-1)
         accept = (f_trial <= fv) & ~done_before
-        done = accept & (fv - f_trial < CHI2_TOLERANCE) & (decrement < CHI2_TOLERANCE)
+        done = accept & (fv - f_trial < tolerance) & (decrement < tolerance)
         # a rejected step whose predicted gain is negligible also means we are at the minimum
-        done |= ~accept & ~done_before & (np.abs(decrement) < CHI2_TOLERANCE)
+        done |= ~accept & ~done_before & (np.abs(decrement) < tolerance)
         t = np.where(accept[..., None], trial, t)
         fv = np.where(accept, f_trial, fv)
         gv = np.where(accept[..., None], g_trial, gv)
@@ -559,7 +575,7 @@ def gauss_newton_profile(
         if live.sum() <= 0.75 * rows.size:
             keep = np.nonzero(live)[0]
             rows = rows[keep]
-            sub_state = take_rows(sub_state, keep)
+            sub_state = take_rows(sub_state, keep, batched_leaves(likelihood))
             sub_data = PseudoData(
                 sub_data.observed[keep] if sub_data.observed.ndim > 1 else sub_data.observed,
                 sub_data.centres[keep] if sub_data.centres.ndim > 1 else sub_data.centres,
@@ -580,15 +596,18 @@ def multistart_profile(
     starts: np.ndarray,
     n_batch: int,
     by_rows: bool = False,
+    tolerance: float = CHI2_TOLERANCE,
 ) -> FitResult:
     """:func:`gauss_newton_profile` from every start at once (a leading batch axis in front of
     the ``n_batch`` batch axes of the predictions and data), keeping the lowest minimum of each
-    element; ``by_rows`` as there, for a single start."""
+    element; ``by_rows`` (for a single start) and ``tolerance`` as there."""
     starts = np.asarray(starts, dtype=float)
     if starts.shape[0] == 1:
-        return gauss_newton_profile(likelihood, state, data, starts[0], by_rows=by_rows)
+        return gauss_newton_profile(
+            likelihood, state, data, starts[0], by_rows=by_rows, tolerance=tolerance
+        )
     start = starts.reshape(starts.shape[0], *(1,) * n_batch, starts.shape[1])
-    fit = gauss_newton_profile(likelihood, state, data, start)
+    fit = gauss_newton_profile(likelihood, state, data, start, tolerance=tolerance)
     best = np.argmin(fit.chi2, axis=0)[None]
 
     def pick(values: np.ndarray) -> np.ndarray:
@@ -608,8 +627,8 @@ def _tree_map(function, *trees):
     """``function`` applied leaf by leaf to states of the same structure: arrays, tuples and
     dataclasses of them (what :meth:`Likelihood.prepare` returns)."""
     first = trees[0]
-    if isinstance(first, tuple):
-        return tuple(_tree_map(function, *parts) for parts in zip(*trees, strict=True))
+    if isinstance(first, tuple | list):
+        return type(first)(_tree_map(function, *parts) for parts in zip(*trees, strict=True))
     if is_dataclass(first) and not isinstance(first, type):
         return replace(
             first,
@@ -621,11 +640,29 @@ def _tree_map(function, *trees):
     return function(*trees)
 
 
-def take_rows(state, index: np.ndarray):
-    """The elements ``index`` of a state prepared from predictions (n, n_prediction): every
-    array of a prepared state has the predictions' batch axes first (the contract of
-    :meth:`Likelihood.prepare`)."""
-    return _tree_map(lambda a: a[index], state)
+def batched_leaves(likelihood: Likelihood):
+    """Which arrays of the likelihood's prepared states carry the predictions' batch axes
+    (first), as a state-shaped tree of booleans; the others (fixed templates) do not depend on
+    the prediction. Found once per likelihood by preparing batches of one and two zero
+    predictions."""
+    mask = getattr(likelihood, "_batched_leaves", None)
+    if mask is None:
+        one = likelihood.prepare(np.zeros((1, likelihood.n_prediction)))
+        two = likelihood.prepare(np.zeros((2, likelihood.n_prediction)))
+
+        def batched(a, b):
+            a, b = np.shape(a), np.shape(b)
+            return len(a) > 0 and a[0] == 1 and b[0] == 2 and a[1:] == b[1:]
+
+        mask = _tree_map(batched, one, two)
+        likelihood._batched_leaves = mask
+    return mask
+
+
+def take_rows(state, index: np.ndarray, mask):
+    """The elements ``index`` of a state prepared from predictions (n, n_prediction); ``mask``
+    from :func:`batched_leaves`."""
+    return _tree_map(lambda a, m: a[index] if m else a, state, mask)
 
 
 class LinearPredictions:
@@ -645,23 +682,26 @@ class LinearPredictions:
 
     def __init__(self, likelihood: Likelihood, sm: np.ndarray, K: np.ndarray):
         self.likelihood = likelihood
+        self._mask = batched_leaves(likelihood)
         self._base = likelihood.prepare(np.asarray(sm, dtype=float)[None, :])
         zero = likelihood.prepare(np.zeros((1, np.size(sm))))
         full = likelihood.prepare(np.asarray(K, dtype=float).transpose(0, 2, 1))  # (n, M, ...)
-        self._basis = _tree_map(lambda a, z: a - z[:, None], full, zero)
+        self._basis = _tree_map(lambda a, z, m: a - z[:, None] if m else a, full, zero, self._mask)
 
     def state(self, points: np.ndarray, coefficients: np.ndarray):
         """The state of the predictions sm + K[points] @ coefficients (rows (r,), (r, M))."""
         c = np.asarray(coefficients, dtype=float)
 
-        def add(base, basis):
+        def add(base, basis, batched):
+            if not batched:
+                return base
             d = basis[points]  # (r, M, ...)
             out = np.broadcast_to(base, (len(points), *base.shape[1:])).copy()
             for m in range(d.shape[1]):
                 out += c[:, m].reshape(-1, *(1,) * (d.ndim - 2)) * d[:, m]
             return out
 
-        return _tree_map(add, self._base, self._basis)
+        return _tree_map(add, self._base, self._basis, self._mask)
 
 
 def migrad_profile(
@@ -810,9 +850,9 @@ class LinearGaussianLikelihood(Likelihood):
     def _bounded(self) -> bool:
         return any(np.isfinite(b).any() for b in self.bounds)
 
-    def _profile_state(self, state, batch, data, start):
+    def _profile_state(self, state, batch, data, start, tolerance=CHI2_TOLERANCE):
         if self._bounded:
-            return super()._profile_state(state, batch, data, start)
+            return super()._profile_state(state, batch, data, start, tolerance)
         return self._exact(state, data)
 
     def _exact(self, state: _LinearState, data: PseudoData) -> FitResult:
@@ -1088,9 +1128,9 @@ class SumLikelihood(Likelihood):
             ]
         )
 
-    def _profile_state(self, state, batch, data, start):
+    def _profile_state(self, state, batch, data, start, tolerance=CHI2_TOLERANCE):
         if self.shared:
-            return super()._profile_state(state, batch, data, start)
+            return super()._profile_state(state, batch, data, start, tolerance)
         return self._sum(
             [
                 p.likelihood._profile_state(
@@ -1098,6 +1138,7 @@ class SumLikelihood(Likelihood):
                     batch,
                     self._split_data(data, p),
                     None if start is None else start[..., p.index],
+                    tolerance,
                 )
                 for p, s in zip(self.parts, state, strict=True)
             ]
