@@ -46,6 +46,10 @@ BRACKET_RTOL = 1e-3
 """A bound is interpolated linearly in x = g^p_min between two profiled points this close
 (relative): the error of the interpolation is below BRACKET_RTOL^2 / 8 relative in x, well
 inside BOUND_RTOL in the coupling."""
+ESTIMATE_RTOL = 1e-4
+"""...or where two successive interpolated zeros inside a bracket agree to this (relative, in x):
+the interpolation converges superlinearly, so the last zero is far closer than that (below
+1e-6 in g)."""
 REFINE_XTOL = 1e-3
 """Relative accuracy in x of an interior minimum: chi^2 is quadratic there, so its value is off
 by ~1e-6 of its curvature scale, negligible against Delta chi^2."""
@@ -233,8 +237,8 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
     the three points nearest the crossing (the quadratic expansion of Delta chi^2 in x, exact
     for a Gaussian likelihood with one coupling power), takes the secant or a bisection where
     that leaves the bracket, and profiles a pair of points around the estimate, twice the last
-    change of the estimate
-    apart, until the bracket is BRACKET_RTOL wide.
+    change of the estimate apart, until the bracket is BRACKET_RTOL wide or two successive
+    zeros agree to ESTIMATE_RTOL.
     """
     points: list[tuple[float, float]] = [(0.0, 0.0)]  # (x, Delta chi^2), sorted in x
 
@@ -289,6 +293,8 @@ def _bound_search(x_first: float, x_max: float, threshold: float):
         if estimate is None:
             estimate = _secant(F[lo], F[hi])
         change = abs(estimate - before) if before is not None else math.inf
+        if change <= ESTIMATE_RTOL * estimate:
+            return estimate
         before = estimate
         width = min(max(2.0 * change, 0.25 * BRACKET_RTOL * estimate), 0.25 * (x_hi - x_lo))
         pair = [p for p in (estimate - width, estimate + width) if x_lo < p < x_hi]
