@@ -72,6 +72,9 @@ SEARCH_CHI2_TOLERANCE = 1e-7
 ~1e-8 relative, and saves the last iterations of a linearly converging profile."""
 BOUND_BLOCK = 128
 """Mass points searched together in one batch (memory stays flat with the number of points)."""
+CHECKPOINT_BLOCK = 4
+"""Mass points searched together in a checkpointed serial scan: each block is recorded when it
+finishes, so an interrupted scan loses at most this many points' work."""
 
 
 #: Names of the expected-bound columns of a :class:`ScanResult`, for N = -2..2 sigma.
@@ -675,7 +678,7 @@ def bounds_from_basis(
     finished = n - todo.size
     if progress and finished:
         progress(finished, n)
-    blocks = _chunks(todo, executor, BOUND_BLOCK)
+    blocks = _chunks(todo, executor, BOUND_BLOCK if store is None else CHECKPOINT_BLOCK)
 
     def collect(job: int, values: list[float]) -> None:
         nonlocal finished
