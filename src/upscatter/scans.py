@@ -13,9 +13,11 @@ kinematic limit) the bound is NaN and reported as "no bound".
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import json
+import math
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -23,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
 
 from . import __version__
 from ._io import atomic_write_text
@@ -34,19 +35,47 @@ from .experiments.base import Analysis
 from .models import Model
 from .provenance import provenance
 from .stats.chi2 import delta_chi2_threshold
+from .stats.likelihood import Likelihood, LinearPredictions
 
 SIGNAL_SEARCH_MIN = 1e-4
-"""Smallest new-physics signal (events) the bound search starts from."""
+"""Smallest new-physics signal (events) the first probe of a bound search may have."""
 SIGNAL_SEARCH_MAX_OVER_SM = 100.0
 """The search reaches a signal of max(1e6, this x the SM total) events."""
 BOUND_RTOL = 1e-6
-"""Relative accuracy of a bound (Brent's method); far below any physics uncertainty."""
+"""Relative accuracy of a bound in the coupling; far below any physics uncertainty."""
+BRACKET_RTOL = 1e-3
+"""A bound is interpolated linearly in x = g^p_min between two profiled points this close
+(relative): the error of the interpolation is below BRACKET_RTOL^2 / 8 relative in x, well
+inside BOUND_RTOL in the coupling."""
+ESTIMATE_RTOL = 1e-4
+"""...or where two successive interpolated zeros inside a bracket agree to this (relative, in x):
+the interpolation converges superlinearly, so the last zero is far closer than that (below
+1e-6 in g)."""
 REFINE_XTOL = 1e-3
-"""Relative accuracy in the coupling of a refined interior minimum: chi^2 is quadratic there, so
-the minimum value is off by ~1e-6 of its curvature scale, negligible against Delta chi^2."""
-REFINE_MIN_GAIN = 1e-3
-"""An interior grid minimum is refined when it lies this far below chi^2(g = 0); a smaller gain
-moves the bound by less than ~1e-4 relative."""
+"""Relative accuracy in x of an interior minimum: chi^2 is quadratic there, so its value is off
+by ~1e-6 of its curvature scale, negligible against Delta chi^2."""
+PROBE_FRACTION = 1e-3
+"""The first round profiles the first guess of the bound and this fraction of it: the sign of
+Delta chi^2 there is the sign of its slope at g = 0 (an interior minimum if negative)."""
+MINIMUM_GAIN = 1e-5
+"""A minimum search stops when the parabola through the lowest point and its neighbours lies
+less than this below the lowest value: Delta chi^2 rises by ~20 per unit of ln g at a bound,
+which moves by less than 1e-6 relative."""
+MINIMUM_TRUST = 1.5
+"""...provided the neighbours lie within this factor of the lowest point's x."""
+DIP_TOLERANCE = 1e-9
+"""Delta chi^2 below the current minimum by more than this (the profiler's accuracy) starts a
+minimum search."""
+MAX_ROUNDS = 60
+"""Rounds after which a search stops at its best estimate (never reached in practice)."""
+SEARCH_CHI2_TOLERANCE = 1e-7
+"""Convergence of the profiles of a bound search (Gauss-Newton, in chi^2): moves a bound by
+~1e-8 relative, and saves the last iterations of a linearly converging profile."""
+BOUND_BLOCK = 128
+"""Mass points searched together in one batch (memory stays flat with the number of points)."""
+CHECKPOINT_BLOCK = 4
+"""Mass points searched together in a checkpointed serial scan: each block is recorded when it
+finishes, so an interrupted scan loses at most this many points' work."""
 
 
 #: Names of the expected-bound columns of a :class:`ScanResult`, for N = -2..2 sigma.
@@ -176,15 +205,303 @@ def signal_scale(K: np.ndarray, powers: np.ndarray) -> float:
     return float(np.min(totals[positive] ** (-1.0 / np.asarray(powers)[positive])))
 
 
+def _parabola(points: Sequence[tuple[float, float]]) -> tuple[float, float, float]:
+    """The parabola through three points (x, y) with distinct x as p(x0 + t) = a t^2 + b t + c
+    around the first point x0 (Newton's divided differences)."""
+    (x0, y0), (x1, y1), (x2, y2) = points
+    d01 = (y1 - y0) / (x1 - x0)
+    a = ((y2 - y1) / (x2 - x1) - d01) / (x2 - x0)
+    return a, d01 - a * (x1 - x0), y0
+
+
+def _quadratic_root(points, lo: float, hi: float) -> float | None:
+    """Smallest zero inside (lo, hi) of the parabola through three points, or None."""
+    x0 = points[0][0]
+    a, b, c = _parabola(points)
+    if a == 0.0:
+        roots = [-c / b] if b != 0.0 else []
+    else:
+        disc = b * b - 4.0 * a * c
+        if disc < 0.0:
+            return None
+        q = -0.5 * (b + math.copysign(math.sqrt(disc), b))
+        roots = [q / a] + ([c / q] if q != 0.0 else [])
+    inside = [x0 + t for t in roots if lo < x0 + t < hi]
+    return min(inside) if inside else None
+
+
+def _secant(p: tuple[float, float], q: tuple[float, float]) -> float:
+    """Zero of the line through two points."""
+    return p[0] - p[1] * (q[0] - p[0]) / (q[1] - p[1])
+
+
+def _bound_search(x_first: float, x_max: float, threshold: float):
+    """One mass point's bound search as a coroutine in x = g^p_min.
+
+    Yields lists of x at which Delta chi^2(x) = chi^2(x) - chi^2(0) is wanted, is sent their
+    values, and returns x at the bound (NaN when Delta chi^2 stays below the threshold up to
+    x_max, the coupling of the largest signal searched). The bound is the first crossing of
+    ``threshold`` above the minimum over x >= 0.
+
+    Round 1 profiles the first guess and PROBE_FRACTION of it. A negative value at the small
+    probe (slope < 0 at x = 0) or any later value below the minimum so far starts a minimum
+    search (:func:`_minimum_step`, :func:`_minimum_done`). The crossing is then bracketed and
+    refined by a safeguarded quadratic interpolation: every round solves the parabola through
+    the three points nearest the crossing (the quadratic expansion of Delta chi^2 in x, exact
+    for a Gaussian likelihood with one coupling power), takes the secant or a bisection where
+    that leaves the bracket, and profiles a pair of points around the estimate, twice the last
+    change of the estimate apart, until the bracket is BRACKET_RTOL wide or two successive
+    zeros agree to ESTIMATE_RTOL.
+    """
+    points: list[tuple[float, float]] = [(0.0, 0.0)]  # (x, Delta chi^2), sorted in x
+
+    def evaluate(xs: list[float]):
+        values = yield xs
+        for x, value in zip(xs, values, strict=True):
+            bisect.insort(points, (float(x), float(value)))
+
+    x_first = min(x_first, x_max)
+    yield from evaluate([PROBE_FRACTION * x_first, x_first])
+    x_min, u_min = 0.0, 0.0
+    before = None
+    for _ in range(MAX_ROUNDS):
+        values = [u for _, u in points]
+        lowest = values.index(min(values))
+        x_low, u_low = points[lowest]
+        if u_low < u_min - DIP_TOLERANCE or (x_min > 0.0 and not _minimum_done(points, lowest)):
+            # ---- the minimum over x > 0
+            x_min, u_min = x_low, u_low
+            yield from evaluate(_minimum_step(points, lowest, x_max))
+            if points[-1][0] >= x_max and points[-1][1] <= u_min:
+                return math.nan
+            continue
+        # ---- the crossing above the minimum, in F = Delta chi^2 - minimum - threshold
+        F = [(x, u - u_min - threshold) for x, u in points if x >= x_min]
+        hi = next((i for i, (_, f) in enumerate(F) if f >= 0.0), None)
+        if hi is None:
+            x_lo = F[-1][0]
+            if x_lo >= x_max:
+                return math.nan
+            estimate = _quadratic_root(F[-3:], x_lo, 100.0 * x_lo) if len(F) >= 3 else None
+            if estimate is None and len(F) >= 2 and F[-1][1] > F[-2][1]:
+                estimate = _secant(F[-2], F[-1])
+            if estimate is None or not estimate > x_lo:
+                estimate = 10.0 * x_lo
+            before = estimate = min(max(estimate, 1.05 * x_lo), 100.0 * x_lo, x_max)
+            # a pair around an estimate near the points, one point for a long extrapolation
+            if estimate >= x_max or estimate > 1.5 * x_lo:
+                yield from evaluate([estimate])
+            else:
+                yield from evaluate([0.97 * estimate, 1.03 * estimate])
+            continue
+        lo = hi - 1
+        x_lo, x_hi = F[lo][0], F[hi][0]
+        if x_hi - x_lo <= BRACKET_RTOL * x_hi:
+            return _secant(F[lo], F[hi])
+        others = [i for i in (lo - 1, hi + 1) if 0 <= i < len(F)]
+        estimate = None
+        if others:
+            third = min(others, key=lambda i: abs(F[i][1]))
+            estimate = _quadratic_root(sorted([F[lo], F[hi], F[third]]), x_lo, x_hi)
+        if estimate is None:
+            estimate = _secant(F[lo], F[hi])
+        change = abs(estimate - before) if before is not None else math.inf
+        if change <= ESTIMATE_RTOL * estimate:
+            return estimate
+        before = estimate
+        width = min(max(2.0 * change, 0.25 * BRACKET_RTOL * estimate), 0.25 * (x_hi - x_lo))
+        pair = [p for p in (estimate - width, estimate + width) if x_lo < p < x_hi]
+        yield from evaluate(pair or [0.5 * (x_lo + x_hi)])
+    raise UpscatterError("a bound search did not converge")  # pragma: no cover
+
+
+def _minimum_step(points, lowest: int, x_max: float) -> list[float]:
+    """Next x of a minimum search around the lowest point (points sorted in x).
+
+    Beyond the last point: to 1.5 times the vertex of the parabola through the last three
+    points where it is convex, 2-100 times the last x. Inside: the vertex of the parabola
+    through the lowest point and its neighbours, with a point MINIMUM_TRUST^(1/2) either side of
+    it while a neighbour is farther than MINIMUM_TRUST (so that the next parabola is local);
+    bisection of the wider side where the vertex leaves the neighbours; REFINE_XTOL beside the
+    lowest point where the vertex falls next to it."""
+    x_low = points[lowest][0]
+    if lowest == len(points) - 1:
+        target = 10.0 * x_low
+        if len(points) >= 3:
+            a, b, _ = _parabola(points[-3:])
+            if a > 0.0:
+                target = 1.5 * (points[-3][0] - b / (2.0 * a))
+        return [min(max(target, 2.0 * x_low), 100.0 * x_low, x_max)]
+    left, right = points[lowest - 1][0], points[lowest + 1][0]
+    a, b, _ = _parabola(points[lowest - 1 : lowest + 2])
+    vertex = left - b / (2.0 * a) if a > 0.0 else math.nan
+    wide = left if x_low - left > right - x_low else right
+    if not left < vertex < right:
+        return [0.5 * (x_low + wide)]
+    if not _trusted(left, x_low, right):
+        factor = math.sqrt(MINIMUM_TRUST)
+        return [x for x in (vertex / factor, vertex, vertex * factor) if left < x < right]
+    if abs(vertex - x_low) >= 0.5 * REFINE_XTOL * x_low:
+        return [vertex]
+    return [x_low + math.copysign(REFINE_XTOL * x_low, wide - x_low)]
+
+
+def _trusted(left: float, middle: float, right: float) -> bool:
+    """Whether a parabola through three points this close describes chi^2 at its vertex."""
+    return left > 0.0 and middle / left <= MINIMUM_TRUST and right / middle <= MINIMUM_TRUST
+
+
+def _minimum_done(points, lowest: int) -> bool:
+    """Whether the minimum search is over: the lowest point is x = 0; or its neighbours are
+    about REFINE_XTOL from it; or they are within MINIMUM_TRUST and the parabola through the
+    three lies less than MINIMUM_GAIN below the lowest value."""
+    if lowest == 0:
+        return True
+    if lowest == len(points) - 1:
+        return False
+    (left, _), (x_low, u_low), (right, _) = points[lowest - 1 : lowest + 2]
+    if right - left <= 2.5 * REFINE_XTOL * x_low:
+        return True
+    if not _trusted(left, x_low, right):
+        return False
+    a, b, c = _parabola(points[lowest - 1 : lowest + 2])
+    return a > 0.0 and u_low - (c - b * b / (4.0 * a)) <= MINIMUM_GAIN
+
+
+class _Profiler:
+    """Profiled chi^2 of the predictions sm + K[point] @ coefficients of a block of mass points,
+    with warm starts: through the analysis' likelihood on prepared states
+    (:class:`~upscatter.stats.likelihood.LinearPredictions`) where there is one, otherwise
+    through a chi^2 callable (no warm starts)."""
+
+    def __init__(self, sm: np.ndarray, K: np.ndarray, chi2=None, likelihood=None):
+        self.sm, self.K, self.chi2, self.likelihood = sm, K, chi2, likelihood
+        self.linear = None if likelihood is None else LinearPredictions(likelihood, sm, K)
+
+    def __call__(self, points, coefficients, start):
+        """chi^2 (r,) and best-fit nuisances (r, n_parameters) or None."""
+        if self.linear is None:
+            prediction = self.sm + np.einsum("rm,rbm->rb", coefficients, self.K[points])
+            return np.asarray(self.chi2(prediction), dtype=float), None
+        fit = self.likelihood.profile_prepared(
+            self.linear.state(points, coefficients), start, tolerance=SEARCH_CHI2_TOLERANCE
+        )
+        theta = np.stack([fit.values[name] for name in self.likelihood.names], axis=-1)
+        return np.asarray(fit.chi2, dtype=float), theta
+
+
+def _search_block(profiler: _Profiler, powers: np.ndarray, threshold: float) -> np.ndarray:
+    """Bounds of every mass point of a block, all searches advancing together: each round
+    profiles the points every search asks for in one batch (:func:`_bound_search`), each
+    started from the best fit at the nearest coupling of the round before for its mass point
+    (the SM best fit in the first round)."""
+    sm, K = profiler.sm, profiler.K
+    p_min = powers.min()
+    chi2_0, theta_0 = profiler(np.zeros(1, dtype=int), np.zeros((1, powers.size)), None)
+    s_max = max(1e6, SIGNAL_SEARCH_MAX_OVER_SM * float(np.sum(sm)))
+    first = max(np.sqrt(threshold * max(float(np.sum(sm)), 1.0)), SIGNAL_SEARCH_MIN)
+    bounds = np.full(K.shape[0], np.nan)
+    searches, requests, last = {}, {}, {}
+    for i in range(K.shape[0]):
+        scale = signal_scale(K[i], powers)
+        if np.isfinite(scale):
+            x_event = scale**p_min  # x of a one-event signal
+            searches[i] = _bound_search(x_event * first, x_event * s_max, threshold)
+            requests[i] = next(searches[i])
+            last[i] = ([1.0], [None if theta_0 is None else theta_0[0]])
+    while requests:
+        owners = [i for i, request in requests.items() for _ in request]
+        x = np.array([value for request in requests.values() for value in request])
+        starts = None
+        if theta_0 is not None:
+            starts = np.array([_nearest(last[i], v) for i, v in zip(owners, x, strict=True)])
+        chi2, theta = profiler(np.array(owners), (x ** (1.0 / p_min))[:, None] ** powers, starts)
+        delta = (chi2 - chi2_0[0]).tolist()
+        at = 0
+        for i, request in list(requests.items()):
+            n_request = len(request)
+            if theta is not None:
+                last[i] = (request, theta[at : at + n_request])
+            try:
+                requests[i] = searches[i].send(delta[at : at + n_request])
+            except StopIteration as stop:
+                bounds[i] = stop.value ** (1.0 / p_min)
+                del requests[i]
+            at += n_request
+    return bounds
+
+
+def _nearest(last: tuple[list[float], Sequence[np.ndarray]], x: float) -> np.ndarray:
+    """The best fit of the round before at the coupling nearest to ``x`` (in ratio)."""
+    xs, thetas = last
+    if len(xs) == 1:
+        return thetas[0]
+    distances = [abs(math.log(value / x)) for value in xs]
+    return thetas[distances.index(min(distances))]
+
+
+def bounds_from_counts(
+    sm: np.ndarray,
+    K: np.ndarray,
+    powers: Sequence[float],
+    threshold: float,
+    chi2: Callable[[np.ndarray], np.ndarray] | None = None,
+    likelihood: Likelihood | None = None,
+) -> np.ndarray:
+    """Upper bounds on the coupling at many mass points, searched together.
+
+    Parameters
+    ----------
+    sm : numpy.ndarray
+        SM prediction, (n_prediction,).
+    K : numpy.ndarray
+        Basis predictions, (n_mass, n_prediction, n_basis).
+    powers : sequence of float
+        Coupling power of each basis entry.
+    threshold : float
+        Delta chi^2 defining the bound.
+    chi2 : callable, optional
+        Profiled chi^2 of predictions (r, n_prediction) (used without ``likelihood``).
+    likelihood : Likelihood, optional
+        The analysis' likelihood: its profile on prepared states with warm starts (faster).
+
+    Returns
+    -------
+    numpy.ndarray
+        The bound at each mass point, NaN where Delta chi^2 never reaches the threshold
+        (see the module notes and :func:`_bound_search`).
+    """
+    if (chi2 is None) == (likelihood is None):
+        raise ParameterError("give exactly one of chi2 and likelihood")
+    K = np.asarray(K, dtype=float)
+    sm = np.asarray(sm, dtype=float)
+    powers = np.asarray(powers, dtype=float)
+    if K.ndim != 3 or K.shape[1] != sm.size or K.shape[2] != powers.size:
+        raise ParameterError(
+            f"basis counts must have shape (n_mass, {sm.size}, {powers.size}), got {K.shape}"
+        )
+    return (
+        np.concatenate(
+            [
+                _search_block(
+                    _Profiler(sm, K[i : i + BOUND_BLOCK], chi2, likelihood), powers, threshold
+                )
+                for i in range(0, K.shape[0], BOUND_BLOCK)
+            ]
+        )
+        if K.shape[0]
+        else np.zeros(0)
+    )
+
+
 def bound_from_basis(
     sm: np.ndarray,
     K: np.ndarray,
     chi2: Callable[[np.ndarray], np.ndarray],
     powers: Sequence[float],
     threshold: float,
-    points_per_decade: float = Analysis.bound_points_per_decade,
 ) -> float:
-    """Upper bound on the coupling for one mass point.
+    """Upper bound on the coupling for one mass point (:func:`bounds_from_counts`).
 
     Parameters
     ----------
@@ -198,54 +515,13 @@ def bound_from_basis(
         Coupling power of each basis entry.
     threshold : float
         Delta chi^2 defining the bound.
-    points_per_decade : float
-        Density of the bracketing grid in the coupling. An experiment whose chi^2 is costly
-        (one minimisation per prediction) sets a coarser one as ``bound_points_per_decade``;
-        an interior minimum of the grid is then refined between its neighbours.
 
     Returns
     -------
     float
         The bound, or NaN when Delta chi^2 never reaches the threshold.
     """
-    powers = np.asarray(powers, dtype=float)
-    scale = signal_scale(K, powers)
-    if not np.isfinite(scale):
-        return np.nan
-    # for g > scale the signal grows at least as (g/scale)^p_min, and below it falls at least
-    # as fast, so this range covers [SIGNAL_SEARCH_MIN, s_max] events
-    s_max = max(1e6, SIGNAL_SEARCH_MAX_OVER_SM * float(np.sum(sm)))
-    p_min = powers.min()
-    lo, hi = SIGNAL_SEARCH_MIN ** (1 / p_min), s_max ** (1 / p_min)
-    n_points = int(points_per_decade * np.log10(hi / lo)) + 1
-    g = scale * np.geomspace(lo, hi, n_points)
-    grid = np.concatenate([[0.0], g])
-
-    def predict(x):
-        return sm + (np.asarray(x)[..., None] ** powers) @ K.T
-
-    values = chi2(predict(grid))
-    best = int(np.argmin(values))
-    minimum = values[best]
-    if 0 < best < grid.size - 1 and values[0] - minimum > REFINE_MIN_GAIN:
-        inner = minimize_scalar(
-            lambda x: float(chi2(predict(x))),
-            bounds=(grid[best - 1], grid[best + 1]),
-            method="bounded",
-            options={"xatol": REFINE_XTOL * grid[best]},
-        )
-        minimum = min(minimum, float(inner.fun))
-    delta = values - minimum
-    above = np.nonzero(delta[best:] >= threshold)[0]
-    if above.size == 0:
-        return np.nan
-    hi = best + above[0]
-    lo = hi - 1
-
-    def f(x):
-        return float(chi2(predict(x))) - minimum - threshold
-
-    return float(brentq(f, grid[lo], grid[hi], xtol=1e-300, rtol=BOUND_RTOL))
+    return float(bounds_from_counts(sm, np.asarray(K)[None], powers, threshold, chi2=chi2)[0])
 
 
 def _basis_chunk(experiment, model, options, params):
@@ -345,11 +621,11 @@ def coupling_bound(
     )
 
 
-def _bound_block(experiment, sm, powers, threshold, points_per_decade, K_block):
-    return [
-        bound_from_basis(sm, K, experiment.chi2, powers, threshold, points_per_decade)
-        for K in K_block
-    ]
+def _bound_block(experiment, sm, powers, threshold, K_block):
+    likelihood = getattr(experiment, "likelihood", None)
+    if isinstance(likelihood, Likelihood):
+        return bounds_from_counts(sm, K_block, powers, threshold, likelihood=likelihood).tolist()
+    return bounds_from_counts(sm, K_block, powers, threshold, chi2=experiment.chi2).tolist()
 
 
 def bounds_from_basis(
@@ -412,7 +688,7 @@ def bounds_from_basis(
     finished = n - todo.size
     if progress and finished:
         progress(finished, n)
-    blocks = _chunks(todo, executor)
+    blocks = _chunks(todo, executor, BOUND_BLOCK if store is None else CHECKPOINT_BLOCK)
 
     def collect(job: int, values: list[float]) -> None:
         nonlocal finished
@@ -424,7 +700,7 @@ def bounds_from_basis(
         if progress:
             progress(finished, n)
 
-    shared = (experiment, sm, model.powers, threshold, experiment.bound_points_per_decade)
+    shared = (experiment, sm, model.powers, threshold)
     run_jobs(
         _bound_block,
         [(K[idx],) for idx in blocks],
@@ -587,6 +863,7 @@ __all__ = [
     "ScanResult",
     "allowed_region",
     "bound_from_basis",
+    "bounds_from_counts",
     "compute_basis",
     "coupling_bound",
     "eft_pair_region",

@@ -16,10 +16,12 @@ from upscatter.errors import ParameterError
 from upscatter.stats.likelihood import (
     FitResult,
     LinearGaussianLikelihood,
+    LinearPredictions,
     Parameter,
     PoissonLikelihood,
     PseudoData,
     combine,
+    gauss_newton_profile,
 )
 
 N_BINS = 6
@@ -253,3 +255,92 @@ def test_bad_inputs_are_clear_errors():
         lik.profile(np.ones(N_BINS), data=np.ones(N_BINS))
     with pytest.raises(ParameterError, match="centres"):
         lik.profile(np.ones(N_BINS), data=PseudoData(np.ones(N_BINS), np.zeros(2)))
+
+
+# ------------------------------------------------------------------ warm starts, prepared states
+def _single_start_poisson() -> PoissonLikelihood:
+    """The Poisson toy started from the nominal values only."""
+    toy = _poisson_toy()
+    return PoissonLikelihood("poisson-toy", toy.observed, toy.parameters, ToyCounts())
+
+
+def _random_predictions(n: int, seed: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(0.5, 15.0, (n, N_BINS))
+
+
+class TemplateCounts(ToyCounts):
+    """ToyCounts whose state also holds a fixed template (as spec sample models' do), of as
+    many bins as there are predictions below: it must not be indexed by rows."""
+
+    def prepare(self, prediction):
+        return [prediction, np.ones(N_BINS)]
+
+    def evaluate(self, state, theta, jacobian=False):
+        mu, dmu = super().evaluate(state[0], theta, jacobian)
+        return mu * state[1], None if dmu is None else dmu * state[1]
+
+
+@pytest.mark.parametrize("model", [ToyCounts, TemplateCounts])
+def test_dropping_converged_rows_changes_no_element(model):
+    """Gauss-Newton with converged elements leaving the batch (by_rows) follows every element's
+    own iteration: the same minima (1e-12) as the iteration over the whole batch."""
+    toy = _poisson_toy()
+    likelihood = PoissonLikelihood("poisson-toy", toy.observed, toy.parameters, model())
+    state = likelihood.prepare(_random_predictions(N_BINS))
+    data = likelihood.data
+    whole = gauss_newton_profile(likelihood, state, data)
+    rows = gauss_newton_profile(likelihood, state, data, by_rows=True)
+    np.testing.assert_allclose(rows.chi2, whole.chi2, rtol=1e-12, atol=1e-12)
+    for name in likelihood.names:
+        np.testing.assert_allclose(rows.values[name], whole.values[name], atol=1e-10)
+    assert rows.n_evaluations == whole.n_evaluations and np.all(rows.converged)
+
+
+def test_warm_start_reaches_the_same_minimum():
+    """A profile started from the best fit of a neighbouring prediction (the bound search's warm
+    start) reaches the minimum of the nominal start, checked against brute force (1e-6)."""
+    likelihood = _single_start_poisson()
+    predictions = _random_predictions(20)
+    first = likelihood.profile(predictions)
+    start = np.stack([first.values[n] for n in likelihood.names], axis=-1)
+    warm = likelihood.profile(predictions * 1.05, start=start)
+    lo, hi = likelihood.bounds
+    for p, value in zip(predictions * 1.05, warm.chi2, strict=True):
+
+        def f(t, p=p):
+            return float(likelihood.chi2(p, np.clip(t, lo, hi)))
+
+        assert value == pytest.approx(
+            _brute_chi2(f, list(zip(lo, hi, strict=True)), likelihood.starts), abs=1e-6
+        )
+
+
+@pytest.mark.parametrize("form", ["linear", "poisson", "sum"])
+def test_linear_predictions_equal_prepared_predictions(form: str):
+    """States combined from the prepared SM and basis (LinearPredictions) score predictions
+    sm + K c as the states prepared from those predictions do (prepare is affine; 1e-12)."""
+    likelihood = {
+        "linear": _linear_toy(),
+        "poisson": _single_start_poisson(),
+        "sum": combine(_linear_toy(), _single_start_poisson()),
+    }[form]
+    rng = np.random.default_rng(4)
+    n_pred = likelihood.n_prediction
+    sm = rng.uniform(1, 10, n_pred)
+    K = rng.uniform(0, 2, (5, n_pred, 2))
+    points = np.array([0, 3, 3, 4])
+    c = rng.uniform(0, 3, (4, 2))
+    combined = LinearPredictions(likelihood, sm, K).state(points, c)
+    direct = likelihood.prepare(sm + np.einsum("rm,rbm->rb", c, K[points]))
+    theta = likelihood.nominal + 0.05
+    data = likelihood.data
+    np.testing.assert_allclose(
+        likelihood.objective(combined, theta, data)[0],
+        likelihood.objective(direct, theta, data)[0],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        likelihood.profile_prepared(combined).chi2,
+        likelihood.profile(sm + np.einsum("rm,rbm->rb", c, K[points])).chi2,
+        rtol=1e-10,
+    )

@@ -41,17 +41,12 @@ class Analysis(ABC):
     ----------
     name : str
         Registry name, e.g. ``"coherent-csi-2017"``.
-    bound_points_per_decade : float
-        Density (points per decade of the coupling) of the grid on which
-        :func:`upscatter.scans.bound_from_basis` brackets a bound; an analysis whose chi^2 costs
-        a minimisation sets a coarser one.
     electron_recoils : bool
         Whether the analysis sees electron recoils (nu e -> chi e), so that the CLI includes
         the electron channel of the vector and scalar models by default.
     """
 
     name: str
-    bound_points_per_decade: float = 40.0
     electron_recoils: bool = False
 
     @property

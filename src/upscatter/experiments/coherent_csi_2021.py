@@ -256,9 +256,6 @@ class CoherentCsI2021(Experiment):
     name = "coherent-csi-2021"
     form_factor = "klein-nystrand"
     electron_recoils = True
-    bound_points_per_decade = 6
-    """Bracketing grid of :func:`upscatter.scans.bound_from_basis` in points per decade of the
-    coupling (1.5 per decade of signal for g^4): every point costs a profile."""
 
     def __init__(
         self,
@@ -561,6 +558,20 @@ class CoherentCsI2021(Experiment):
         smear = self._smearing_templates
         return np.ascontiguousarray(smear.transpose(1, 0, 2).reshape(smear.shape[1], -1))
 
+    @cached_property
+    def _sub_bin_groups(self) -> tuple[int, int, np.ndarray]:
+        """The PE sub-bins of the analysis bins as (first, stop, starts): sub-bins first..stop-1
+        lie in the bins, in order, bin k from first + starts[k] on; summing them group by group
+        (``np.add.reduceat``) is the aggregation matrix's product without its zeros."""
+        aggregation = self.smearing.aggregation
+        inside = np.nonzero(aggregation.sum(axis=1) > 0)[0]
+        first, stop = int(inside[0]), int(inside[-1]) + 1
+        index = np.argmax(aggregation[first:stop], axis=1)
+        starts = np.searchsorted(index, np.arange(aggregation.shape[1]))
+        if stop - first != inside.size or np.any(np.diff(index) < 0) or np.any(np.diff(starts) < 1):
+            raise UpscatterError("CsI 2021 PE sub-bins must fill every analysis bin, in order")
+        return first, stop, starts
+
     def _prepare(self, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Contract predictions (..., n_entries) with every (alpha_4, alpha_5) node: nuclear
         blocks (..., P M, 3 n_sub) and the smeared electron recoils (..., 3, n_sub)."""
@@ -610,8 +621,8 @@ class CoherentCsI2021(Experiment):
         if jacobian:
             sub += [nuclear[..., :1, :, :] * deff, electrons[..., None, :, :] * deff]
         sub = np.concatenate([np.broadcast_to(s, (*batch, *s.shape[-3:])) for s in sub], axis=-3)
-        energy = _product(sub.reshape(-1, n_sub), self.smearing.aggregation)
-        energy = energy.reshape(*batch, -1, n_c, self.smearing.n_bins)  # (..., rows, 3, 9)
+        first, stop, starts = self._sub_bin_groups
+        energy = np.add.reduceat(sub[..., first:stop], starts, axis=-1)  # (..., rows, 3, 9)
         timing, dtiming = self.neutrino_time.evaluate(a6 * us)  # (..., 2, 11)
         timing = timing[..., self._component_timing, :]
         dtiming = dtiming[..., self._component_timing, :] * us
@@ -698,7 +709,7 @@ class CoherentCsI2021(Experiment):
             raise ParameterError(f"expected a single prediction, got shape {predicted.shape}")
         return predicted
 
-    def profile(self, predicted, method: str = "auto") -> FitResult:
+    def profile(self, predicted, method: str = "auto", start=None) -> FitResult:
         """Profiled chi^2 and best-fit nuisances of predictions (..., n_entries).
 
         Parameters
@@ -707,6 +718,9 @@ class CoherentCsI2021(Experiment):
         method : {"auto", "gauss-newton", "migrad"}
             ``"auto"``: batched Gauss-Newton;
             ``"migrad"``: iminuit, one fit per prediction (the reference).
+        start : array_like, optional
+            Warm start (..., 8) broadcast against the predictions' batch (default: the
+            nominal values).
 
         Notes
         -----
@@ -717,8 +731,16 @@ class CoherentCsI2021(Experiment):
         predicted = self._check_prediction(predicted)
         batch = predicted.shape[:-1]
         flat = predicted.reshape(-1, predicted.shape[-1])
+        starts = None
+        if start is not None:
+            start = self.likelihood._check_start(start)
+            starts = np.broadcast_to(start, (*batch, start.shape[-1])).reshape(len(flat), -1)
         fits = [
-            self.likelihood.profile(flat[i : i + PROFILE_CHUNK], method=method)
+            self.likelihood.profile(
+                flat[i : i + PROFILE_CHUNK],
+                method=method,
+                start=None if starts is None else starts[i : i + PROFILE_CHUNK],
+            )
             for i in range(0, max(len(flat), 1), PROFILE_CHUNK)
         ]
         return FitResult(

@@ -46,7 +46,6 @@ class CombinedAnalysis(Analysis):
         self.name = name
         self.parts = parts
         self.shared = tuple(shared)
-        self.bound_points_per_decade = min(p.bound_points_per_decade for p in parts)
         self.electron_recoils = any(p.electron_recoils for p in parts)
 
     @cached_property

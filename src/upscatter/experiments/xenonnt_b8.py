@@ -429,9 +429,6 @@ class XenonntB8(Experiment):
     """
 
     name = "xenonnt-8b"
-    bound_points_per_decade = 10.0
-    """Coarse bracketing grid (each chi^2 is a 14-parameter profile): on a 100-point vector
-    curve it gives the bounds of 20 per decade within 1e-5 (brentq refines)."""
     detector_mass_kg = 1000.0
 
     def __init__(self, runs: Sequence[str] = RUNS, flux: str = "sno", form_factor: str = "helm"):

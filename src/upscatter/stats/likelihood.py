@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any, Protocol
 
 import numpy as np
@@ -334,7 +334,11 @@ class Likelihood(ABC):
         return self.objective(self.prepare(prediction), self.theta(nuisances), data)[0]
 
     def profile(
-        self, prediction, data: PseudoData | None = None, method: str = "auto"
+        self,
+        prediction,
+        data: PseudoData | None = None,
+        method: str = "auto",
+        start: np.ndarray | None = None,
     ) -> FitResult:
         """Minimum of chi^2 over the nuisances for every prediction (and pseudo-data set).
 
@@ -346,6 +350,10 @@ class Likelihood(ABC):
             Pseudo-data (batched, broadcast against the predictions); default the real data.
         method : {"auto", "gauss-newton", "migrad"}
             ``"auto"`` is the fastest exact method of the form (Gauss-Newton here).
+        start : numpy.ndarray, optional
+            A warm start (..., n_parameters), broadcast against the batch, used instead of
+            :attr:`starts` (for example the best fit of a neighbouring prediction, as the bound
+            search of :mod:`upscatter.scans` does); exact forms ignore it.
 
         Returns
         -------
@@ -353,14 +361,58 @@ class Likelihood(ABC):
         """
         prediction = self.check_prediction(prediction)
         data = self._data(data)
+        start = self._check_start(start)
         if method in ("auto", "gauss-newton"):
-            n_batch = max(prediction.ndim - 1, data.observed.ndim - 1, data.centres.ndim - 1)
-            return multistart_profile(self, self.prepare(prediction), data, self.starts, n_batch)
+            return self._profile_state(self.prepare(prediction), prediction.shape[:-1], data, start)
         if method == "migrad":
-            return migrad_profile(self, prediction, data)
+            return migrad_profile(self, prediction, data, start)
         raise ParameterError(
             f"unknown profile method {method!r}; known: auto, gauss-newton, migrad"
         )
+
+    def _check_start(self, start) -> np.ndarray | None:
+        if start is None:
+            return None
+        start = np.asarray(start, dtype=float)
+        if start.shape[-1:] != (len(self.parameters),) or not np.all(np.isfinite(start)):
+            raise ParameterError(
+                f"{self.name}: a start needs {len(self.parameters)} finite entries along its "
+                f"last axis, got shape {start.shape}"
+            )
+        lo, hi = self.bounds
+        return np.clip(start, lo, hi)
+
+    def _profile_state(
+        self,
+        state,
+        batch: tuple[int, ...],
+        data: PseudoData,
+        start: np.ndarray | None,
+        tolerance: float = CHI2_TOLERANCE,
+    ) -> FitResult:
+        """Gauss-Newton profile of a state prepared from predictions of batch shape ``batch``:
+        from ``start`` if given, else from every one of :attr:`starts`."""
+        n_batch = max(len(batch), data.observed.ndim - 1, data.centres.ndim - 1)
+        # converged elements leave the iteration when the state is indexed by one batch axis
+        by_rows = len(batch) == 1 and n_batch == 1
+        if start is not None:
+            return gauss_newton_profile(
+                self, state, data, start, by_rows=by_rows, tolerance=tolerance
+            )
+        return multistart_profile(self, state, data, self.starts, n_batch, by_rows, tolerance)
+
+    def profile_prepared(
+        self,
+        state,
+        start: np.ndarray | None = None,
+        data: PseudoData | None = None,
+        tolerance: float = CHI2_TOLERANCE,
+    ) -> FitResult:
+        """:meth:`profile` of a state already prepared (:class:`LinearPredictions`) from a 1-d
+        batch of predictions, with an optional warm start (n, n_parameters), to ``tolerance``
+        in chi^2 (:func:`gauss_newton_profile`)."""
+        data = self._data(data)
+        return self._profile_state(state, (-1,), data, self._check_start(start), tolerance)
 
     def asimov(self, prediction, nuisances=None) -> PseudoData:
         """The Asimov data set: data equal to their mean, constraint centres at the nuisances."""
@@ -426,6 +478,8 @@ def gauss_newton_profile(
     data: PseudoData,
     start: np.ndarray | None = None,
     max_iterations: int = MAX_ITERATIONS,
+    by_rows: bool = False,
+    tolerance: float = CHI2_TOLERANCE,
 ) -> FitResult:
     """Batched damped Gauss-Newton (Levenberg-Marquardt) minimisation with box bounds.
 
@@ -444,6 +498,15 @@ def gauss_newton_profile(
     start : numpy.ndarray, optional
         Starting values (..., n_parameters); default nominal.
     max_iterations : int
+    by_rows : bool
+        The batch is one axis that leads the prediction-dependent arrays of ``state``
+        (:func:`batched_leaves`) and of batched ``data`` (a state prepared from predictions
+        (n, n_prediction)): converged elements then leave the
+        iteration, so that the elements still iterating are the only ones evaluated (the state
+        is re-indexed when a quarter of its rows have converged). Every element follows the
+        same iteration either way.
+    tolerance : float
+        Convergence threshold on the chi^2 gain and the Newton decrement (CHI2_TOLERANCE).
 
     Returns
     -------
@@ -455,40 +518,67 @@ def gauss_newton_profile(
     f, g, h = likelihood.objective(state, theta0, data, derivatives=True)
     batch = np.shape(f)
     theta = np.array(np.broadcast_to(theta0, (*batch, n_par)), dtype=float)
-    g, h = np.broadcast_to(g, (*batch, n_par)), np.broadcast_to(h, (*batch, n_par, n_par))
+    g = np.array(np.broadcast_to(g, (*batch, n_par)))
+    h = np.array(np.broadcast_to(h, (*batch, n_par, n_par)))
+    f = np.array(f, dtype=float)
     damping = np.zeros(batch)
     converged = np.zeros(batch, dtype=bool)
     evaluations = 1
     eye = np.eye(n_par)
+    by_rows = by_rows and len(batch) == 1
+    rows = np.arange(batch[0]) if by_rows else None  # elements of the current sub-state
+    sub_state, sub_data = state, data
     for _ in range(max_iterations):
-        free = _free_mask(theta, g, lo, hi)
+        if by_rows:
+            t, fv, gv, hv, lam, done_before = (
+                a[rows] for a in (theta, f, g, h, damping, converged)
+            )
+        else:
+            t, fv, gv, hv, lam, done_before = theta, f, g, h, damping, converged
+        free = _free_mask(t, gv, lo, hi)
         pair = free[..., :, None] & free[..., None, :]
-        diag = np.diagonal(h, axis1=-2, axis2=-1)
+        diag = np.diagonal(hv, axis1=-2, axis2=-1)
         scale = np.where(diag > 0, diag, 1.0)
         # a parameter without curvature (the chi^2 is flat along it: its row of the
         # semi-definite h is zero) takes a gradient step, so the system stays regular
         flat = diag <= 0
         system = (
-            np.where(pair, h, 0.0)
-            + eye * np.where(free, damping[..., None] * scale + flat, 1.0)[..., None, :]
+            np.where(pair, hv, 0.0)
+            + eye * np.where(free, lam[..., None] * scale + flat, 1.0)[..., None, :]
         )
-        step = -np.linalg.solve(system, np.where(free, g, 0.0)[..., None])[..., 0]
-        trial = np.clip(theta + step, lo, hi)
-        f_trial, g_trial, h_trial = likelihood.objective(state, trial, data, derivatives=True)
+        step = -np.linalg.solve(system, np.where(free, gv, 0.0)[..., None])[..., 0]
+        trial = np.clip(t + step, lo, hi)
+        f_trial, g_trial, h_trial = likelihood.objective(sub_state, trial, sub_data, True)
         evaluations += 1
-        decrement = -np.sum(g * (trial - theta), axis=-1)
-        accept = (f_trial <= f) & ~converged
-        done = accept & (f - f_trial < CHI2_TOLERANCE) & (decrement < CHI2_TOLERANCE)
+        decrement = -np.sum(gv * (trial - t), axis=-1)
+        accept = (f_trial <= fv) & ~done_before
+        done = accept & (fv - f_trial < tolerance) & (decrement < tolerance)
         # a rejected step whose predicted gain is negligible also means we are at the minimum
-        done |= ~accept & ~converged & (np.abs(decrement) < CHI2_TOLERANCE)
-        theta = np.where(accept[..., None], trial, theta)
-        f = np.where(accept, f_trial, f)
-        g = np.where(accept[..., None], g_trial, g)
-        h = np.where(accept[..., None, None], h_trial, h)
-        damping = np.where(accept, damping * 0.2, np.maximum(damping * 10.0, 1e-3))
-        converged |= done
-        if np.all(converged):
+        done |= ~accept & ~done_before & (np.abs(decrement) < tolerance)
+        t = np.where(accept[..., None], trial, t)
+        fv = np.where(accept, f_trial, fv)
+        gv = np.where(accept[..., None], g_trial, gv)
+        hv = np.where(accept[..., None, None], h_trial, hv)
+        lam = np.where(accept, lam * 0.2, np.maximum(lam * 10.0, 1e-3))
+        done_before = done_before | done
+        if not by_rows:
+            theta, f, g, h, damping, converged = t, fv, gv, hv, lam, done_before
+            if np.all(converged):
+                break
+            continue
+        theta[rows], f[rows], g[rows], h[rows], damping[rows] = t, fv, gv, hv, lam
+        converged[rows] = done_before
+        live = ~done_before
+        if not np.any(live):
             break
+        if live.sum() <= 0.75 * rows.size:
+            keep = np.nonzero(live)[0]
+            rows = rows[keep]
+            sub_state = take_rows(sub_state, keep, batched_leaves(likelihood))
+            sub_data = PseudoData(
+                sub_data.observed[keep] if sub_data.observed.ndim > 1 else sub_data.observed,
+                sub_data.centres[keep] if sub_data.centres.ndim > 1 else sub_data.centres,
+            )
     return FitResult(
         chi2=np.asarray(f),
         values={name: theta[..., i] for i, name in enumerate(likelihood.names)},
@@ -499,16 +589,24 @@ def gauss_newton_profile(
 
 
 def multistart_profile(
-    likelihood: Likelihood, state, data: PseudoData, starts: np.ndarray, n_batch: int
+    likelihood: Likelihood,
+    state,
+    data: PseudoData,
+    starts: np.ndarray,
+    n_batch: int,
+    by_rows: bool = False,
+    tolerance: float = CHI2_TOLERANCE,
 ) -> FitResult:
     """:func:`gauss_newton_profile` from every start at once (a leading batch axis in front of
     the ``n_batch`` batch axes of the predictions and data), keeping the lowest minimum of each
-    element."""
+    element; ``by_rows`` (for a single start) and ``tolerance`` as there."""
     starts = np.asarray(starts, dtype=float)
     if starts.shape[0] == 1:
-        return gauss_newton_profile(likelihood, state, data, starts[0])
+        return gauss_newton_profile(
+            likelihood, state, data, starts[0], by_rows=by_rows, tolerance=tolerance
+        )
     start = starts.reshape(starts.shape[0], *(1,) * n_batch, starts.shape[1])
-    fit = gauss_newton_profile(likelihood, state, data, start)
+    fit = gauss_newton_profile(likelihood, state, data, start, tolerance=tolerance)
     best = np.argmin(fit.chi2, axis=0)[None]
 
     def pick(values: np.ndarray) -> np.ndarray:
@@ -523,8 +621,96 @@ def multistart_profile(
     )
 
 
-def migrad_profile(likelihood: Likelihood, prediction: np.ndarray, data: PseudoData) -> FitResult:
-    """The reference profiler: MIGRAD (iminuit) with the analytic gradient, one fit per element."""
+# ------------------------------------------------------------------------------- prepared states
+def _tree_map(function, *trees):
+    """``function`` applied leaf by leaf to states of the same structure: arrays, tuples and
+    dataclasses of them (what :meth:`Likelihood.prepare` returns)."""
+    first = trees[0]
+    if isinstance(first, tuple | list):
+        return type(first)(_tree_map(function, *parts) for parts in zip(*trees, strict=True))
+    if is_dataclass(first) and not isinstance(first, type):
+        return replace(
+            first,
+            **{
+                f.name: _tree_map(function, *(getattr(t, f.name) for t in trees))
+                for f in fields(first)
+            },
+        )
+    return function(*trees)
+
+
+def batched_leaves(likelihood: Likelihood):
+    """Which arrays of the likelihood's prepared states carry the predictions' batch axes
+    (first), as a state-shaped tree of booleans; the others (fixed templates) do not depend on
+    the prediction. Found once per likelihood by preparing batches of one and two zero
+    predictions."""
+    mask = getattr(likelihood, "_batched_leaves", None)
+    if mask is None:
+        one = likelihood.prepare(np.zeros((1, likelihood.n_prediction)))
+        two = likelihood.prepare(np.zeros((2, likelihood.n_prediction)))
+
+        def batched(a, b):
+            a, b = np.shape(a), np.shape(b)
+            return len(a) > 0 and a[0] == 1 and b[0] == 2 and a[1:] == b[1:]
+
+        mask = _tree_map(batched, one, two)
+        likelihood._batched_leaves = mask
+    return mask
+
+
+def take_rows(state, index: np.ndarray, mask):
+    """The elements ``index`` of a state prepared from predictions (n, n_prediction); ``mask``
+    from :func:`batched_leaves`."""
+    return _tree_map(lambda a, m: a[index] if m else a, state, mask)
+
+
+class LinearPredictions:
+    """Prepared states of the predictions N = sm + sum_m c_m K_m of many mass points, without
+    preparing each prediction: :meth:`Likelihood.prepare` is affine in the prediction (every
+    form folds it linearly and adds fixed terms), so a state is the SM state plus the
+    coefficients times the prepared basis (exact up to rounding).
+
+    Parameters
+    ----------
+    likelihood : Likelihood
+    sm : numpy.ndarray
+        SM prediction, (n_prediction,).
+    K : numpy.ndarray
+        Basis predictions of n mass points, (n, n_prediction, n_basis).
+    """
+
+    def __init__(self, likelihood: Likelihood, sm: np.ndarray, K: np.ndarray):
+        self.likelihood = likelihood
+        self._mask = batched_leaves(likelihood)
+        self._base = likelihood.prepare(np.asarray(sm, dtype=float)[None, :])
+        zero = likelihood.prepare(np.zeros((1, np.size(sm))))
+        full = likelihood.prepare(np.asarray(K, dtype=float).transpose(0, 2, 1))  # (n, M, ...)
+        self._basis = _tree_map(lambda a, z, m: a - z[:, None] if m else a, full, zero, self._mask)
+
+    def state(self, points: np.ndarray, coefficients: np.ndarray):
+        """The state of the predictions sm + K[points] @ coefficients (rows (r,), (r, M))."""
+        c = np.asarray(coefficients, dtype=float)
+
+        def add(base, basis, batched):
+            if not batched:
+                return base
+            d = basis[points]  # (r, M, ...)
+            out = np.broadcast_to(base, (len(points), *base.shape[1:])).copy()
+            for m in range(d.shape[1]):
+                out += c[:, m].reshape(-1, *(1,) * (d.ndim - 2)) * d[:, m]
+            return out
+
+        return _tree_map(add, self._base, self._basis, self._mask)
+
+
+def migrad_profile(
+    likelihood: Likelihood,
+    prediction: np.ndarray,
+    data: PseudoData,
+    start: np.ndarray | None = None,
+) -> FitResult:
+    """The reference profiler: MIGRAD (iminuit) with the analytic gradient, one fit per element,
+    from ``start`` (broadcast against the batch) or the nominal values."""
     prediction = likelihood.check_prediction(prediction)
     batch = np.broadcast_shapes(
         prediction.shape[:-1], data.observed.shape[:-1], data.centres.shape[:-1]
@@ -540,12 +726,16 @@ def migrad_profile(likelihood: Likelihood, prediction: np.ndarray, data: PseudoD
     )
     from iminuit import Minuit  # imported on use (0.3 s at start-up otherwise)
 
+    initial = likelihood.nominal if start is None else start
+    initial = np.broadcast_to(initial, (*batch, len(likelihood.parameters))).reshape(
+        -1, len(likelihood.parameters)
+    )
     chi2, values, valid, evaluations = [], [], [], 0
-    for x, obs, cen in zip(predictions, observed, centres, strict=True):
+    for x, obs, cen, first in zip(predictions, observed, centres, initial, strict=True):
         state, one = likelihood.prepare(x), PseudoData(obs, cen)
         minuit = Minuit(
             lambda t, s=state, d=one: float(likelihood.objective(s, np.asarray(t), d)[0]),
-            likelihood.nominal,
+            first,
             grad=lambda t, s=state, d=one: likelihood.objective(
                 s, np.asarray(t), d, derivatives=True
             )[1],
@@ -642,15 +832,31 @@ class LinearGaussianLikelihood(Likelihood):
     def draw(self, mean, rng):
         return mean + self.sigma * rng.standard_normal(mean.shape)
 
-    def profile(self, prediction, data: PseudoData | None = None, method: str = "auto"):
+    def profile(
+        self,
+        prediction,
+        data: PseudoData | None = None,
+        method: str = "auto",
+        start: np.ndarray | None = None,
+    ):
         """Exact minimum by one Newton step from the nominal values (the objective is
-        quadratic); the bounds must not be active (the Gaussian forms of the papers have none),
-        otherwise the bounded Gauss-Newton iteration is used."""
-        if method != "auto" or any(np.isfinite(b).any() for b in self.bounds):
-            return super().profile(prediction, data, method)
+        quadratic; ``start`` is not needed); the bounds must not be active (the Gaussian forms
+        of the papers have none), otherwise the bounded Gauss-Newton iteration is used."""
+        if method != "auto" or self._bounded:
+            return super().profile(prediction, data, method, start)
         prediction = self.check_prediction(prediction)
-        data = self._data(data)
-        state = self.prepare(prediction)
+        return self._exact(self.prepare(prediction), self._data(data))
+
+    @property
+    def _bounded(self) -> bool:
+        return any(np.isfinite(b).any() for b in self.bounds)
+
+    def _profile_state(self, state, batch, data, start, tolerance=CHI2_TOLERANCE):
+        if self._bounded:
+            return super()._profile_state(state, batch, data, start, tolerance)
+        return self._exact(state, data)
+
+    def _exact(self, state: _LinearState, data: PseudoData) -> FitResult:
         theta0 = self.nominal
         _, g, h = self.objective(state, theta0, data, derivatives=True)
         theta = theta0 - np.linalg.solve(h, g[..., None])[..., 0]
@@ -897,17 +1103,50 @@ class SumLikelihood(Likelihood):
             [p.likelihood.draw(mean[..., p.bins], rng) for p in self.parts], axis=-1
         )
 
-    def profile(self, prediction, data: PseudoData | None = None, method: str = "auto"):
+    def profile(
+        self,
+        prediction,
+        data: PseudoData | None = None,
+        method: str = "auto",
+        start: np.ndarray | None = None,
+    ):
         """Without shared parameters: each part's own profile, chi^2 summed (exact). With
         shared parameters: the joint Gauss-Newton minimum (or MIGRAD)."""
         if self.shared or method == "migrad":
-            return super().profile(prediction, data, method)
+            return super().profile(prediction, data, method, start)
         prediction = self.check_prediction(prediction)
         data = self._data(data)
-        fits = [
-            p.likelihood.profile(prediction[..., p.prediction], self._split_data(data, p), method)
-            for p in self.parts
-        ]
+        start = self._check_start(start)
+        return self._sum(
+            [
+                p.likelihood.profile(
+                    prediction[..., p.prediction],
+                    self._split_data(data, p),
+                    method,
+                    None if start is None else start[..., p.index],
+                )
+                for p in self.parts
+            ]
+        )
+
+    def _profile_state(self, state, batch, data, start, tolerance=CHI2_TOLERANCE):
+        if self.shared:
+            return super()._profile_state(state, batch, data, start, tolerance)
+        return self._sum(
+            [
+                p.likelihood._profile_state(
+                    s,
+                    batch,
+                    self._split_data(data, p),
+                    None if start is None else start[..., p.index],
+                    tolerance,
+                )
+                for p, s in zip(self.parts, state, strict=True)
+            ]
+        )
+
+    def _sum(self, fits: list[FitResult]) -> FitResult:
+        """The parts' separate profiles as one result."""
         values = {}
         for part, fit in zip(self.parts, fits, strict=True):
             for q, i in zip(part.likelihood.parameters, part.index, strict=True):
