@@ -228,26 +228,59 @@ def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel
     )
 
 
-def _preset_channels(
-    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
-) -> list[Channel]:
+def _by_flavour(channel: Channel, preset: Preset, target_weight: float) -> Channel:
+    """The channel's (one-entry) cross section times ``target_weight``, placed in the basis
+    entry of the flux component's lepton flavour (e, mu, tau)."""
+
+    def dsigma(E, T, flavour, **params):
+        value = target_weight * np.asarray(channel.dsigma(E, T, flavour, **params))[..., 0]
+        out = np.zeros((*value.shape, len(LEPTONS)))
+        out[..., LEPTONS.index(lepton_flavour(flavour))] = value
+        return out
+
+    return Channel(
+        f"{channel.label} [{preset.name} targets, per flavour]",
+        channel.target_mass,
+        channel.targets_per_kg,
+        channel.recoil,
+        dsigma,
+        channel.m_out_param,
+        (len(LEPTONS),),
+    )
+
+
+def _target_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool, options
+) -> list[tuple[Channel, float]]:
+    """The universal model's channels with the preset's quark couplings, each with the weight
+    of its target (1 for nuclei, whose charge the quark couplings set; c_e^2 for electrons)."""
     quarks = {k: v for k, v in preset.quarks.items() if kind == "scalar" or k != "s"}
     if kind == "vector" and preset.quarks.get("s", 0.0):
         raise ParameterError("the vector charge has no strange-quark term (valence quarks only)")
     channels = []
     if any(quarks.values()):
         nuclear = light_mediator_channels(kind, material, quark_couplings=quarks, **options)
-        channels += [_weighted(c, preset, 1.0) for c in nuclear]
+        channels += [(c, 1.0) for c in nuclear]
     if electrons and preset.electron:
-        electron = electron_channels(kind, material)
-        channels += [_weighted(c, preset, preset.electron**2) for c in electron]
+        channels += [(c, preset.electron**2) for c in electron_channels(kind, material)]
     return channels
 
 
-def preset_model(kind: str, preset: Preset | str) -> Model:
-    """The ``kind`` (``"vector"`` or ``"scalar"``) mediator model along ``preset``; its coupling
-    ``g`` is the preset's overall scale (N = N_SM + g^4 K). ``universal`` gives the model of
-    :func:`upscatter.models.get_model` exactly."""
+def _preset_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    pairs = _target_channels(kind, preset, material, electrons, options)
+    return [_weighted(c, preset, weight) for c, weight in pairs]
+
+
+def _flavour_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    pairs = _target_channels(kind, preset, material, electrons, options)
+    return [_by_flavour(c, preset, weight) for c, weight in pairs]
+
+
+def _resolve(kind: str, preset: Preset | str) -> Preset:
     if kind not in ("vector", "scalar"):
         raise ParameterError(
             f"coupling presets apply to the vector and scalar models, not {kind!r}"
@@ -255,6 +288,14 @@ def preset_model(kind: str, preset: Preset | str) -> Model:
     preset = get_preset(preset) if not isinstance(preset, Preset) else preset
     if preset.mediator is not None and preset.mediator != kind:
         raise ParameterError(f"preset {preset.name} is a {preset.mediator} model, not {kind}")
+    return preset
+
+
+def preset_model(kind: str, preset: Preset | str) -> Model:
+    """The ``kind`` (``"vector"`` or ``"scalar"``) mediator model along ``preset``; its coupling
+    ``g`` is the preset's overall scale (N = N_SM + g^4 K). ``universal`` gives the model of
+    :func:`upscatter.models.get_model` exactly."""
+    preset = _resolve(kind, preset)
     return Model(
         kind if preset.name == "universal" else f"{kind}[{preset.name}]",
         ("m_chi", "m_med"),
@@ -262,4 +303,41 @@ def preset_model(kind: str, preset: Preset | str) -> Model:
         (4,),
         partial(_preset_channels, kind, preset),
         f"light {kind} mediator along the {preset.name} couplings: {preset.description}",
+        preset=preset,
+        family=kind,
+    )
+
+
+FLAVOUR_COUPLINGS = tuple(f"g_{flavour}" for flavour in LEPTONS)
+"""Per-flavour couplings of :func:`flavour_model`: g_e, g_mu, g_tau."""
+
+
+def flavour_model(kind: str, preset: Preset | str = "universal") -> Model:
+    """The ``kind`` mediator model with one coupling per neutrino flavour, g_e, g_mu, g_tau.
+
+    g_alpha is the coupling of flavour alpha in the normalisation of paper 003 (Sec. II), where
+    the universal g is sqrt(g_chi g_f): g_alpha^2 = g_chi,alpha g_f with g_chi,alpha the
+    nu_alpha-chi vertex and g_f the target vertex along ``preset``'s quark and electron charges
+    (its neutrino couplings are replaced by the three g_alpha). Each flux component has one
+    flavour, and antineutrinos take the coupling of their flavour, so
+
+        N = N_SM + g_e^4 K_e + g_mu^4 K_mu + g_tau^4 K_tau,
+
+    with K_alpha the components of flavour alpha (no interference between flavours: they are
+    different initial states). The axis g_mu = g_tau = 0 is the ``nu-e`` preset, and so on.
+    """
+    preset = _resolve(kind, preset)
+    n = len(LEPTONS)
+    return Model(
+        f"{kind}-flavours" if preset.name == "universal" else f"{kind}[{preset.name}]-flavours",
+        ("m_chi", "m_med"),
+        "g",
+        (4,) * n,
+        partial(_flavour_channels, kind, preset),
+        f"light {kind} mediator with one coupling per neutrino flavour, targets along "
+        f"{preset.name}",
+        couplings=FLAVOUR_COUPLINGS,
+        exponents=tuple(tuple(4 * int(i == j) for j in range(n)) for i in range(n)),
+        preset=preset,
+        family=kind,
     )

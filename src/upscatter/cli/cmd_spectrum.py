@@ -129,7 +129,7 @@ def command(
     n_new = np.zeros(response.n_bins)
     if model_name != "sm":
         model = get_model(model_name)
-        options = {**ff, **model_kwargs(model_name, None, electrons, operator)}
+        options = {**ff, **model_kwargs(model, electrons=electrons, operator=operator)}
         K = binned_counts(
             model.channels(material, **options),
             source,
