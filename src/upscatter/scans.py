@@ -630,6 +630,12 @@ def pair_region(
     if both:
         raise ParameterError(f"coupling {', '.join(both)} is on an axis and cannot be fixed")
     c0 = space.coupling_vector(fixed)  # validates the names
+    extra = sorted(set(masses) - set(space.parameters))
+    if extra:
+        raise ParameterError(
+            f"model {space.name} takes the masses {', '.join(space.parameters)}; got also "
+            f"{', '.join(extra)}"
+        )
     params = {}
     for name in space.parameters:
         if name not in masses:

@@ -134,7 +134,7 @@ model_options = stacked(
 """--model, --case, --electrons, --operator, --loops, --twist2, --preset."""
 
 
-def _parse_setting(text: str) -> tuple[str, object]:
+def parse_setting(text: str) -> tuple[str, object]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip() or not raw.strip():
         raise ParameterError(f"--set takes KEY=VALUE, got {text!r}")
@@ -148,7 +148,7 @@ def _parse_setting(text: str) -> tuple[str, object]:
 
 def build_experiment(experiment_name: str, time_window: str | None, settings=()):
     """Experiment from the CLI options (one-line errors for bad values)."""
-    options = dict(_parse_setting(item) for item in settings)
+    options = dict(parse_setting(item) for item in settings)
     if time_window is not None:
         try:
             lo, hi = (float(t) for t in time_window.split(","))
