@@ -241,8 +241,23 @@ def light_mediator_channels(
     radius_scale: float = 1.0,
     **xsec_options,
 ) -> list[Channel]:
-    """Nuclear (and optionally electron) channels of the vector or scalar model."""
+    """Nuclear (and optionally electron) channels of the vector or scalar model.
+
+    ``xsec_options`` go to the nucleus cross section (``quark_couplings``; ``hadronic`` for the
+    scalar); any other name is a ParameterError listing the options.
+    """
     func = vector_nucleus_dsigma_dT if kind == "vector" else scalar_nucleus_dsigma_dT
+    passed = {
+        name
+        for name, p in inspect.signature(func).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and name not in ("isotope", "m_chi", "m_med")
+    }
+    unknown = sorted(set(xsec_options) - passed)
+    if unknown:
+        known = sorted({"electrons", *passed})
+        raise ParameterError(
+            f"the {kind} model has no option {', '.join(unknown)}; its options: {', '.join(known)}"
+        )
     channels = _nuclear_basis(
         func, material, form_factor=form_factor, radius_scale=radius_scale, **xsec_options
     )

@@ -275,8 +275,12 @@ def compute_basis(
     **model_options,
 ) -> np.ndarray:
     """Basis counts for all mass points, optionally spread over processes or a Dask cluster
-    (``executor``: see :func:`upscatter.executors.run_jobs`)."""
-    params = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
+    (``executor``: see :func:`upscatter.executors.run_jobs`). Masses the model does not take
+    (``m_med`` for the EFT) are ignored, as in :func:`coupling_bound`."""
+    missing = [k for k in model.parameters if k not in params]
+    if missing:
+        raise ParameterError(f"model {model.name} needs the masses {', '.join(missing)} (MeV)")
+    params = {k: np.atleast_1d(np.asarray(params[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
     blocks = _chunks(np.arange(n), executor, serial_block=None)
     jobs = [({k: v[idx] for k, v in params.items()},) for idx in blocks]

@@ -15,13 +15,13 @@ from ..models import get_model
 from ..scans import pair_region
 from ._common import confirm_size, echo_json
 from ._options import (
-    parse_setting,
     build_experiment,
     electrons_option,
     experiment_options,
     file_option,
     json_option,
     model_kwargs,
+    parse_setting,
     yes_option,
 )
 
