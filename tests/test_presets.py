@@ -204,3 +204,76 @@ def test_a_reactor_sees_nubar_e_only():
     for preset in ("nu-mu", "nu-tau"):
         assert not reactor.signal_basis(get_model("vector", preset), params).any()
         assert np.isnan(coupling_bound(reactor, get_model("vector", preset), params).bound[0])
+
+
+def _quark_counts(material, electrons=False):
+    from upscatter.presets import quark_model
+
+    return counts(quark_model("vector"), material, electrons)  # (mass, comp, bins, 4)
+
+
+def test_quark_model_at_equal_couplings_is_the_universal_model():
+    """g_u = g_d = g_el = g^2 (products of the two vertices) is paper 003's universal model,
+    nuclear and electron channels alike (N ~ g^4), to 1e-12."""
+    from upscatter.presets import quark_model
+
+    g2 = 1.0
+    K = _quark_counts("CsI", electrons=True)
+    values = quark_model("vector").monomials_of({"g_u": g2, "g_d": g2, "g_el": g2})
+    np.testing.assert_allclose(
+        K @ values, counts(get_model("vector"), electrons=True)[..., 0], rtol=1e-12
+    )
+
+
+def test_quark_model_interference_gives_the_dark_photon_and_a_flat_direction():
+    """The u-d interference term: (g_u, g_d) = (2/3, -1/3) is the dark photon's electric
+    charge (Q_V = Z), and for one isotope (Ar40) g_u/g_d = -(Z + 2N)/(2Z + N) cancels the
+    vector charge of paper 000 Eq. (24) exactly (1e-12 of the u-only rate)."""
+    from upscatter.presets import quark_model
+
+    model = quark_model("vector")
+    K = _quark_counts("CsI")
+    photon = K @ model.monomials_of({"g_u": 2 / 3, "g_d": -1 / 3})
+    np.testing.assert_allclose(
+        photon, counts(preset_model("vector", "dark-photon"))[..., 0], rtol=1e-12
+    )
+    (iso,) = get_material("Ar").isotopes
+    K_ar = _quark_counts("Ar")
+    flat = K_ar @ model.monomials_of({"g_u": -(iso.Z + 2 * iso.N), "g_d": 2 * iso.Z + iso.N})
+    scale = K_ar[..., 0].max() * (iso.Z + 2 * iso.N) ** 2
+    assert np.max(np.abs(flat)) < 1e-12 * scale and scale > 0
+
+
+@pytest.mark.usefixtures("data_dir")
+def test_down_quark_axis_is_paper_000s_tree_level_zprime():
+    """On the axis g_u = g_el = 0 the quark model is the tree level of paper 000's down-philic
+    Z' (x = g_chi g_q, N = N_SM + x^2 K_tree, Eq. (24) with g_u = 0): the same basis at
+    CsI 2017 (1e-12), and the (g_u, g_d) region's g_d axis meets the tree-only Z' bound
+    (1-dof threshold; 1e-4, as for the flavour region)."""
+    from upscatter.presets import quark_model
+    from upscatter.scans import coupling_bound, pair_region
+
+    csi = get_experiment("coherent-csi-2017")
+    scan = {"m_chi": [5.0], "m_med": [50.0]}
+    K = csi.signal_basis(quark_model("vector"), scan)[0]
+    tree = csi.signal_basis(get_model("zprime"), scan, loops=False)[0]
+    np.testing.assert_allclose(K[:, 2], tree[:, 0], rtol=1e-12)
+    bound = coupling_bound(csi, get_model("zprime"), scan, loops=False).bound[0]
+    region = pair_region(
+        csi,
+        "vector",
+        {"m_chi": 5.0, "m_med": 50.0},
+        ("g_u", "g_d"),
+        dof=1,
+        n_points=41,
+        extent=(2 * bound, 2 * bound),
+    )
+    assert region.config["model"] == "vector-quarks" and region.config["fixed"] == {"g_el": 0}
+    column = region.delta_chi2[:, 20]  # g_u = 0
+    delta = column - column[20:].min()
+    i = 20 + int(np.nonzero(delta[20:] >= region.threshold)[0][0])
+    crossing = np.interp(region.threshold, delta[i - 1 : i + 1], region.y[i - 1 : i + 1])
+    assert crossing == pytest.approx(bound, rel=1e-4)
+    # the cancellation direction g_u / g_d ~ -1.12 (Cs, I) is barely constrained
+    pts = np.concatenate(region.boundary)
+    assert np.max(np.abs(pts[:, 0] + pts[:, 1])) < 0.5 * np.max(np.abs(pts[:, 0] - pts[:, 1]))

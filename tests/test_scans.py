@@ -122,7 +122,7 @@ def test_pair_region_validates_its_input(csi2021):
     bad = [
         (("vector", masses, ("g_e",)), "pair of two coupling names"),
         (("vector", masses, ("g_e", "g_e")), "two different couplings"),
-        (("vector", masses, ("g_e", "g_u")), "no coupling g_u"),
+        (("vector", masses, ("g_e", "g_u")), "no coupling pair g_e, g_u"),
         (("zprime", masses, ("g_e", "g_mu")), "couplings g_chi\\*g_q only"),
         (("vector", {"m_chi": 1.0}, ("g_e", "g_mu")), "needs the mass m_med"),
         (("vector", {**masses, "m_x": 1.0}, ("g_e", "g_mu")), "got also m_x"),

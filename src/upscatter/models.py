@@ -513,7 +513,9 @@ def coupling_space(model: Model | str, names: Sequence[str]) -> Model:
     * ``model`` itself when it names them;
     * the EFT (``eft``): the real coefficients ``names`` (:func:`eft_coefficients_model`);
     * the vector and scalar models (any preset): the per-flavour couplings g_e, g_mu, g_tau with
-      the targets of the preset (:func:`upscatter.presets.flavour_model`).
+      the targets of the preset (:func:`upscatter.presets.flavour_model`), or the couplings
+      g_u, g_d, g_el to quarks and electrons with the preset's neutrino flavours
+      (:func:`upscatter.presets.quark_model`).
 
     Raises
     ------
@@ -528,15 +530,16 @@ def coupling_space(model: Model | str, names: Sequence[str]) -> Model:
     if model.family == "eft":
         return eft_coefficients_model(names)
     if model.family in ("vector", "scalar"):
-        from .presets import FLAVOUR_COUPLINGS, flavour_model
+        from .presets import FLAVOUR_COUPLINGS, QUARK_COUPLINGS, flavour_model, quark_model
 
-        unknown = [n for n in names if n not in FLAVOUR_COUPLINGS]
-        if unknown:
-            raise ParameterError(
-                f"model {model.name} has no coupling {', '.join(unknown)}; its per-flavour "
-                f"couplings: {', '.join(FLAVOUR_COUPLINGS)}"
-            )
-        return flavour_model(model.family, model.preset or "universal")
+        for space, build in ((FLAVOUR_COUPLINGS, flavour_model), (QUARK_COUPLINGS, quark_model)):
+            if all(n in space for n in names):
+                return build(model.family, model.preset or "universal")
+        raise ParameterError(
+            f"model {model.name} has no coupling pair {', '.join(names)}; pair two per-flavour "
+            f"couplings ({', '.join(FLAVOUR_COUPLINGS)}) or two of the quark and electron "
+            f"couplings ({', '.join(QUARK_COUPLINGS)})"
+        )
     raise ParameterError(
         f"model {model.name} has the couplings {', '.join(model.coupling_names)} only; "
         "couplings to pair: vector or scalar (g_e, g_mu, g_tau), eft (operator names)"

@@ -341,3 +341,97 @@ def flavour_model(kind: str, preset: Preset | str = "universal") -> Model:
         preset=preset,
         family=kind,
     )
+
+
+QUARK_COUPLINGS = ("g_u", "g_d", "g_el")
+"""Couplings of :func:`quark_model`: the products g_chi g_u, g_chi g_d and g_chi g_e."""
+
+
+def _quark_basis(parts, preset: Preset):
+    """One channel whose basis is (x_u^2, x_u x_d, x_d^2, x_e^2) from the cross sections at unit
+    couplings ``parts`` = (u only, d only, u and d) of one isotope, weighted per flavour."""
+    u_only, d_only, both = parts
+
+    def dsigma(E, T, flavour, **params):
+        uu = np.asarray(u_only.dsigma(E, T, flavour, **params))[..., 0]
+        dd = np.asarray(d_only.dsigma(E, T, flavour, **params))[..., 0]
+        ud = np.asarray(both.dsigma(E, T, flavour, **params))[..., 0] - uu - dd
+        weight = preset.neutrino_weight(flavour)
+        return weight * np.stack([uu, ud, dd, np.zeros_like(uu)], axis=-1)
+
+    return Channel(
+        f"{u_only.label} [quarks, {preset.name} flavours]",
+        u_only.target_mass,
+        u_only.targets_per_kg,
+        u_only.recoil,
+        dsigma,
+        u_only.m_out_param,
+        (4,),
+    )
+
+
+def _electron_entry(channel: Channel, preset: Preset) -> Channel:
+    def dsigma(E, T, flavour, **params):
+        value = preset.neutrino_weight(flavour) * np.asarray(
+            channel.dsigma(E, T, flavour, **params)
+        )
+        out = np.zeros((*value.shape[:-1], 4))
+        out[..., 3] = value[..., 0]
+        return out
+
+    return Channel(
+        f"{channel.label} [{preset.name} flavours]",
+        channel.target_mass,
+        channel.targets_per_kg,
+        channel.recoil,
+        dsigma,
+        channel.m_out_param,
+        (4,),
+    )
+
+
+def _quark_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    if "quark_couplings" in options:
+        raise ParameterError(f"the {kind}-quarks model sets the quark couplings itself")
+    units = ({"u": 1.0, "d": 0.0}, {"u": 0.0, "d": 1.0}, {"u": 1.0, "d": 1.0})
+    lists = [light_mediator_channels(kind, material, quark_couplings=q, **options) for q in units]
+    channels = [_quark_basis(parts, preset) for parts in zip(*lists, strict=True)]
+    if electrons:
+        channels += [_electron_entry(c, preset) for c in electron_channels(kind, material)]
+    return channels
+
+
+def quark_model(kind: str, preset: Preset | str = "universal") -> Model:
+    """The ``kind`` mediator model with the couplings to u quarks, d quarks and electrons free.
+
+    The couplings are the products of the two vertices, g_u = g_chi g_u', g_d = g_chi g_d',
+    g_el = g_chi g_e' (primes: the target vertex), per unit neutrino coupling along ``preset``'s
+    flavours (its quark and electron charges are replaced). The nuclear amplitude is linear in
+    the quark couplings through the coherent charge (vector: paper 000 Eq. (24),
+    Q_V = (2 g_u + g_d) Z + (g_u + 2 g_d) N; scalar: paper 003 Eq. (7) through the nucleon
+    matrix elements of the hadronic set), so
+
+        N = N_SM + g_u^2 K_uu + g_u g_d K_ud + g_d^2 K_dd + g_el^2 K_e,
+
+    a quadratic form with u-d interference of either sign (K_ud from the cross sections at
+    (g_u, g_d) = (1, 0), (0, 1) and (1, 1)). The signs of g_u and g_d matter (the dark photon
+    has g_d/g_u = -1/2); for the vector a ratio g_u/g_d = -(Z + 2N)/(2Z + N) cancels the charge
+    of a nucleus. The axis g_u = g_el = 0 is the tree level of paper 000's down-philic Z'
+    (x = g_chi g_q); the point g_u = g_d = g_el = g^2 is the universal model.
+    """
+    preset = _resolve(kind, preset)
+    return Model(
+        f"{kind}-quarks" if preset.name == "universal" else f"{kind}[{preset.name}]-quarks",
+        ("m_chi", "m_med"),
+        "g",
+        (2, 2, 2, 2),
+        partial(_quark_channels, kind, preset),
+        f"light {kind} mediator with free couplings to u, d and electrons, neutrino flavours "
+        f"along {preset.name}",
+        couplings=QUARK_COUPLINGS,
+        exponents=((2, 0, 0), (1, 1, 0), (0, 2, 0), (0, 0, 2)),
+        preset=preset,
+        family=kind,
+    )

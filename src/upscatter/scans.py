@@ -475,11 +475,29 @@ class RegionResult:
     config: dict = field(default_factory=dict)
     units: str = "dimensionless"
 
+    def open_edges(self) -> list[str]:
+        """Edges of the grid inside the allowed region (Delta chi^2 below the threshold
+        somewhere on them), e.g. ``["g_u max"]``: the region continues beyond the grid there.
+        An edge at coupling 0 (the start of a non-negative axis) is not a limit and is left out.
+        """
+        edges = {
+            f"{self.names[0]} min": (self.x[0], self.delta_chi2[:, 0]),
+            f"{self.names[0]} max": (self.x[-1], self.delta_chi2[:, -1]),
+            f"{self.names[1]} min": (self.y[0], self.delta_chi2[0]),
+            f"{self.names[1]} max": (self.y[-1], self.delta_chi2[-1]),
+        }
+        return [
+            name
+            for name, (value, delta) in edges.items()
+            if value != 0 and np.min(delta) < self.threshold
+        ]
+
     def to_json(self) -> dict:
         """JSON-ready dictionary with the boundary points (not the grid)."""
         return {
             "names": list(self.names),
             "units": self.units,
+            "open_edges": self.open_edges(),
             "threshold": self.threshold,
             "config": self.config,
             "boundary": [line.tolist() for line in self.boundary],

@@ -47,7 +47,7 @@ def test_flavour_region_from_the_cli_is_the_python_one(capsys, tmp_path):
     [
         (["--model", "zprime", "--pair", "g_e,g_mu", "--m-med", "10"], "g_chi*g_q only"),
         (["--model", "vector", "--pair", "g_e,g_mu"], "needs the mass m_med"),
-        (["--model", "vector", "--pair", "g_e,g_u", "--m-med", "10"], "no coupling g_u"),
+        (["--model", "vector", "--pair", "g_e,g_u", "--m-med", "10"], "no coupling pair"),
         (["--pair", "a_M,C_S", "--m-med", "10"], "got also m_med"),
         (["--pair", "a_M,C_S", "--electrons"], "--electrons/--no-electrons apply to"),
         (["--model", "vector", "--pair", "g_e,g_mu", "--fix", "g_tau=x"], "--fix takes"),

@@ -135,3 +135,9 @@ def command(
         f"{region.names[1]} in [{min(ys):.3g}, {max(ys):.3g}] "
         f"({len(pts)} boundary points; --json lists them)"
     )
+    open_edges = region.open_edges()
+    if open_edges:
+        click.echo(
+            f"# the region reaches the grid's edge ({', '.join(open_edges)}): it is not closed "
+            "there"
+        )
