@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -217,15 +217,7 @@ def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel
         weight = preset.neutrino_weight(flavour) * target_weight
         return weight * channel.dsigma(E, T, flavour, **params)
 
-    return Channel(
-        f"{channel.label} [{preset.name}]",
-        channel.target_mass,
-        channel.targets_per_kg,
-        channel.recoil,
-        dsigma,
-        channel.m_out_param,
-        channel.basis_shape,
-    )
+    return replace(channel, label=f"{channel.label} [{preset.name}]", dsigma=dsigma)
 
 
 def _by_flavour(channel: Channel, preset: Preset, target_weight: float) -> Channel:
@@ -238,15 +230,8 @@ def _by_flavour(channel: Channel, preset: Preset, target_weight: float) -> Chann
         out[..., LEPTONS.index(lepton_flavour(flavour))] = value
         return out
 
-    return Channel(
-        f"{channel.label} [{preset.name} targets, per flavour]",
-        channel.target_mass,
-        channel.targets_per_kg,
-        channel.recoil,
-        dsigma,
-        channel.m_out_param,
-        (len(LEPTONS),),
-    )
+    label = f"{channel.label} [{preset.name} targets, per flavour]"
+    return replace(channel, label=label, dsigma=dsigma, basis_shape=(len(LEPTONS),))
 
 
 def _target_channels(
@@ -359,15 +344,8 @@ def _quark_basis(parts, preset: Preset):
         weight = preset.neutrino_weight(flavour)
         return weight * np.stack([uu, ud, dd, np.zeros_like(uu)], axis=-1)
 
-    return Channel(
-        f"{u_only.label} [quarks, {preset.name} flavours]",
-        u_only.target_mass,
-        u_only.targets_per_kg,
-        u_only.recoil,
-        dsigma,
-        u_only.m_out_param,
-        (4,),
-    )
+    label = f"{u_only.label} [quarks, {preset.name} flavours]"
+    return replace(u_only, label=label, dsigma=dsigma, basis_shape=(4,))
 
 
 def _electron_entry(channel: Channel, preset: Preset) -> Channel:
@@ -379,15 +357,8 @@ def _electron_entry(channel: Channel, preset: Preset) -> Channel:
         out[..., 3] = value[..., 0]
         return out
 
-    return Channel(
-        f"{channel.label} [{preset.name} flavours]",
-        channel.target_mass,
-        channel.targets_per_kg,
-        channel.recoil,
-        dsigma,
-        channel.m_out_param,
-        (4,),
-    )
+    label = f"{channel.label} [{preset.name} flavours]"
+    return replace(channel, label=label, dsigma=dsigma, basis_shape=(4,))
 
 
 def _quark_channels(

@@ -30,7 +30,7 @@ from .checkpoint import Checkpoint, scan_digest
 from .errors import ParameterError, UpscatterError
 from .executors import check_executor, run_jobs, worker_count
 from .experiments.base import Analysis
-from .models import Model
+from .models import Model, coupling_space
 from .provenance import provenance
 from .stats.chi2 import delta_chi2_threshold
 
@@ -605,7 +605,8 @@ def pair_region(
     model : Model or str
         A model naming the pair, or one of a family with more couplings
         (:func:`upscatter.models.coupling_space`): ``vector``/``scalar`` (any preset: the
-        per-flavour couplings g_e, g_mu, g_tau over its targets) or ``eft`` (operator names).
+        per-flavour couplings g_e, g_mu, g_tau over its targets, or g_u, g_d, g_el over its
+        flavours) or ``eft`` (operator names).
     masses : mapping
         The model's masses (MeV), one value each (``m_chi``, and ``m_med`` for a mediator).
     pair : sequence of two str
@@ -637,8 +638,6 @@ def pair_region(
         A pair that is not two different couplings of the model, a missing or non-positive
         mass, a bad grid, or no sensitivity to a coupling (for the default extent).
     """
-    from .models import coupling_space
-
     if isinstance(pair, str) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
         raise ParameterError(f"a region needs a pair of two coupling names, got {pair!r}")
     space = coupling_space(model, pair)
