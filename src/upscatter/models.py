@@ -16,7 +16,7 @@ down-philic Z', tree level x^2 with x = g_chi g_q; loops are added by :mod:`upsc
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -74,10 +74,29 @@ class Model:
     description : str
         One line for ``--help`` and JSON output.
     options : dict
-        Default options passed to ``build``.
+        Options always passed to ``build`` (fixed by the model, e.g. the operator pair).
     validity : callable, optional
         ``validity(experiment, masses, K, bounds, **options) -> bool array``: True where a bound
         is inside the model's range of validity (None: everywhere).
+    couplings : tuple of str
+        Names of the model's couplings when it has several (a coupling vector): the prediction
+        is N = N_SM + sum_k K_k prod_j c_j^exponents[k][j] over the basis entries k. Empty for
+        a one-coupling model (then ``(coupling,)`` with exponents ``powers``).
+    exponents : tuple of tuple of int
+        Exponent of each coupling in each basis monomial, shape (n_basis, n_couplings); the
+        basis entries are those of the channels' ``basis_shape`` flattened in C order. Every
+        monomial of degree ``powers[k]``, so that along a fixed direction c = g d the counts
+        are N_SM + sum_k g^powers[k] K_k prod_j d_j^exponents[k][j].
+    units : str
+        Units of the couplings (``"dimensionless"`` for every registered model).
+    preset : upscatter.presets.Preset or None
+        The direction in coupling space the bound is on, when the model is a direction of a
+        larger coupling space (:func:`upscatter.presets.preset_model`), or the preset whose
+        targets a per-flavour model keeps (:func:`upscatter.presets.flavour_model`).
+    family : str or None
+        Name of the registered model whose coupling space this model lies in
+        (``"vector"`` for ``vector[b-l]``); :func:`coupling_space` maps it and a pair of coupling
+        names to the multi-coupling model that names them.
     """
 
     name: str
@@ -88,6 +107,57 @@ class Model:
     description: str = ""
     options: dict = field(default_factory=dict)
     validity: Callable[..., np.ndarray] | None = None
+    couplings: tuple[str, ...] = ()
+    exponents: tuple[tuple[int, ...], ...] = ()
+    units: str = "dimensionless"
+    preset: object = None
+    family: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.couplings:
+            shape = np.shape(self.exponents)
+            if shape != (len(self.powers), len(self.couplings)):
+                raise ParameterError(
+                    f"model {self.name}: exponents must have shape (n_basis, n_couplings) = "
+                    f"({len(self.powers)}, {len(self.couplings)}), got {shape}"
+                )
+            if not np.array_equal(np.sum(self.exponents, axis=1), self.powers):
+                raise ParameterError(
+                    f"model {self.name}: powers must be the degrees of the monomials"
+                )
+
+    @property
+    def direction(self) -> dict | None:
+        """The preset's couplings as recorded with a result (None for no preset)."""
+        return None if self.preset is None else self.preset.to_json()
+
+    @property
+    def coupling_names(self) -> tuple[str, ...]:
+        """Names of the couplings the monomials are built from."""
+        return self.couplings or (self.coupling,)
+
+    @property
+    def exponent_matrix(self) -> np.ndarray:
+        """Exponents, shape (n_basis, n_couplings) (``powers`` as one column for one coupling)."""
+        if self.couplings:
+            return np.asarray(self.exponents, dtype=float)
+        return np.asarray(self.powers, dtype=float)[:, None]
+
+    def coupling_vector(self, values: Mapping[str, object]):
+        """Couplings by name -> array (..., n_couplings) in :attr:`coupling_names` order; a
+        missing coupling is 0 and an unknown name is a ParameterError listing the known ones."""
+        names = self.coupling_names
+        unknown = sorted(set(values) - set(names))
+        if unknown:
+            raise ParameterError(
+                f"model {self.name} has no coupling {', '.join(unknown)}; its couplings: "
+                f"{', '.join(names)}"
+            )
+        arrays = [np.asarray(values.get(n, 0.0), dtype=float) for n in names]
+        for name, array in zip(names, arrays, strict=True):
+            if not np.all(np.isfinite(array)):
+                raise ParameterError(f"coupling {name} must be finite")
+        return np.stack(np.broadcast_arrays(*arrays), axis=-1)
 
     def channels(self, material: Material, **options) -> list[Channel]:
         """Basis channels of this model for ``material``; an option the model does not take is
@@ -113,9 +183,27 @@ class Model:
         )
 
     def monomials(self, coupling) -> np.ndarray:
-        """Values of the basis monomials, shape np.shape(coupling) + (n_basis,)."""
+        """Values of the basis monomials, shape np.shape(coupling) + (n_basis,).
+
+        ``coupling`` is the overall scale g (the one coupling, or the scale along the model's
+        direction); for a multi-coupling model use :meth:`monomials_of`.
+        """
         g = np.asarray(coupling, dtype=float)[..., None]
         return g ** np.asarray(self.powers, dtype=float)
+
+    def monomials_of(self, couplings) -> np.ndarray:
+        """Values of the basis monomials for coupling vectors (..., n_couplings), or a mapping
+        of coupling names (:meth:`coupling_vector`): shape (..., n_basis)."""
+        if isinstance(couplings, Mapping):
+            couplings = self.coupling_vector(couplings)
+        c = np.asarray(couplings, dtype=float)
+        exponents = self.exponent_matrix
+        if c.shape[-1:] != (exponents.shape[1],):
+            raise ParameterError(
+                f"model {self.name} takes {exponents.shape[1]} couplings "
+                f"({', '.join(self.coupling_names)}), got an array of shape {c.shape}"
+            )
+        return np.prod(c[..., None, :] ** exponents, axis=-1)
 
 
 def _one_entry_basis(func, terms_func, isotope, **options) -> dict:
@@ -182,11 +270,26 @@ def light_mediator_channels(
     radius_scale: float = 1.0,
     **xsec_options,
 ) -> list[Channel]:
-    """Nuclear (and optionally electron) channels of the vector or scalar model."""
+    """Nuclear (and optionally electron) channels of the vector or scalar model.
+
+    ``xsec_options`` go to the nucleus cross section (``quark_couplings``; ``hadronic`` for the
+    scalar); any other name is a ParameterError listing the options.
+    """
     func, terms_func = {
         "vector": (vector_nucleus_dsigma_dT, vector_nucleus_dsigma_terms),
         "scalar": (scalar_nucleus_dsigma_dT, scalar_nucleus_dsigma_terms),
     }[kind]
+    passed = {
+        name
+        for name, p in inspect.signature(func).parameters.items()
+        if p.kind is p.KEYWORD_ONLY and name not in ("isotope", "m_chi", "m_med")
+    }
+    unknown = sorted(set(xsec_options) - passed)
+    if unknown:
+        known = sorted({"electrons", *passed})
+        raise ParameterError(
+            f"the {kind} model has no option {', '.join(unknown)}; its options: {', '.join(known)}"
+        )
     channels = _nuclear_basis(
         func,
         terms_func,
@@ -239,6 +342,11 @@ def _zprime_channels(
         loop_sm_interference_dsigma_dT_per_x2,
     )
 
+    if twist2 is not None and not loops:
+        raise ParameterError(
+            "option twist2 (--twist2) sets the loop term, which loops=False (--no-loops) "
+            "switches off"
+        )
     twist2 = DEFAULT_TWIST2 if twist2 is None else twist2
     lookup("twist-2 reading", TWIST2_READINGS, twist2)
     if case not in ("A", "B"):
@@ -461,6 +569,38 @@ def _first_entry(dsigma, E, T, flavour, **params):
     return dsigma(E, T, flavour, **params)[..., 0]
 
 
+def eft_coefficients_model(operators: Sequence[str]) -> Model:
+    """The EFT with several real coefficients as named couplings (paper 002 Eq. (2)).
+
+    The basis is the quadratic form of :func:`eft_channels` with ``real_only``: entry (i, j) of
+    the (n, n) matrix K is the monomial c_i c_j, so N = N_SM + c^T K c and interference between
+    operators (the off-diagonal entries, either sign) is kept. The couplings are the real parts
+    of the coefficients, named by their canonical operator names (a_M, C_S, ...).
+    """
+    from .xsec.eft import canonical_operator
+
+    names = tuple(canonical_operator(op) for op in operators)
+    if len(set(names)) != len(names) or len(names) < 1:
+        raise ParameterError(
+            f"the EFT couplings must be different operators, got {list(operators)}"
+        )
+    n = len(names)
+    exponents = tuple(
+        tuple(int(i == k) + int(j == k) for k in range(n)) for i in range(n) for j in range(n)
+    )
+    return Model(
+        f"eft[{','.join(names)}]",
+        ("m_chi",),
+        "c",
+        (2,) * n * n,
+        partial(eft_channels, operators=names, real_only=True),
+        f"dimension-6 EFT of paper 002 with the real coefficients {', '.join(names)}",
+        couplings=names,
+        exponents=exponents,
+        family="eft",
+    )
+
+
 MODELS: dict[str, Model] = {
     "vector": Model(
         "vector",
@@ -469,6 +609,7 @@ MODELS: dict[str, Model] = {
         (4,),
         partial(light_mediator_channels, "vector"),
         "light vector mediator, universal coupling g to u, d (and e), paper 003 Eq. (4)",
+        family="vector",
     ),
     "scalar": Model(
         "scalar",
@@ -477,6 +618,7 @@ MODELS: dict[str, Model] = {
         (4,),
         partial(light_mediator_channels, "scalar"),
         "light scalar mediator, universal coupling g to u, d (and e), paper 003 Eqs. (6)-(7)",
+        family="scalar",
     ),
     "zprime": Model(
         "zprime",
@@ -496,13 +638,60 @@ MODELS: dict[str, Model] = {
         _eft_single_operator_channels,
         "dimension-6 EFT of paper 002, one operator at a time (options operator=..., "
         "convention=physical|paper)",
+        family="eft",
     ),
 }
 
 
-def get_model(name: str) -> Model:
-    """Look up a model by name."""
+def get_model(name: str, preset=None) -> Model:
+    """Look up a model by name; with ``preset`` (a name, a TOML path or a
+    :class:`upscatter.presets.Preset`), the vector or scalar model along that direction in
+    coupling space (:func:`upscatter.presets.preset_model`)."""
+    if preset is not None:
+        from .presets import preset_model
+
+        return preset_model(name, preset)
     return lookup("model", MODELS, name)
+
+
+def coupling_space(model: Model | str, names: Sequence[str]) -> Model:
+    """The model of ``model``'s family whose couplings include ``names`` (for regions in a
+    pair of couplings, :func:`upscatter.scans.pair_region`).
+
+    * ``model`` itself when it names them;
+    * the EFT (``eft``): the real coefficients ``names`` (:func:`eft_coefficients_model`);
+    * the vector and scalar models (any preset): the per-flavour couplings g_e, g_mu, g_tau with
+      the targets of the preset (:func:`upscatter.presets.flavour_model`), or the couplings
+      g_u, g_d, g_el to quarks and electrons with the preset's neutrino flavours
+      (:func:`upscatter.presets.quark_model`).
+
+    Raises
+    ------
+    ParameterError
+        For a model without such couplings (zprime has the one product g_chi g_q) or names it
+        does not have.
+    """
+    model = get_model(model) if isinstance(model, str) else model
+    names = tuple(names)
+    if all(n in model.coupling_names for n in names):
+        return model
+    if model.family == "eft":
+        return eft_coefficients_model(names)
+    if model.family in ("vector", "scalar"):
+        from .presets import FLAVOUR_COUPLINGS, QUARK_COUPLINGS, flavour_model, quark_model
+
+        for space, build in ((FLAVOUR_COUPLINGS, flavour_model), (QUARK_COUPLINGS, quark_model)):
+            if all(n in space for n in names):
+                return build(model.family, model.preset or "universal")
+        raise ParameterError(
+            f"model {model.name} has no coupling pair {', '.join(names)}; pair two per-flavour "
+            f"couplings ({', '.join(FLAVOUR_COUPLINGS)}) or two of the quark and electron "
+            f"couplings ({', '.join(QUARK_COUPLINGS)})"
+        )
+    raise ParameterError(
+        f"model {model.name} has the couplings {', '.join(model.coupling_names)} only; "
+        "couplings to pair: vector or scalar (g_e, g_mu, g_tau), eft (operator names)"
+    )
 
 
 def check_coupling(value) -> float:
@@ -513,6 +702,8 @@ def check_coupling(value) -> float:
 __all__ = [
     "MODELS",
     "Model",
+    "coupling_space",
+    "eft_coefficients_model",
     "electron_channels",
     "get_model",
     "light_mediator_channels",

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -212,47 +212,88 @@ def get_preset(name: str | os.PathLike) -> Preset:
     return lookup("coupling preset", PRESETS, name)
 
 
-def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel:
+def _mapped(channels: list[Channel], label: str, transform, basis_shape: tuple) -> Channel:
+    """A channel on the target of ``channels[0]`` whose cross section is
+    ``transform([c.dsigma(...) for c in channels], flavour)``.
+
+    ``transform`` is linear in the values and acts on their trailing basis axis only, so it is
+    applied alike to the 1/E coefficients (``energy_terms``, shape T.shape + (3,) + basis) when
+    every channel has them: the closed-form energy integral and the quadrature stay the same
+    cross section. The result depends on the flavour (``flavour_blind`` False).
+    """
+
     def dsigma(E, T, flavour, **params):
-        weight = preset.neutrino_weight(flavour) * target_weight
-        return weight * channel.dsigma(E, T, flavour, **params)
+        return transform([np.asarray(c.dsigma(E, T, flavour, **params)) for c in channels], flavour)
 
     def energy_terms(T, flavour, **params):
-        weight = preset.neutrino_weight(flavour) * target_weight
-        return weight * channel.energy_terms(T, flavour, **params)
+        values = [np.asarray(c.energy_terms(T, flavour, **params)) for c in channels]
+        return transform(values, flavour)
 
-    return Channel(
-        f"{channel.label} [{preset.name}]",
-        channel.target_mass,
-        channel.targets_per_kg,
-        channel.recoil,
-        dsigma,
-        channel.m_out_param,
-        channel.basis_shape,
-        None if channel.energy_terms is None else energy_terms,
+    closed_form = all(c.energy_terms is not None for c in channels)
+    return replace(
+        channels[0],
+        label=label,
+        dsigma=dsigma,
+        energy_terms=energy_terms if closed_form else None,
+        basis_shape=basis_shape,
+        flavour_blind=False,
     )
 
 
-def _preset_channels(
-    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
-) -> list[Channel]:
+def _weighted(channel: Channel, preset: Preset, target_weight: float) -> Channel:
+    def transform(values, flavour):
+        return preset.neutrino_weight(flavour) * target_weight * values[0]
+
+    label = f"{channel.label} [{preset.name}]"
+    return _mapped([channel], label, transform, channel.basis_shape)
+
+
+def _by_flavour(channel: Channel, preset: Preset, target_weight: float) -> Channel:
+    """The channel's (one-entry) cross section times ``target_weight``, placed in the basis
+    entry of the flux component's lepton flavour (e, mu, tau)."""
+
+    def transform(values, flavour):
+        value = target_weight * values[0][..., 0]
+        out = np.zeros((*value.shape, len(LEPTONS)))
+        out[..., LEPTONS.index(lepton_flavour(flavour))] = value
+        return out
+
+    label = f"{channel.label} [{preset.name} targets, per flavour]"
+    return _mapped([channel], label, transform, (len(LEPTONS),))
+
+
+def _target_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool, options
+) -> list[tuple[Channel, float]]:
+    """The universal model's channels with the preset's quark couplings, each with the weight
+    of its target (1 for nuclei, whose charge the quark couplings set; c_e^2 for electrons)."""
     quarks = {k: v for k, v in preset.quarks.items() if kind == "scalar" or k != "s"}
     if kind == "vector" and preset.quarks.get("s", 0.0):
         raise ParameterError("the vector charge has no strange-quark term (valence quarks only)")
     channels = []
     if any(quarks.values()):
         nuclear = light_mediator_channels(kind, material, quark_couplings=quarks, **options)
-        channels += [_weighted(c, preset, 1.0) for c in nuclear]
+        channels += [(c, 1.0) for c in nuclear]
     if electrons and preset.electron:
-        electron = electron_channels(kind, material)
-        channels += [_weighted(c, preset, preset.electron**2) for c in electron]
+        channels += [(c, preset.electron**2) for c in electron_channels(kind, material)]
     return channels
 
 
-def preset_model(kind: str, preset: Preset | str) -> Model:
-    """The ``kind`` (``"vector"`` or ``"scalar"``) mediator model along ``preset``; its coupling
-    ``g`` is the preset's overall scale (N = N_SM + g^4 K). ``universal`` gives the model of
-    :func:`upscatter.models.get_model` exactly."""
+def _preset_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    pairs = _target_channels(kind, preset, material, electrons, options)
+    return [_weighted(c, preset, weight) for c, weight in pairs]
+
+
+def _flavour_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    pairs = _target_channels(kind, preset, material, electrons, options)
+    return [_by_flavour(c, preset, weight) for c, weight in pairs]
+
+
+def _resolve(kind: str, preset: Preset | str) -> Preset:
     if kind not in ("vector", "scalar"):
         raise ParameterError(
             f"coupling presets apply to the vector and scalar models, not {kind!r}"
@@ -260,6 +301,14 @@ def preset_model(kind: str, preset: Preset | str) -> Model:
     preset = get_preset(preset) if not isinstance(preset, Preset) else preset
     if preset.mediator is not None and preset.mediator != kind:
         raise ParameterError(f"preset {preset.name} is a {preset.mediator} model, not {kind}")
+    return preset
+
+
+def preset_model(kind: str, preset: Preset | str) -> Model:
+    """The ``kind`` (``"vector"`` or ``"scalar"``) mediator model along ``preset``; its coupling
+    ``g`` is the preset's overall scale (N = N_SM + g^4 K). ``universal`` gives the model of
+    :func:`upscatter.models.get_model` exactly."""
+    preset = _resolve(kind, preset)
     return Model(
         kind if preset.name == "universal" else f"{kind}[{preset.name}]",
         ("m_chi", "m_med"),
@@ -267,4 +316,117 @@ def preset_model(kind: str, preset: Preset | str) -> Model:
         (4,),
         partial(_preset_channels, kind, preset),
         f"light {kind} mediator along the {preset.name} couplings: {preset.description}",
+        preset=preset,
+        family=kind,
+    )
+
+
+FLAVOUR_COUPLINGS = tuple(f"g_{flavour}" for flavour in LEPTONS)
+"""Per-flavour couplings of :func:`flavour_model`: g_e, g_mu, g_tau."""
+
+
+def flavour_model(kind: str, preset: Preset | str = "universal") -> Model:
+    """The ``kind`` mediator model with one coupling per neutrino flavour, g_e, g_mu, g_tau.
+
+    g_alpha is the coupling of flavour alpha in the normalisation of paper 003 (Sec. II), where
+    the universal g is sqrt(g_chi g_f): g_alpha^2 = g_chi,alpha g_f with g_chi,alpha the
+    nu_alpha-chi vertex and g_f the target vertex along ``preset``'s quark and electron charges
+    (its neutrino couplings are replaced by the three g_alpha). Each flux component has one
+    flavour, and antineutrinos take the coupling of their flavour, so
+
+        N = N_SM + g_e^4 K_e + g_mu^4 K_mu + g_tau^4 K_tau,
+
+    with K_alpha the components of flavour alpha (no interference between flavours: they are
+    different initial states). The axis g_mu = g_tau = 0 is the ``nu-e`` preset, and so on.
+    """
+    preset = _resolve(kind, preset)
+    n = len(LEPTONS)
+    return Model(
+        f"{kind}-flavours" if preset.name == "universal" else f"{kind}[{preset.name}]-flavours",
+        ("m_chi", "m_med"),
+        "g",
+        (4,) * n,
+        partial(_flavour_channels, kind, preset),
+        f"light {kind} mediator with one coupling per neutrino flavour, targets along "
+        f"{preset.name}",
+        couplings=FLAVOUR_COUPLINGS,
+        exponents=tuple(tuple(4 * int(i == j) for j in range(n)) for i in range(n)),
+        preset=preset,
+        family=kind,
+    )
+
+
+QUARK_COUPLINGS = ("g_u", "g_d", "g_el")
+"""Couplings of :func:`quark_model`: the products g_chi g_u, g_chi g_d and g_chi g_e."""
+
+
+def _quark_basis(parts, preset: Preset):
+    """One channel whose basis is (x_u^2, x_u x_d, x_d^2, x_e^2) from the cross sections at unit
+    couplings ``parts`` = (u only, d only, u and d) of one isotope, weighted per flavour."""
+
+    def transform(values, flavour):
+        uu, dd, both = (v[..., 0] for v in values)
+        ud = both - uu - dd
+        weight = preset.neutrino_weight(flavour)
+        return weight * np.stack([uu, ud, dd, np.zeros_like(uu)], axis=-1)
+
+    label = f"{parts[0].label} [quarks, {preset.name} flavours]"
+    return _mapped(list(parts), label, transform, (4,))
+
+
+def _electron_entry(channel: Channel, preset: Preset) -> Channel:
+    def transform(values, flavour):
+        value = preset.neutrino_weight(flavour) * values[0]
+        out = np.zeros((*value.shape[:-1], 4))
+        out[..., 3] = value[..., 0]
+        return out
+
+    label = f"{channel.label} [{preset.name} flavours]"
+    return _mapped([channel], label, transform, (4,))
+
+
+def _quark_channels(
+    kind: str, preset: Preset, material: Material, electrons: bool = False, **options
+) -> list[Channel]:
+    if "quark_couplings" in options:
+        raise ParameterError(f"the {kind}-quarks model sets the quark couplings itself")
+    units = ({"u": 1.0, "d": 0.0}, {"u": 0.0, "d": 1.0}, {"u": 1.0, "d": 1.0})
+    lists = [light_mediator_channels(kind, material, quark_couplings=q, **options) for q in units]
+    channels = [_quark_basis(parts, preset) for parts in zip(*lists, strict=True)]
+    if electrons:
+        channels += [_electron_entry(c, preset) for c in electron_channels(kind, material)]
+    return channels
+
+
+def quark_model(kind: str, preset: Preset | str = "universal") -> Model:
+    """The ``kind`` mediator model with the couplings to u quarks, d quarks and electrons free.
+
+    The couplings are the products of the two vertices, g_u = g_chi g_u', g_d = g_chi g_d',
+    g_el = g_chi g_e' (primes: the target vertex), per unit neutrino coupling along ``preset``'s
+    flavours (its quark and electron charges are replaced). The nuclear amplitude is linear in
+    the quark couplings through the coherent charge (vector: paper 000 Eq. (24),
+    Q_V = (2 g_u + g_d) Z + (g_u + 2 g_d) N; scalar: paper 003 Eq. (7) through the nucleon
+    matrix elements of the hadronic set), so
+
+        N = N_SM + g_u^2 K_uu + g_u g_d K_ud + g_d^2 K_dd + g_el^2 K_e,
+
+    a quadratic form with u-d interference of either sign (K_ud from the cross sections at
+    (g_u, g_d) = (1, 0), (0, 1) and (1, 1)). The signs of g_u and g_d matter (the dark photon
+    has g_d/g_u = -1/2); for the vector a ratio g_u/g_d = -(Z + 2N)/(2Z + N) cancels the charge
+    of a nucleus. The axis g_u = g_el = 0 is the tree level of paper 000's down-philic Z'
+    (x = g_chi g_q); the point g_u = g_d = g_el = g^2 is the universal model.
+    """
+    preset = _resolve(kind, preset)
+    return Model(
+        f"{kind}-quarks" if preset.name == "universal" else f"{kind}[{preset.name}]-quarks",
+        ("m_chi", "m_med"),
+        "g",
+        (2, 2, 2, 2),
+        partial(_quark_channels, kind, preset),
+        f"light {kind} mediator with free couplings to u, d and electrons, neutrino flavours "
+        f"along {preset.name}",
+        couplings=QUARK_COUPLINGS,
+        exponents=((2, 0, 0), (1, 1, 0), (0, 2, 0), (0, 0, 2)),
+        preset=preset,
+        family=kind,
     )

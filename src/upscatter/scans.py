@@ -32,7 +32,7 @@ from .checkpoint import Checkpoint, scan_digest
 from .errors import ParameterError, RangeOfValidityWarning, UpscatterError
 from .executors import check_executor, run_jobs, worker_count
 from .experiments.base import Analysis
-from .models import Model
+from .models import Model, coupling_space
 from .provenance import provenance
 from .stats.chi2 import delta_chi2_threshold
 from .stats.likelihood import Likelihood, LinearPredictions
@@ -99,10 +99,12 @@ class ScanResult:
     bound : numpy.ndarray
         Upper bound on the coupling at each mass point (NaN where there is none).
     coupling : str
-        Name of the coupling bounded.
+        Name of the coupling bounded (the overall scale g along a preset's direction).
     config : dict
-        Experiment, model, options, CL, dof, threshold, package version; with expected bounds,
-        their method (``config["expected"]``).
+        Experiment, model, options, the coupling's units (``coupling_units``) and direction in
+        coupling space (``direction``: the preset's couplings, None for a one-coupling model),
+        CL, dof, threshold, package version; with expected bounds, their method
+        (``config["expected"]``).
     expected : dict[str, numpy.ndarray]
         Expected bounds by :data:`EXPECTED_COLUMNS` name (median and +-1, +-2 sigma under the
         SM-plus-background hypothesis, :mod:`upscatter.intervals`); empty when not computed.
@@ -118,6 +120,16 @@ class ScanResult:
     config: dict = field(default_factory=dict)
     expected: dict[str, np.ndarray] = field(default_factory=dict)
     valid: np.ndarray | None = None
+
+    @property
+    def units(self) -> str:
+        """Units of the coupling (``"dimensionless"`` when the configuration does not say)."""
+        return self.config.get("coupling_units", "dimensionless")
+
+    @property
+    def direction(self) -> dict | None:
+        """The direction in coupling space the bound is on (a preset's couplings), or None."""
+        return self.config.get("direction")
 
     def _columns(self) -> dict[str, np.ndarray]:
         validity = {} if self.valid is None else {"valid": self.valid.astype(float)}
@@ -549,8 +561,12 @@ def compute_basis(
     **model_options,
 ) -> np.ndarray:
     """Basis counts for all mass points, optionally spread over processes or a Dask cluster
-    (``executor``: see :func:`upscatter.executors.run_jobs`)."""
-    params = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
+    (``executor``: see :func:`upscatter.executors.run_jobs`). Masses the model does not take
+    (``m_med`` for the EFT) are ignored, as in :func:`coupling_bound`."""
+    missing = [k for k in model.parameters if k not in params]
+    if missing:
+        raise ParameterError(f"model {model.name} needs the masses {', '.join(missing)} (MeV)")
+    params = {k: np.atleast_1d(np.asarray(params[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
     blocks = _chunks(np.arange(n), executor, serial_block=None)
     jobs = [({k: v[idx] for k, v in params.items()},) for idx in blocks]
@@ -671,6 +687,8 @@ def bounds_from_basis(
         "experiment": experiment.name,
         "model": model.name,
         "model_options": dict(model_options),
+        "coupling_units": model.units,
+        "direction": model.direction,
         "cl": cl,
         "dof": dof,
         "delta_chi2": threshold,
@@ -736,8 +754,12 @@ class RegionResult:
         Closed or open polylines (k, 2) where Delta chi^2 equals the threshold.
     threshold : float
     names : tuple of str
-        Names of the two couplings.
+        Names of the two couplings (x, then y).
     config : dict
+        Experiment, model, masses, the values of the model's other couplings (``fixed``), CL,
+        dof, version and provenance.
+    units : str
+        Units of the two couplings.
     """
 
     x: np.ndarray
@@ -747,16 +769,55 @@ class RegionResult:
     threshold: float
     names: tuple[str, str]
     config: dict = field(default_factory=dict)
+    units: str = "dimensionless"
+
+    def open_edges(self) -> list[str]:
+        """Edges of the grid inside the allowed region (Delta chi^2 below the threshold
+        somewhere on them), e.g. ``["g_u max"]``: the region continues beyond the grid there.
+        An edge at coupling 0 (the start of a non-negative axis) is not a limit and is left out.
+        """
+        edges = {
+            f"{self.names[0]} min": (self.x[0], self.delta_chi2[:, 0]),
+            f"{self.names[0]} max": (self.x[-1], self.delta_chi2[:, -1]),
+            f"{self.names[1]} min": (self.y[0], self.delta_chi2[0]),
+            f"{self.names[1]} max": (self.y[-1], self.delta_chi2[-1]),
+        }
+        return [
+            name
+            for name, (value, delta) in edges.items()
+            if value != 0 and np.min(delta) < self.threshold
+        ]
 
     def to_json(self) -> dict:
         """JSON-ready dictionary with the boundary points (not the grid)."""
         return {
             "names": list(self.names),
+            "units": self.units,
+            "open_edges": self.open_edges(),
             "threshold": self.threshold,
             "config": self.config,
             "boundary": [line.tolist() for line in self.boundary],
             "extent": [float(self.x[0]), float(self.x[-1]), float(self.y[0]), float(self.y[-1])],
         }
+
+
+def _region(X, Y, values, chi2_zero, threshold, names, config, units="dimensionless"):
+    """RegionResult from chi^2 on a grid: Delta chi^2 relative to the smaller of the grid
+    minimum and chi^2 without new physics, and its contour at ``threshold``."""
+    import contourpy
+
+    delta = values - min(values.min(), chi2_zero)
+    lines = contourpy.contour_generator(X, Y, delta).lines(threshold)
+    return RegionResult(
+        X[0].copy(),
+        Y[:, 0].copy(),
+        delta,
+        [np.asarray(line) for line in lines],
+        threshold,
+        tuple(names),
+        config or {},
+        units,
+    )
 
 
 def allowed_region(
@@ -784,23 +845,181 @@ def allowed_region(
     threshold : float
         Delta chi^2 of the region's edge (4.61 for 90% CL, 2 dof).
     """
-    import contourpy
-
     X, Y = np.meshgrid(np.asarray(x, float), np.asarray(y, float))
     c = np.stack([X, Y], axis=-1)  # (ny, nx, 2)
     signal = np.einsum("...i,bij,...j->...b", c, K, c)
-    values = chi2(sm + signal)
-    delta = values - min(values.min(), float(chi2(sm[None])[0]))
-    lines = contourpy.contour_generator(X, Y, delta).lines(threshold)
-    return RegionResult(
-        np.asarray(x),
-        np.asarray(y),
-        delta,
-        [np.asarray(line) for line in lines],
-        threshold,
-        names,
-        config or {},
-    )
+    return _region(X, Y, chi2(sm + signal), float(chi2(sm[None])[0]), threshold, names, config)
+
+
+REGION_EXTENT_SIGNED = 4.0
+"""Default half-width of a region's axis, in units of that coupling's own bound, when the sign
+of the coupling matters (odd powers: interference); the grid spans +-extent."""
+REGION_EXTENT_EVEN = 2.0
+"""Default extent of an axis whose coupling enters with even powers only: [0, this x bound]
+(the region is symmetric under its sign flip)."""
+REGION_MAX_BATCH = 2_000_000
+"""Most grid points x bins evaluated at once (the chi^2 of a block of the grid)."""
+
+
+def _axis_basis(model: Model, K: np.ndarray, sm: np.ndarray, c0: np.ndarray, axis: int):
+    """(baseline, K', powers) of the 1-D problem along coupling ``axis`` with the others at
+    ``c0``: N = baseline + sum_k c^powers_k K'_k. Monomials without that coupling join the
+    baseline; those that vanish at ``c0`` (another coupling at 0) drop out."""
+    exponents = model.exponent_matrix
+    rest = c0.copy()
+    rest[axis] = 1.0
+    others = np.prod(rest**exponents, axis=-1)  # each monomial at c_axis = 1
+    powers = exponents[:, axis]
+    constant = powers == 0
+    baseline = sm + K[:, constant] @ others[constant]
+    keep = ~constant & (others != 0)
+    return baseline, K[:, keep] * others[keep], powers[keep]
+
+
+def pair_region(
+    experiment: Analysis,
+    model: Model | str,
+    masses: Mapping[str, float],
+    pair: Sequence[str],
+    fixed: Mapping[str, float] | None = None,
+    cl: float = 0.9,
+    dof: int = 2,
+    n_points: int = 241,
+    extent: Sequence[float] | None = None,
+    **model_options,
+) -> RegionResult:
+    """Allowed region in a pair of a model's couplings at fixed masses, from one basis.
+
+    The basis counts K (n_bins, n_basis) are computed once at ``masses``; every grid point is
+    then N = N_SM + sum_k K_k prod_j c_j^e_kj (:meth:`upscatter.models.Model.monomials_of`),
+    with the pair varied and the model's other couplings at ``fixed`` (0 when not given), so
+    the grid costs matrix products and chi^2 evaluations only, never a new integral.
+
+    Parameters
+    ----------
+    experiment : Analysis
+    model : Model or str
+        A model naming the pair, or one of a family with more couplings
+        (:func:`upscatter.models.coupling_space`): ``vector``/``scalar`` (any preset: the
+        per-flavour couplings g_e, g_mu, g_tau over its targets, or g_u, g_d, g_el over its
+        flavours) or ``eft`` (operator names).
+    masses : mapping
+        The model's masses (MeV), one value each (``m_chi``, and ``m_med`` for a mediator).
+    pair : sequence of two str
+        The couplings on the x and y axes.
+    fixed : mapping, optional
+        Values of the model's other couplings (default 0).
+    cl, dof : float, int
+        Confidence level and degrees of freedom of the edge's Delta chi^2 (2 dof: a region).
+    n_points : int
+        Grid points per axis (at least 11).
+    extent : sequence of two float, optional
+        Grid extent per axis: +-extent for a coupling whose sign matters (an odd power in a
+        monomial: interference), [0, extent] otherwise. By default
+        :data:`REGION_EXTENT_SIGNED` (resp. :data:`REGION_EXTENT_EVEN`) times the coupling's
+        own bound at the same threshold with the other at 0, which contains the region unless
+        an interference cancellation is nearly exact.
+    model_options
+        Options of the model's channels (the experiment's defaults are filled in:
+        :meth:`upscatter.experiments.base.Analysis.model_options`).
+
+    Returns
+    -------
+    RegionResult
+        With the pair's names and units; ``config`` records the model, masses, fixed couplings.
+
+    Raises
+    ------
+    ParameterError
+        A pair that is not two different couplings of the model, a missing or non-positive
+        mass, a bad grid, or no sensitivity to a coupling (for the default extent).
+    """
+    if isinstance(pair, str) or len(pair) != 2 or not all(isinstance(p, str) for p in pair):
+        raise ParameterError(f"a region needs a pair of two coupling names, got {pair!r}")
+    space = coupling_space(model, pair)
+    names = tuple(pair) if all(p in space.coupling_names for p in pair) else space.coupling_names
+    if len(set(names)) != 2:
+        raise ParameterError(f"a region needs two different couplings, got {list(pair)}")
+    if isinstance(n_points, bool) or not isinstance(n_points, int | np.integer) or n_points < 11:
+        raise ParameterError(f"n_points must be an integer of at least 11, got {n_points!r}")
+    fixed = dict(fixed or {})
+    both = sorted(set(fixed) & set(names))
+    if both:
+        raise ParameterError(f"coupling {', '.join(both)} is on an axis and cannot be fixed")
+    c0 = space.coupling_vector(fixed)  # validates the names
+    extra = sorted(set(masses) - set(space.parameters))
+    if extra:
+        raise ParameterError(
+            f"model {space.name} takes the masses {', '.join(space.parameters)}; got also "
+            f"{', '.join(extra)}"
+        )
+    params = {}
+    for name in space.parameters:
+        if name not in masses:
+            raise ParameterError(f"model {space.name} needs the mass {name} (MeV)")
+        value = np.asarray(masses[name], dtype=float)
+        if value.size != 1 or not np.isfinite(value) or value <= 0:
+            raise ParameterError(f"{name} must be one positive mass in MeV, got {masses[name]!r}")
+        params[name] = float(value)
+    model_options = experiment.model_options(space, model_options)
+    basis = experiment.signal_basis(space, {k: [v] for k, v in params.items()}, **model_options)
+    sm = experiment.sm_counts
+    K = np.asarray(basis[0], dtype=float).reshape(sm.size, -1)  # (n_bins, n_basis)
+    threshold = delta_chi2_threshold(cl, dof)
+    index = [space.coupling_names.index(n) for n in names]
+    exponents = space.exponent_matrix
+    signed = [bool(np.any(exponents[:, i] % 2)) for i in index]
+    if extent is None:
+        extent = []
+        for i, odd in zip(index, signed, strict=True):
+            base, K_axis, powers = _axis_basis(space, K, sm, c0, i)
+            bound = (
+                bound_from_basis(base, K_axis, experiment.chi2, powers, threshold)
+                if powers.size
+                else np.nan
+            )
+            if not np.isfinite(bound):
+                raise ParameterError(
+                    f"no sensitivity to {space.coupling_names[i]} at "
+                    + ", ".join(f"{k} = {v:g} MeV" for k, v in params.items())
+                )
+            extent.append((REGION_EXTENT_SIGNED if odd else REGION_EXTENT_EVEN) * bound)
+    extent = [float(e) for e in extent]
+    if len(extent) != 2 or not all(np.isfinite(e) and e > 0 for e in extent):
+        raise ParameterError(f"extent must be two positive numbers, got {extent!r}")
+    axes = [
+        np.linspace(-e if odd else 0.0, e, n_points) for e, odd in zip(extent, signed, strict=True)
+    ]
+    X, Y = np.meshgrid(*axes)
+    c = np.broadcast_to(c0, (*X.shape, c0.size)).copy()
+    c[..., index[0]], c[..., index[1]] = X, Y
+    monomials = space.monomials_of(c.reshape(-1, c0.size))  # (n_grid, n_basis)
+    rows = max(1, REGION_MAX_BATCH // max(1, sm.size))
+    values = np.concatenate(
+        [
+            np.atleast_1d(experiment.chi2(sm + monomials[i : i + rows] @ K.T))
+            for i in range(0, monomials.shape[0], rows)
+        ]
+    ).reshape(X.shape)
+    config = {
+        "experiment": experiment.name,
+        "model": space.name,
+        "pair": list(names),
+        "fixed": {
+            n: float(v) for n, v in zip(space.coupling_names, c0, strict=True) if n not in names
+        },
+        **{f"{k}_MeV": v for k, v in params.items()},
+        "model_options": dict(model_options),
+        **({"convention": model_options["convention"]} if "convention" in model_options else {}),
+        "direction": space.direction,
+        "cl": cl,
+        "dof": dof,
+        "delta_chi2": threshold,
+        "upscatter_version": __version__,
+        "provenance": provenance(),
+    }
+    chi2_zero = float(np.atleast_1d(experiment.chi2(sm[None]))[0])
+    return _region(X, Y, values, chi2_zero, threshold, names, config, space.units)
 
 
 def eft_pair_region(
@@ -813,49 +1032,23 @@ def eft_pair_region(
     extent: Sequence[float] | None = None,
     convention: str | None = None,
 ) -> RegionResult:
-    """Allowed region of two real EFT coefficients of both signs at one m_chi (paper 002 Fig. 4).
-
-    The grid spans +-``extent`` (one half-width per coefficient); by default four times each
-    coefficient's own one-at-a-time bound at the same threshold, which contains the region
-    unless an interference cancellation is nearly exact. ``convention``: ``"physical"``
-    (default: left-handed neutrinos, with the m_chi-proportional interference of C_V, D_A with
-    the other operators) or ``"paper"`` (paper 002 Eq. (2)); recorded in the result's config.
-    """
-    from functools import partial
-
-    from .models import Model, eft_channels
-    from .xsec.eft import canonical_operator
-
-    names = tuple(canonical_operator(p) for p in pair)
-    if len(names) != 2 or names[0] == names[1]:
-        raise ParameterError(f"a region needs two different operators, got {list(pair)}")
-    model = Model(
-        "eft-pair", ("m_chi",), "c", (2,), partial(eft_channels, operators=names, real_only=True)
+    """Allowed region of two real EFT coefficients of both signs at one m_chi (paper 002 Fig. 4):
+    :func:`pair_region` of the ``eft`` model's coefficients ``pair`` (operator names or
+    aliases), on a grid of +-4 times each coefficient's own bound by default. ``convention``:
+    ``"physical"`` (default: left-handed neutrinos, with the m_chi-proportional interference of
+    C_V, D_A with the other operators) or ``"paper"`` (paper 002 Eq. (2)); recorded in the
+    result's config."""
+    return pair_region(
+        experiment,
+        "eft",
+        {"m_chi": m_chi},
+        pair,
+        cl=cl,
+        dof=dof,
+        n_points=n_points,
+        extent=extent,
+        convention=convention,
     )
-    options = experiment.model_options(model, {"convention": convention})
-    K = experiment.signal_basis(model, {"m_chi": [m_chi]}, **options)[0]  # (n_bins, 2, 2)
-    threshold = delta_chi2_threshold(cl, dof)
-    sm = experiment.sm_counts
-    if extent is None:
-        single = [
-            bound_from_basis(sm, K[:, i, i][:, None], experiment.chi2, (2,), threshold)
-            for i in range(2)
-        ]
-        if not all(np.isfinite(single)):
-            raise ParameterError(f"no sensitivity to {names} at m_chi = {m_chi} MeV")
-        extent = [4.0 * b for b in single]
-    x = np.linspace(-extent[0], extent[0], n_points)
-    y = np.linspace(-extent[1], extent[1], n_points)
-    config = {
-        "experiment": experiment.name,
-        "m_chi_MeV": m_chi,
-        "convention": options["convention"],
-        "cl": cl,
-        "dof": dof,
-        "upscatter_version": __version__,
-        "provenance": provenance(),
-    }
-    return allowed_region(sm, K, experiment.chi2, x, y, threshold, names, config)
 
 
 __all__ = [
@@ -867,4 +1060,5 @@ __all__ = [
     "compute_basis",
     "coupling_bound",
     "eft_pair_region",
+    "pair_region",
 ]

@@ -131,3 +131,30 @@ def test_along_rejects_files_without_the_columns_and_extra_options(capsys, tmp_p
     _write_curve(good)
     code, _, err = run(capsys, "decays", "--along", str(good), "--g-chi", "1e-3")
     assert code == 1 and "--g-chi" in err
+
+
+def test_along_only_maps_the_vector_models_bound(capsys, tmp_path):
+    """Issue 14: a zprime bound is on g_chi g_q and a scalar or preset bound has other vertices,
+    so none is g_chi = g_f of paper 003's vector model: --along refuses them (model read from
+    the JSON sidecar that ScanResult.save writes, or a '# {...}' line), and a file that does
+    not say which model it bounds."""
+    import numpy as np
+
+    from upscatter.scans import ScanResult
+
+    masses = {"m_chi": np.array([1.0, 10.0]), "m_med": np.array([10.0, 100.0])}
+    bound = np.array([1e-5, 5e-5])
+    for model, coupling in (("zprime", "g_chi*g_q"), ("scalar", "g"), ("vector[b-l]", "g")):
+        path = tmp_path / f"{model}.csv"
+        ScanResult(masses, bound, coupling, {"model": model}).save(path)
+        code, out, err = run(capsys, "decays", "--along", str(path))
+        assert code == 1 and out == "" and err.count("\n") == 1
+        assert f"model {model}" in err and "vector" in err
+    vector = tmp_path / "vector.csv"
+    ScanResult(masses, bound, "g", {"model": "vector"}).save(vector)
+    code, out, _ = run(capsys, "decays", "--along", str(vector), "--json")
+    assert code == 0 and [p["g_chi"] for p in json.loads(out)["points"]] == [1e-5, 5e-5]
+    bare = tmp_path / "bare.csv"
+    bare.write_text("m_chi,m_med,bound\n1,10,1e-5\n")
+    code, _, err = run(capsys, "decays", "--along", str(bare))
+    assert code == 1 and "cannot tell which model" in err

@@ -150,7 +150,7 @@ model_options = stacked(
 """--model, --case, --electrons, --operator, --convention, --loops, --twist2, --preset."""
 
 
-def _parse_setting(text: str) -> tuple[str, object]:
+def parse_setting(text: str) -> tuple[str, object]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip() or not raw.strip():
         raise ParameterError(f"--set takes KEY=VALUE, got {text!r}")
@@ -164,7 +164,7 @@ def _parse_setting(text: str) -> tuple[str, object]:
 
 def build_experiment(experiment_name: str, time_window: str | None, settings=()):
     """Experiment from the CLI options (one-line errors for bad values)."""
-    options = dict(_parse_setting(item) for item in settings)
+    options = dict(parse_setting(item) for item in settings)
     if time_window is not None:
         try:
             lo, hi = (float(t) for t in time_window.split(","))
@@ -179,41 +179,28 @@ def build_experiment(experiment_name: str, time_window: str | None, settings=())
         raise ParameterError(f"{experiment_name}: {exc}") from None
 
 
-def model_kwargs(
-    model_name: str,
-    case: str | None,
-    electrons: bool | None,
-    operator: str | None = None,
-    loops: bool | None = None,
-    twist2: str | None = None,
-    convention: str | None = None,
-) -> dict:
-    """Model options for Model.channels from the CLI flags (None: not given); a flag that does
-    not apply to the model is a ParameterError."""
-    kwargs: dict = {}
-    for flag, value in (("--case", case), ("--loops/--no-loops", loops), ("--twist2", twist2)):
-        if value is not None and model_name != "zprime":
-            raise ParameterError(f"{flag} applies to --model zprime only")
-    if twist2 is not None:
-        if loops is False:
-            raise ParameterError("--twist2 sets the loop term, which --no-loops switches off")
-        kwargs["twist2"] = twist2
-    if model_name == "zprime" and loops is False:
-        kwargs["loops"] = False
-    if operator is not None:
-        if model_name != "eft":
-            raise ParameterError("--operator applies to --model eft only")
-        kwargs["operator"] = operator
-    if convention is not None:
-        if model_name != "eft":
-            raise ParameterError("--convention applies to --model eft only")
-        kwargs["convention"] = convention
-    if model_name == "zprime":
-        kwargs["case"] = case or "A"
-    if electrons is not None:
-        if model_name not in ("vector", "scalar"):
-            raise ParameterError("--electrons/--no-electrons apply to --model vector or scalar")
-        kwargs["electrons"] = electrons
+MODEL_FLAGS = {
+    "case": "--case",
+    "electrons": "--electrons/--no-electrons",
+    "operator": "--operator",
+    "loops": "--loops/--no-loops",
+    "twist2": "--twist2",
+    "convention": "--convention",
+}
+"""The command-line flag of each model option (a keyword of ``Model.channels``)."""
+
+
+def model_kwargs(model: Model, **given) -> dict:
+    """The model options given on the command line (None: not given), passed on unchanged;
+    the model decides what they mean and their defaults. A flag for an option the model does
+    not take is a ParameterError naming the models that take it."""
+    kwargs = {name: value for name, value in given.items() if value is not None}
+    for name in kwargs:
+        if name not in model.option_names:
+            takers = [m.name for m in MODELS.values() if name in m.option_names]
+            flag = MODEL_FLAGS.get(name, name)
+            verb = "apply" if "/" in flag else "applies"
+            raise ParameterError(f"{flag} {verb} to --model {' or '.join(takers)} only")
     return kwargs
 
 
@@ -241,19 +228,15 @@ class AnalysisChoice:
         (:meth:`upscatter.experiments.base.Analysis.model_options`).
         """
         experiment = build_experiment(self.experiment_name, self.time_window, self.settings)
-        model = get_model(self.model_name)
-        if self.preset is not None:
-            from ..presets import preset_model
-
-            model = preset_model(self.model_name, self.preset)
+        model = get_model(self.model_name, preset=self.preset)
         options = model_kwargs(
-            self.model_name,
-            self.case,
-            self.electrons,
-            self.operator,
-            self.loops,
-            self.twist2,
-            self.convention,
+            model,
+            case=self.case,
+            electrons=self.electrons,
+            operator=self.operator,
+            loops=self.loops,
+            twist2=self.twist2,
+            convention=self.convention,
         )
         return experiment, model, experiment.model_options(model, options)
 

@@ -4,11 +4,16 @@ Masses are given as lists or ranges (``cli._common.parse_float_list``) and evalu
 (m_chi, m_med) combination; ``--along FILE`` instead evaluates along a saved bound curve (a
 ScanResult CSV with columns ``m_chi``, ``m_med`` and ``bound``), taking g_chi = g_f = bound: the
 bound is on g_V = sqrt(g_chi g_f) with universal couplings (paper 003 Sec. II), and the chi
-widths depend on g_chi and g_f separately, so this is the paper's g_chi = g_f convention.
+widths depend on g_chi and g_f separately, so this is the paper's g_chi = g_f convention. Only a
+bound of that model (``vector``, universal couplings) maps onto (g_chi, g_f): the model is read
+from the result's JSON sidecar (``FILE.json``, :meth:`upscatter.scans.ScanResult.save`) or a
+leading ``# {...}`` JSON comment line, and any other model (zprime's g_chi g_q, the scalar, a
+preset, the EFT) is refused, as is a file that does not say.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -24,7 +29,8 @@ _COLUMNS = ("m_chi", "m_med", "bound")
 
 
 def _read_bound_curve(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
-    """Read m_chi, m_med and bound from a ScanResult CSV; skip rows without a finite bound.
+    """Read m_chi, m_med and bound from a ScanResult CSV of the vector model (checked:
+    :func:`_check_along_model`); skip rows without a finite bound.
 
     Lines starting with ``#`` (the saved configuration) and blank lines are ignored; the first
     remaining line is the header. Returns (m_chi, m_med, bound, number of skipped rows).
@@ -43,6 +49,7 @@ def _read_bound_curve(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
             f"{path}: no column {', '.join(missing)} in the header ({', '.join(header)}); "
             "expected a ScanResult CSV with m_chi, m_med and bound"
         )
+    _check_along_model(path, _curve_model(path, text.splitlines()))
     columns = [header.index(name) for name in _COLUMNS]
     try:
         data = np.genfromtxt(lines[1:], delimiter=",", usecols=columns, dtype=float, ndmin=2)
@@ -53,6 +60,52 @@ def _read_bound_curve(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
     if m_chi.size == 0:
         raise ParameterError(f"{path}: no row has finite m_chi, m_med and bound")
     return m_chi, m_med, bound, int(np.count_nonzero(~keep))
+
+
+ALONG_MODELS = {"vector": "g"}
+"""Models (and their coupling) whose bound ``--along`` maps to g_chi = g_f = bound."""
+
+
+def _curve_model(path: str, lines: list[str]) -> dict:
+    """The configuration recorded with a bound curve: its JSON sidecar, else a ``# {...}``
+    comment line before the header; a ParameterError when neither names the model."""
+    sidecar = Path(str(path) + ".json")
+    candidates = []
+    if sidecar.exists():
+        try:
+            meta = json.loads(sidecar.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ParameterError(f"cannot read {sidecar.name}: {exc}") from None
+        if isinstance(meta, dict):
+            candidates.append({**meta.get("config", {}), "coupling": meta.get("coupling")})
+    for line in lines:
+        text = line.lstrip()
+        if not text.startswith("#"):
+            break
+        try:
+            meta = json.loads(text[1:])
+        except ValueError:
+            continue
+        if isinstance(meta, dict):
+            candidates.append(meta)
+    for meta in candidates:
+        if isinstance(meta.get("model"), str):
+            return meta
+    raise ParameterError(
+        f"{path}: cannot tell which model's bound this is (no {sidecar.name} sidecar as "
+        "written by --out, no '# {\"model\": ...}' line); --along needs a bound of the "
+        "vector model"
+    )
+
+
+def _check_along_model(path: str, meta: dict) -> None:
+    model, coupling = meta["model"], meta.get("coupling")
+    if model not in ALONG_MODELS or coupling not in (None, ALONG_MODELS[model]):
+        raise ParameterError(
+            f"{path} is a bound on {coupling or 'the coupling'} of model {model}: --along maps "
+            "only the vector model's g = sqrt(g_chi g_f) with universal couplings (paper 003) "
+            "to g_chi = g_f; give --g-chi and --g-f for other models"
+        )
 
 
 def _records(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary) -> list[dict]:
@@ -168,7 +221,8 @@ def _plot_along(path, m_chi, m_med, tau) -> None:
 )
 @file_option(
     "--along",
-    "ScanResult CSV (columns m_chi, m_med, bound): evaluate along it, g_chi = g_f = bound.",
+    "ScanResult CSV (columns m_chi, m_med, bound) of the vector model: evaluate along it, "
+    "g_chi = g_f = bound.",
     output=False,
 )
 @file_option("--plot", "PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.")

@@ -138,7 +138,12 @@ def command(
         model = get_model(model_name)
         options = with_default_convention(
             model,
-            {**ff, **model_kwargs(model_name, None, electrons, operator, convention=convention)},
+            {
+                **ff,
+                **model_kwargs(
+                    model, electrons=electrons, operator=operator, convention=convention
+                ),
+            },
         )
         convention = options.get("convention")
         K = binned_counts(
