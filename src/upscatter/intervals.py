@@ -25,6 +25,7 @@ strength u = g^p (p the lowest coupling power): exact where chi^2 is quadratic i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -369,6 +370,7 @@ def add_expected(
     method: str = "asimov",
     n_toys: int = 1000,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
     """A copy of ``result`` with the expected bounds of every mass point.
 
@@ -384,6 +386,8 @@ def add_expected(
     method, n_toys : see :func:`expected_bounds`
     seed : int
         Seed of mass point i's pseudo-experiments is ``seed + i`` (reproducible, independent).
+    progress : callable, optional
+        Called as progress(done, total) after each mass point.
 
     Returns
     -------
@@ -403,6 +407,8 @@ def add_expected(
         found = expected_bounds(analysis, K[i], powers, threshold, method, n_toys, seed + i)
         if found is not None:
             columns[:, i] = [found.quantiles[n] for n in BAND_SIGMAS]
+        if progress:
+            progress(i + 1, result.bound.size)
     how = {
         "method": method,
         "hypothesis": "g = 0 (SM plus backgrounds), nuisances at their nominal values",
@@ -592,6 +598,7 @@ def neyman_construction(
     max_toys: int = 20_000,
     precision: float = 0.05,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NeymanConstruction:
     """Feldman-Cousins (profile-likelihood-ratio) construction at one mass point.
 
@@ -618,6 +625,8 @@ def neyman_construction(
     precision : float
         Target precision of each critical value.
     seed : int
+    progress : callable, optional
+        Called as progress(done, total) after each coupling.
 
     Returns
     -------
@@ -664,6 +673,8 @@ def neyman_construction(
         critical[j] = np.quantile(samples, cl, method="inverted_cdf")
         error[j], used[j] = err, n
         coverage[j] = np.mean(samples <= wilks)
+        if progress:
+            progress(j + 1, couplings.size)
     return NeymanConstruction(
         couplings, t_obs, critical, error, used.astype(int), coverage, float(cl), wilks, nuisances
     )

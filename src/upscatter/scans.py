@@ -260,16 +260,30 @@ def compute_basis(
     params: Mapping[str, np.ndarray],
     executor: str | Executor = "serial",
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **model_options,
 ) -> np.ndarray:
     """Basis counts for all mass points, optionally spread over processes or a Dask cluster
-    (``executor``: see :func:`upscatter.executors.run_jobs`)."""
+    (``executor``: see :func:`upscatter.executors.run_jobs`); ``progress(done, total)`` is
+    called as blocks of mass points finish (serially, in blocks of about a twentieth)."""
     params = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
     n = len(next(iter(params.values())))
-    blocks = _chunks(np.arange(n), executor, serial_block=None)
+    serial_block = None if progress is None else max(1, -(-n // 20))
+    blocks = _chunks(np.arange(n), executor, serial_block=serial_block)
     jobs = [({k: v[idx] for k, v in params.items()},) for idx in blocks]
+    finished = [0]
+
+    def report(index: int, _value) -> None:
+        finished[0] += blocks[index].size
+        progress(finished[0], n)
+
     pieces = run_jobs(
-        _basis_chunk, jobs, executor, shared=(experiment, model, model_options), scheduler=scheduler
+        _basis_chunk,
+        jobs,
+        executor,
+        on_result=None if progress is None else report,
+        shared=(experiment, model, model_options),
+        scheduler=scheduler,
     )
     return np.concatenate(pieces, axis=0)
 
@@ -463,6 +477,10 @@ class RegionResult:
         }
 
 
+REGION_ROWS_PER_BLOCK = 16
+"""Rows of a region's grid profiled at once (a progress bar advances per block)."""
+
+
 def allowed_region(
     sm: np.ndarray,
     K: np.ndarray,
@@ -472,6 +490,7 @@ def allowed_region(
     threshold: float,
     names: tuple[str, str] = ("c1", "c2"),
     config: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RegionResult:
     """Delta chi^2 over a grid of two real couplings for a quadratic form N = sm + c^T K c.
 
@@ -487,13 +506,21 @@ def allowed_region(
         Grid axes.
     threshold : float
         Delta chi^2 of the region's edge (4.61 for 90% CL, 2 dof).
+    progress : callable, optional
+        Called as progress(done, total) as rows of the grid are evaluated (rows are always
+        profiled in the same blocks, so the result does not depend on it).
     """
     import contourpy
 
     X, Y = np.meshgrid(np.asarray(x, float), np.asarray(y, float))
     c = np.stack([X, Y], axis=-1)  # (ny, nx, 2)
     signal = np.einsum("...i,bij,...j->...b", c, K, c)
-    values = chi2(sm + signal)
+    rows = REGION_ROWS_PER_BLOCK
+    values = np.empty(X.shape)
+    for start in range(0, X.shape[0], rows):
+        values[start : start + rows] = chi2(sm + signal[start : start + rows])
+        if progress:
+            progress(min(start + rows, X.shape[0]), X.shape[0])
     delta = values - min(values.min(), float(chi2(sm[None])[0]))
     lines = contourpy.contour_generator(X, Y, delta).lines(threshold)
     return RegionResult(
@@ -515,6 +542,7 @@ def eft_pair_region(
     dof: int = 2,
     n_points: int = 241,
     extent: Sequence[float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RegionResult:
     """Allowed region of two real EFT coefficients of both signs at one m_chi (paper 002 Fig. 4).
 
@@ -554,7 +582,7 @@ def eft_pair_region(
         "upscatter_version": __version__,
         "provenance": provenance(),
     }
-    return allowed_region(sm, K, experiment.chi2, x, y, threshold, names, config)
+    return allowed_region(sm, K, experiment.chi2, x, y, threshold, names, config, progress)
 
 
 __all__ = [

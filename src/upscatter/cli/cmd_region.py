@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import progress
 from ..errors import ParameterError
 from ..scans import eft_pair_region
 from ._common import confirm_size, echo_json
@@ -28,6 +29,7 @@ MAX_POINTS = 1001
     help=f"Grid points per axis (above {MAX_POINTS} needs --yes).",
 )
 @file_option("--plot", "Write a PNG of the region.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @yes_option(f"--points above {MAX_POINTS}")
 @json_option
 def command(
@@ -41,6 +43,7 @@ def command(
     dof,
     points,
     plot,
+    quiet,
     yes,
     as_json,
 ):
@@ -58,7 +61,10 @@ def command(
         yes,
     )
     experiment = build_experiment(experiment_name, time_window, settings)
-    region = eft_pair_region(experiment, pair.split(","), m_chi, cl, dof, points)
+    with progress.bar("grid rows", points, quiet) as report:
+        region = eft_pair_region(
+            experiment, pair.split(","), m_chi, cl, dof, points, progress=report
+        )
     if plot:
         from ..plotting import plot_regions
 

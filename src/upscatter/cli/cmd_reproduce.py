@@ -8,6 +8,7 @@ import sys
 import click
 import numpy as np
 
+from .. import progress
 from ..errors import ParameterError
 from ..reproduce import REPRODUCTIONS, run
 from ._common import check_output_folder, echo_json
@@ -25,8 +26,9 @@ from ._options import json_option
     help="Folder for figures and JSON.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the available reproductions.")
+@click.option("--quiet", is_flag=True, help="No progress messages.")
 @json_option
-def command(name, out_dir, list_only, as_json):
+def command(name, out_dir, list_only, quiet, as_json):
     """Reproduce a figure or table of the papers (see --list); details in NAME.json in --out."""
     if list_only or name is None:
         entries = {k: v.description for k, v in REPRODUCTIONS.items()}
@@ -39,19 +41,17 @@ def command(name, out_dir, list_only, as_json):
             raise ParameterError("name a reproduction (see the list above)")
         return
     check_output_folder("--out", out_dir)
-    progress = None
-    if not as_json:
-        # reproductions log the time of each figure as they go
-        progress = logging.StreamHandler(sys.stderr)
-        progress.setFormatter(logging.Formatter("  %(message)s"))
-        logger = logging.getLogger("upscatter.reproduce")
-        logger.addHandler(progress)
+    logger = logging.getLogger("upscatter.reproduce")
+    # reproductions log each figure as they go: the messages and a step count with the
+    # elapsed time (the number of steps is not known in advance, so no ETA)
+    with progress.bar(name, None, quiet) as steps:
+        handler = _StepHandler(steps, echo=not (quiet or as_json))
+        logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    try:
-        payload = run(name, out_dir)
-    finally:
-        if progress:
-            logging.getLogger("upscatter.reproduce").removeHandler(progress)
+        try:
+            payload = run(name, out_dir)
+        finally:
+            logger.removeHandler(handler)
     if as_json:
         echo_json(payload)
         return
@@ -86,3 +86,22 @@ def _mark(comparison: dict) -> str:
     if comparison.get("known_deviation"):
         return "known deviation, see the JSON"
     return "OFF"
+
+
+class _StepHandler(logging.Handler):
+    """Advances a progress bar per log record and shows the message on stderr (above the bar
+    when there is one)."""
+
+    def __init__(self, steps: progress.Progress, echo: bool):
+        super().__init__()
+        self.steps, self.echo = steps, echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.steps.step()
+        if not self.echo:
+            return
+        text = f"  {record.getMessage()}"
+        if progress.enabled():
+            self.steps.write(text)
+        else:
+            print(text, file=sys.stderr)
