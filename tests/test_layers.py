@@ -32,7 +32,7 @@ LAYERS = [
     {"models", "presets", "decays"},
     {"stats"},
     {"experiments"},
-    {"executors", "checkpoint", "provenance", "scans", "intervals"},
+    {"executors", "checkpoint", "provenance", "progress", "scans", "intervals"},
     {"plotting"},
     {"reproduce", "cli"},
 ]

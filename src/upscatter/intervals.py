@@ -25,6 +25,7 @@ strength u = g^p (p the lowest coupling power): exact where chi^2 is quadratic i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -370,6 +371,7 @@ def add_expected(
     method: str = "asimov",
     n_toys: int = 1000,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ScanResult:
     """A copy of ``result`` with the expected bounds of every mass point.
 
@@ -385,6 +387,8 @@ def add_expected(
     method, n_toys : see :func:`expected_bounds`
     seed : int
         Seed of mass point i's pseudo-experiments is ``seed + i`` (reproducible, independent).
+    progress : callable, optional
+        Called as progress(done, total) after each mass point.
 
     Returns
     -------
@@ -404,6 +408,8 @@ def add_expected(
         found = expected_bounds(analysis, K[i], powers, threshold, method, n_toys, seed + i)
         if found is not None:
             columns[:, i] = [found.quantiles[n] for n in BAND_SIGMAS]
+        if progress:
+            progress(i + 1, result.bound.size)
     how = {
         "method": method,
         "hypothesis": "g = 0 (SM plus backgrounds), nuisances at their nominal values",
@@ -553,14 +559,21 @@ def _test_statistic(likelihood, sm, K, powers, g_test, grid, data: PseudoData) -
     return values[np.ravel(inverse)]
 
 
-def _toys_at(likelihood, prediction, nuisances: str, rng, n: int) -> PseudoData:
-    """Pseudo-data at one coupling with the chosen nuisance treatment."""
+def _toys_at(likelihood, prediction, nuisances: str, rng, n: int, drawn=None) -> PseudoData:
+    """Pseudo-data at one coupling with the chosen nuisance treatment; for ``"constraints"``,
+    only the nuisances named in ``drawn`` (default: all constrained ones) are drawn, the others
+    stay nominal."""
     if nuisances == "conditional":
         fit = likelihood.profile(prediction)
         theta = np.array([float(fit.values[name]) for name in likelihood.names])
         return likelihood.sample(prediction, theta, rng=rng, n=n, vary_constraints=True)
     lo, hi = likelihood.bounds
-    sigma = np.array([0.0 if p.sigma is None else p.sigma for p in likelihood.parameters])
+    sigma = np.array(
+        [
+            0.0 if p.sigma is None or (drawn is not None and p.name not in drawn) else p.sigma
+            for p in likelihood.parameters
+        ]
+    )
     theta = np.clip(likelihood.nominal + sigma * rng.standard_normal((n, sigma.size)), lo, hi)
     mean = likelihood.expected(prediction, theta)
     centres = np.broadcast_to(likelihood.nominal, theta.shape)
@@ -587,6 +600,7 @@ def neyman_construction(
     max_toys: int = 20_000,
     precision: float = 0.05,
     seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
 ) -> NeymanConstruction:
     """Feldman-Cousins (profile-likelihood-ratio) construction at one mass point.
 
@@ -613,6 +627,8 @@ def neyman_construction(
     precision : float
         Target precision of each critical value.
     seed : int
+    progress : callable, optional
+        Called as progress(done, total) after each coupling.
 
     Returns
     -------
@@ -661,6 +677,95 @@ def neyman_construction(
         critical[j] = np.quantile(samples, cl, method="inverted_cdf")
         error[j], used[j] = err, n
         coverage[j] = np.mean(samples <= wilks)
+        if progress:
+            progress(j + 1, couplings.size)
     return NeymanConstruction(
         couplings, t_obs, critical, error, used.astype(int), coverage, float(cl), wilks, nuisances
     )
+
+
+# ------------------------------------------------ distribution of chi^2 at a fixed hypothesis
+@dataclass(frozen=True)
+class CriticalValue:
+    """The ``cl`` quantile of chi^2(H) (profiled over the nuisances, no minimum over the
+    physics parameter subtracted) for pseudo-experiments generated under the hypothesis H.
+
+    Attributes
+    ----------
+    critical : float
+        The ``cl`` quantile of the pseudo-experiments' chi^2.
+    error : float
+        Its statistical precision (see :class:`NeymanConstruction`, ``critical_error``).
+    samples : numpy.ndarray
+        chi^2 of every pseudo-experiment.
+    cl : float
+    drawn : tuple of str
+        Nuisances drawn from their constraints in the pseudo-experiments.
+    """
+
+    critical: float
+    error: float
+    samples: np.ndarray
+    cl: float
+    drawn: tuple[str, ...]
+
+    def survival(self, value: float) -> float:
+        """Fraction of pseudo-experiments with chi^2 >= ``value`` (the p-value of a data set
+        whose chi^2(H) is ``value``)."""
+        return float(np.mean(self.samples >= value))
+
+
+def chi2_critical_value(
+    likelihood,
+    prediction,
+    cl: float = 0.9,
+    n_toys: int = 4000,
+    drawn=None,
+    seed: int = 0,
+) -> CriticalValue:
+    """Distribution of chi^2(H) under H: the p-value construction of Denton and Gehrlein,
+    JHEP 04 (2021) 266, arXiv:2008.06062, Sec. 3.
+
+    Pseudo-experiments are drawn from ``prediction`` with the nuisances in ``drawn`` taken from
+    their Gaussian constraints (the others nominal) and the constraint centres fixed; each one's
+    chi^2 is profiled over all nuisances at the same prediction. A hypothesis H is rejected at
+    ``cl`` when the data's chi^2(H) exceeds the ``cl`` quantile. Wilks' theorem would make
+    chi^2(H) a chi^2 variable with n_bins minus the number of fitted physics parameters degrees
+    of freedom.
+
+    Parameters
+    ----------
+    likelihood : upscatter.stats.likelihood.Likelihood
+    prediction : array_like
+        Signal prediction of the hypothesis, (n_prediction,).
+    cl : float
+        Confidence level in (0, 1).
+    n_toys : int
+        Pseudo-experiments (>= 10).
+    drawn : sequence of str, optional
+        Nuisances drawn in the pseudo-experiments (default: every constrained one).
+    seed : int
+        Seed of the pseudo-experiments.
+
+    Returns
+    -------
+    CriticalValue
+    """
+    prediction = likelihood.check_prediction(prediction)
+    if prediction.ndim != 1:
+        raise ParameterError(f"prediction must be 1-d, got shape {prediction.shape}")
+    if not 0 < cl < 1:
+        raise ParameterError(f"cl must be in (0, 1), got {cl!r}")
+    if not isinstance(n_toys, int | np.integer) or isinstance(n_toys, bool) or n_toys < 10:
+        raise ParameterError(f"n_toys must be an integer >= 10, got {n_toys!r}")
+    names = likelihood.names if drawn is None else tuple(drawn)
+    unknown = sorted(set(names) - set(likelihood.names))
+    if unknown:
+        raise ParameterError(
+            f"drawn: unknown nuisances {', '.join(unknown)}; known: {', '.join(likelihood.names)}"
+        )
+    rng = np.random.default_rng(seed)
+    toys = _toys_at(likelihood, prediction, "constraints", rng, int(n_toys), drawn=names)
+    samples = likelihood.profile(prediction, data=toys).chi2
+    critical = float(np.quantile(samples, cl, method="inverted_cdf"))
+    return CriticalValue(critical, _quantile_uncertainty(samples, cl), samples, float(cl), names)

@@ -558,20 +558,34 @@ def compute_basis(
     params: Mapping[str, np.ndarray],
     executor: str | Executor = "serial",
     scheduler: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **model_options,
 ) -> np.ndarray:
     """Basis counts for all mass points, optionally spread over processes or a Dask cluster
-    (``executor``: see :func:`upscatter.executors.run_jobs`). Masses the model does not take
-    (``m_med`` for the EFT) are ignored, as in :func:`coupling_bound`."""
+    (``executor``: see :func:`upscatter.executors.run_jobs`); ``progress(done, total)`` is
+    called as blocks of mass points finish (serially, in blocks of about a twentieth). Masses the
+    model does not take (``m_med`` for the EFT) are ignored, as in :func:`coupling_bound`."""
     missing = [k for k in model.parameters if k not in params]
     if missing:
         raise ParameterError(f"model {model.name} needs the masses {', '.join(missing)} (MeV)")
     params = {k: np.atleast_1d(np.asarray(params[k], dtype=float)) for k in model.parameters}
     n = len(next(iter(params.values())))
-    blocks = _chunks(np.arange(n), executor, serial_block=None)
+    serial_block = None if progress is None else max(1, -(-n // 20))
+    blocks = _chunks(np.arange(n), executor, serial_block=serial_block)
     jobs = [({k: v[idx] for k, v in params.items()},) for idx in blocks]
+    finished = [0]
+
+    def report(index: int, _value) -> None:
+        finished[0] += blocks[index].size
+        progress(finished[0], n)
+
     pieces = run_jobs(
-        _basis_chunk, jobs, executor, shared=(experiment, model, model_options), scheduler=scheduler
+        _basis_chunk,
+        jobs,
+        executor,
+        on_result=None if progress is None else report,
+        shared=(experiment, model, model_options),
+        scheduler=scheduler,
     )
     return np.concatenate(pieces, axis=0)
 
@@ -820,6 +834,10 @@ def _region(X, Y, values, chi2_zero, threshold, names, config, units="dimensionl
     )
 
 
+REGION_ROWS_PER_BLOCK = 16
+"""Rows of a region's grid profiled at once (a progress bar advances per block)."""
+
+
 def allowed_region(
     sm: np.ndarray,
     K: np.ndarray,
@@ -829,6 +847,7 @@ def allowed_region(
     threshold: float,
     names: tuple[str, str] = ("c1", "c2"),
     config: dict | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RegionResult:
     """Delta chi^2 over a grid of two real couplings for a quadratic form N = sm + c^T K c.
 
@@ -844,11 +863,20 @@ def allowed_region(
         Grid axes.
     threshold : float
         Delta chi^2 of the region's edge (4.61 for 90% CL, 2 dof).
+    progress : callable, optional
+        Called as progress(done, total) as rows of the grid are evaluated (rows are always
+        profiled in the same blocks, so the result does not depend on it).
     """
     X, Y = np.meshgrid(np.asarray(x, float), np.asarray(y, float))
     c = np.stack([X, Y], axis=-1)  # (ny, nx, 2)
     signal = np.einsum("...i,bij,...j->...b", c, K, c)
-    return _region(X, Y, chi2(sm + signal), float(chi2(sm[None])[0]), threshold, names, config)
+    rows = REGION_ROWS_PER_BLOCK
+    values = np.empty(X.shape)
+    for start in range(0, X.shape[0], rows):
+        values[start : start + rows] = chi2(sm + signal[start : start + rows])
+        if progress:
+            progress(min(start + rows, X.shape[0]), X.shape[0])
+    return _region(X, Y, values, float(chi2(sm[None])[0]), threshold, names, config)
 
 
 REGION_EXTENT_SIGNED = 4.0
@@ -886,6 +914,7 @@ def pair_region(
     dof: int = 2,
     n_points: int = 241,
     extent: Sequence[float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
     **model_options,
 ) -> RegionResult:
     """Allowed region in a pair of a model's couplings at fixed masses, from one basis.
@@ -919,6 +948,8 @@ def pair_region(
         :data:`REGION_EXTENT_SIGNED` (resp. :data:`REGION_EXTENT_EVEN`) times the coupling's
         own bound at the same threshold with the other at 0, which contains the region unless
         an interference cancellation is nearly exact.
+    progress : callable, optional
+        Called as progress(done, total) as blocks of the grid are evaluated.
     model_options
         Options of the model's channels (the experiment's defaults are filled in:
         :meth:`upscatter.experiments.base.Analysis.model_options`).
@@ -995,12 +1026,12 @@ def pair_region(
     c[..., index[0]], c[..., index[1]] = X, Y
     monomials = space.monomials_of(c.reshape(-1, c0.size))  # (n_grid, n_basis)
     rows = max(1, REGION_MAX_BATCH // max(1, sm.size))
-    values = np.concatenate(
-        [
-            np.atleast_1d(experiment.chi2(sm + monomials[i : i + rows] @ K.T))
-            for i in range(0, monomials.shape[0], rows)
-        ]
-    ).reshape(X.shape)
+    chunks = []
+    for i in range(0, monomials.shape[0], rows):
+        chunks.append(np.atleast_1d(experiment.chi2(sm + monomials[i : i + rows] @ K.T)))
+        if progress:
+            progress(min(i + rows, monomials.shape[0]), monomials.shape[0])
+    values = np.concatenate(chunks).reshape(X.shape)
     config = {
         "experiment": experiment.name,
         "model": space.name,
@@ -1031,6 +1062,7 @@ def eft_pair_region(
     n_points: int = 241,
     extent: Sequence[float] | None = None,
     convention: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RegionResult:
     """Allowed region of two real EFT coefficients of both signs at one m_chi (paper 002 Fig. 4):
     :func:`pair_region` of the ``eft`` model's coefficients ``pair`` (operator names or
@@ -1047,6 +1079,7 @@ def eft_pair_region(
         dof=dof,
         n_points=n_points,
         extent=extent,
+        progress=progress,
         convention=convention,
     )
 

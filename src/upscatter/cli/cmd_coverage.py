@@ -12,6 +12,7 @@ from __future__ import annotations
 import click
 import numpy as np
 
+from .. import progress
 from ..errors import ParameterError
 from ..intervals import NUISANCE_TREATMENTS, neyman_construction
 from ..scans import bounds_from_basis, compute_basis
@@ -45,8 +46,9 @@ from ._options import analysis_options, json_option
     help="Toys at the conditional best fit, or nuisances drawn from their constraints.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the toys.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
 @json_option
-def command(analysis, m_chi_text, m_med_text, fractions, cl, toys, nuisances, seed, as_json):
+def command(analysis, m_chi_text, m_med_text, fractions, cl, toys, nuisances, seed, quiet, as_json):
     """Critical values and Wilks coverage from pseudo-experiments at a few mass points."""
     m_chi = parse_float_list(m_chi_text, "--m-chi")
     med = parse_float_list(m_med_text, "--m-med")
@@ -60,32 +62,36 @@ def command(analysis, m_chi_text, m_med_text, fractions, cl, toys, nuisances, se
         raise ParameterError(f"--cl must be in (0, 1), got {cl}")
     experiment, model, options = analysis.build()
     masses = {"m_chi": m_chi, "m_med": med}
-    K = compute_basis(experiment, model, masses, **options)
-    bounds = bounds_from_basis(experiment, model, masses, K, cl=cl, **options)
+    with progress.bar("spectra", m_chi.size, quiet) as report:
+        K = compute_basis(experiment, model, masses, progress=report, **options)
+    with progress.bar("bounds", m_chi.size, quiet) as report:
+        bounds = bounds_from_basis(experiment, model, masses, K, cl=cl, progress=report, **options)
     points = []
-    for i, bound in enumerate(bounds.bound):
-        row = {"m_chi": float(m_chi[i]), "m_med": float(med[i]), "wilks_bound": None}
-        if np.isfinite(bound):
-            belt = neyman_construction(
-                experiment,
-                K[i],
-                model.powers,
-                bound * factors,
-                cl=cl,
-                nuisances=nuisances,
-                min_toys=min(500, toys),
-                max_toys=toys,
-                seed=seed + i,
-            )
-            row.update(
-                wilks_bound=float(bound),
-                fractions=factors.tolist(),
-                critical=belt.critical.tolist(),
-                critical_error=belt.critical_error.tolist(),
-                wilks_coverage=belt.wilks_coverage.tolist(),
-                n_toys=belt.n_toys.tolist(),
-            )
-        points.append(row)
+    with progress.bar("pseudo-experiments", m_chi.size * factors.size, quiet) as toy_bar:
+        for i, bound in enumerate(bounds.bound):
+            row = {"m_chi": float(m_chi[i]), "m_med": float(med[i]), "wilks_bound": None}
+            if np.isfinite(bound):
+                belt = neyman_construction(
+                    experiment,
+                    K[i],
+                    model.powers,
+                    bound * factors,
+                    cl=cl,
+                    nuisances=nuisances,
+                    min_toys=min(500, toys),
+                    max_toys=toys,
+                    seed=seed + i,
+                    progress=lambda done, _, offset=i * factors.size: toy_bar(offset + done),
+                )
+                row.update(
+                    wilks_bound=float(bound),
+                    fractions=factors.tolist(),
+                    critical=belt.critical.tolist(),
+                    critical_error=belt.critical_error.tolist(),
+                    wilks_coverage=belt.wilks_coverage.tolist(),
+                    n_toys=belt.n_toys.tolist(),
+                )
+            points.append(row)
     config = {**bounds.config, "nuisances": nuisances, "seed": seed, "max_toys": toys}
     if as_json:
         echo_json({"config": config, "points": points})

@@ -14,12 +14,13 @@ preset, the EFT) is refused, as is a file that does not say.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 import numpy as np
 
-from .. import decays
+from .. import decays, progress
 from ..constants import M_ELECTRON, SECONDS_AGE_OF_UNIVERSE
 from ..errors import ParameterError
 from ._common import echo_json, parse_float_list
@@ -108,9 +109,9 @@ def _check_along_model(path: str, meta: dict) -> None:
         )
 
 
-def _records(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary) -> list[dict]:
+def _records(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary, quiet: bool) -> list[dict]:
     records = []
-    for i in range(m_chi.size):
+    for i in progress.iterate(range(m_chi.size), "points", quiet):
         records.append(
             {
                 "m_chi_MeV": m_chi[i],
@@ -131,14 +132,16 @@ def _records(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary) -> list[dict]:
     return records
 
 
-def _print_table(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary) -> None:
+def _print_table(m_chi, m_med, g_chi, g_f, res: decays.DecaySummary, quiet: bool) -> None:
     click.echo(
         "# m_chi_MeV m_med_MeV g_chi g_f Gamma_tot_MeV BR(V_nu) BR(nu_ee) Gamma(V->ee)_MeV "
         "lifetime_s decay_length_m before_BBN outlives_Universe"
     )
     yes_no = {True: "yes", False: "no"}
     br_2, br_3 = (res.branching_ratios[name] for name in decays.CHANNELS)
-    for i in range(m_chi.size):
+    # rows printed to a terminal show the progress themselves; a bar only when redirected
+    quiet = quiet or sys.stdout.isatty()
+    for i in progress.iterate(range(m_chi.size), "points", quiet):
         length = "-" if res.decay_length_m is None else f"{res.decay_length_m[i]:.4g}"
         click.echo(
             f"{m_chi[i]:.6g} {m_med[i]:.6g} {g_chi[i]:.4g} {g_f[i]:.4g} "
@@ -226,8 +229,9 @@ def _plot_along(path, m_chi, m_med, tau) -> None:
     output=False,
 )
 @file_option("--plot", "PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @json_option
-def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, as_json):
+def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, quiet, as_json):
     """Widths, branching ratios, lifetime and decay length of chi (paper 003 Eqs. (25)-(27)).
 
     Also says whether chi decays before BBN (lifetime < 1 s) and whether it outlives the
@@ -286,7 +290,7 @@ def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, as_json):
                 "age_of_universe_s": SECONDS_AGE_OF_UNIVERSE,
                 "skipped_rows": skipped,
                 "plot": plot,
-                "points": _records(mc, mm, gc, gf, res),
+                "points": _records(mc, mm, gc, gf, res, quiet),
             }
         )
         return
@@ -297,6 +301,6 @@ def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, as_json):
     )
     if along is not None:
         click.echo(f"# along {along} with g_chi = g_f = bound; {skipped} row(s) without a bound")
-    _print_table(mc, mm, gc, gf, res)
+    _print_table(mc, mm, gc, gf, res, quiet)
     if plot is not None:
         click.echo(f"# plot written to {plot}")

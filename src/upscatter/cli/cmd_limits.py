@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
 from pathlib import Path
 
 import click
 import numpy as np
 
+from .. import progress
 from ..errors import ParameterError, RangeOfValidityWarning
 from ..executors import EXECUTORS, check_executor
 from ..scans import bounds_from_basis, compute_basis
@@ -17,6 +17,8 @@ from ._options import analysis_options, file_option, json_option, yes_option
 
 MAX_POINTS = 1000
 """Most mass points without --yes."""
+FC_POINTS = 41
+"""Couplings of the --fc belt at each mass point: 0 to twice the Wilks bound."""
 
 
 @click.command("limits")
@@ -139,11 +141,11 @@ def command(
         raise ParameterError("--resume needs --checkpoint PATH")
     experiment, model, model_options = analysis.build()
     masses = {"m_chi": m_chi, "m_med": med}
-    show = not (quiet or as_json) and m_chi.size > 1 and sys.stderr.isatty()
-    K = compute_basis(experiment, model, masses, executor, scheduler, **model_options)
-    with click.progressbar(
-        length=m_chi.size, label="bounds", file=sys.stderr if show else _Null()
-    ) as bar:
+    with progress.bar("spectra", m_chi.size, quiet) as report:
+        K = compute_basis(
+            experiment, model, masses, executor, scheduler, progress=report, **model_options
+        )
+    with progress.bar("bounds", m_chi.size, quiet) as report:
         with warnings.catch_warnings():  # the range of validity is printed in the table
             warnings.simplefilter("ignore", RangeOfValidityWarning)
             result = bounds_from_basis(
@@ -153,13 +155,15 @@ def command(
                 K,
                 cl=cl,
                 dof=dof,
-                progress=lambda done, total: bar.update(done - bar.pos),
+                progress=report,
                 executor=executor,
                 checkpoint=checkpoint,
                 scheduler=scheduler,
                 **model_options,
             )
-    extras = _statistics(experiment, model, K, result, expected, profile_curve, fc, toys, seed)
+    extras = _statistics(
+        experiment, model, K, result, expected, profile_curve, fc, toys, seed, quiet
+    )
     result = extras.pop("result")
     if out:
         result.save(out)
@@ -244,14 +248,19 @@ def _table_columns(result, extras: dict) -> dict[str, list]:
     return columns
 
 
-def _statistics(experiment, model, K, result, expected, profile_curve, fc, toys, seed) -> dict:
+def _statistics(
+    experiment, model, K, result, expected, profile_curve, fc, toys, seed, quiet
+) -> dict:
     """Expected bands, profile curves and FC intervals requested on the command line."""
     from ..intervals import add_expected, neyman_construction
     from ..intervals import profile_curve as curve_of
 
     extras: dict = {}
     if expected:
-        result = add_expected(result, experiment, model.powers, K, expected, toys, seed)
+        with progress.bar(f"expected ({expected})", len(K), quiet) as report:
+            result = add_expected(
+                result, experiment, model.powers, K, expected, toys, seed, progress=report
+            )
     threshold = result.config["delta_chi2"]
     if profile_curve:
         curves = []
@@ -265,24 +274,26 @@ def _statistics(experiment, model, K, result, expected, profile_curve, fc, toys,
         extras["profile"] = curves
     if fc:
         belts = []
-        for basis, bound in zip(K, result.bound, strict=True):
-            if not np.isfinite(bound):
-                belts.append(None)
-                continue
-            grid = bound * np.linspace(0.0, 2.0, 41)
-            belt = neyman_construction(
-                experiment,
-                basis,
-                model.powers,
-                grid,
-                cl=result.config["cl"],
-                max_toys=max(toys, 500),
-                min_toys=min(500, toys),
-                seed=seed,
-            )
-            record = belt.to_json()
-            record["interval"] = _finite(belt.interval())
-            belts.append(record)
+        points = FC_POINTS
+        with progress.bar("Feldman-Cousins", len(K) * points, quiet) as report:
+            for i, (basis, bound) in enumerate(zip(K, result.bound, strict=True)):
+                if not np.isfinite(bound):
+                    belts.append(None)
+                    continue
+                belt = neyman_construction(
+                    experiment,
+                    basis,
+                    model.powers,
+                    bound * np.linspace(0.0, 2.0, points),
+                    cl=result.config["cl"],
+                    max_toys=max(toys, 500),
+                    min_toys=min(500, toys),
+                    seed=seed,
+                    progress=lambda done, _, offset=i * points: report(offset + done),
+                )
+                record = belt.to_json()
+                record["interval"] = _finite(belt.interval())
+                belts.append(record)
         extras["fc"] = belts
     extras["result"] = result
     return extras
@@ -290,16 +301,3 @@ def _statistics(experiment, model, K, result, expected, profile_curve, fc, toys,
 
 def _finite(pair) -> list:
     return [float(x) if np.isfinite(x) else None for x in pair]
-
-
-class _Null:
-    """A file-like sink that hides the progress bar."""
-
-    def write(self, _text):
-        return 0
-
-    def flush(self):
-        return None
-
-    def isatty(self):
-        return False

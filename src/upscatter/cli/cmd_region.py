@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import click
 
+from .. import progress
 from ..errors import ParameterError
 from ..models import get_model
 from ..scans import pair_region
@@ -71,6 +72,7 @@ MAX_POINTS = 1001
     help=f"Grid points per axis (above {MAX_POINTS} needs --yes).",
 )
 @file_option("--plot", "Write a PNG of the region.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
 @yes_option(f"--points above {MAX_POINTS}")
 @json_option
 def command(
@@ -89,6 +91,7 @@ def command(
     dof,
     points,
     plot,
+    quiet,
     yes,
     as_json,
 ):
@@ -113,9 +116,19 @@ def command(
     experiment = build_experiment(experiment_name, time_window, settings)
     model = get_model(model_name, preset=preset)
     options = model_kwargs(model, electrons=electrons, convention=convention)
-    region = pair_region(
-        experiment, model, masses, pair.split(","), fixed, cl, dof, points, **options
-    )
+    with progress.bar("grid points", None, quiet) as report:
+        region = pair_region(
+            experiment,
+            model,
+            masses,
+            pair.split(","),
+            fixed,
+            cl,
+            dof,
+            points,
+            progress=report,
+            **options,
+        )
     where = ", ".join(f"{k} = {v:g} MeV" for k, v in masses.items())
     if plot:
         from ..plotting import plot_regions

@@ -13,6 +13,7 @@ import sys
 
 import click
 
+from .. import progress
 from ..errors import ParameterError
 from ..reproduce import REPRODUCTIONS, run
 from ..reproduce._common import comparison_table, details_table, failures
@@ -31,8 +32,9 @@ from ._options import json_option
     help="Folder for figures and JSON.",
 )
 @click.option("--list", "list_only", is_flag=True, help="List the available reproductions.")
+@click.option("--quiet", is_flag=True, help="No progress messages.")
 @json_option
-def command(name, out_dir, list_only, as_json):
+def command(name, out_dir, list_only, quiet, as_json):
     """Reproduce a figure or table of the papers (see --list); details in NAME.json in --out.
 
     Exits with status 1 when a published number is outside its tolerance and not a documented
@@ -48,19 +50,17 @@ def command(name, out_dir, list_only, as_json):
             raise ParameterError("name a reproduction (see the list above)")
         return
     check_output_folder("--out", out_dir)
-    progress = None
-    if not as_json:
-        # reproductions log the time of each figure as they go
-        progress = logging.StreamHandler(sys.stderr)
-        progress.setFormatter(logging.Formatter("  %(message)s"))
-        logger = logging.getLogger("upscatter.reproduce")
-        logger.addHandler(progress)
+    logger = logging.getLogger("upscatter.reproduce")
+    # reproductions log each figure as they go: the messages and a step count with the
+    # elapsed time (the number of steps is not known in advance, so no ETA)
+    with progress.bar(name, None, quiet) as steps:
+        handler = _StepHandler(steps, echo=not (quiet or as_json))
+        logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    try:
-        payload = run(name, out_dir)
-    finally:
-        if progress:
-            logging.getLogger("upscatter.reproduce").removeHandler(progress)
+        try:
+            payload = run(name, out_dir)
+        finally:
+            logger.removeHandler(handler)
     off = failures(payload["results"])
     if as_json:
         echo_json(payload)
@@ -84,3 +84,22 @@ def command(name, out_dir, list_only, as_json):
             f"{len(off)} number(s) outside tolerance without a documented deviation: "
             + "; ".join(off)
         )
+
+
+class _StepHandler(logging.Handler):
+    """Advances a progress bar per log record and shows the message on stderr (above the bar
+    when there is one)."""
+
+    def __init__(self, steps: progress.Progress, echo: bool):
+        super().__init__()
+        self.steps, self.echo = steps, echo
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.steps.step()
+        if not self.echo:
+            return
+        text = f"  {record.getMessage()}"
+        if progress.enabled():
+            self.steps.write(text)
+        else:
+            print(text, file=sys.stderr)
