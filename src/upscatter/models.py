@@ -108,7 +108,17 @@ class Model:
 
 
 def _nuclear_basis(func, material: Material, **xsec_options) -> list[Channel]:
-    """Channels with a one-entry basis for per-isotope nucleus cross sections func(...)."""
+    """Channels with a one-entry basis for per-isotope nucleus cross sections func(...).
+
+    An option ``func`` does not take is a ParameterError here, when the model is built, not a
+    TypeError in the middle of the folding."""
+    taken = set(inspect.signature(func).parameters) - {"E", "T", "isotope", "m_chi", "m_med"}
+    unknown = sorted(set(xsec_options) - taken)
+    if unknown:
+        raise ParameterError(
+            f"{func.__name__} has no option {', '.join(unknown)}; its options: "
+            f"{', '.join(sorted(taken))}"
+        )
 
     def make(isotope):
         def dsigma(E, T, flavour, m_chi, m_med):

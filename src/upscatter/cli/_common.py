@@ -122,3 +122,19 @@ def confirm_size(what: str, size: int, limit: int, estimate: str, yes: bool) -> 
         raise ParameterError(
             f"{what} = {size} is above {limit} ({estimate}): pass --yes to proceed"
         )
+
+
+def kinematic_note(material, e_max: float, m_chi: float) -> str | None:
+    """A one-line note when ``m_chi`` (MeV) is at or above the largest dark-fermion mass that
+    neutrinos up to ``e_max`` (MeV) can produce on ``material``: E_nu >= m_chi + m_chi^2/(2M)
+    (:func:`upscatter.kinematics.max_chi_mass`, heaviest isotope, the most permissive), so no
+    new-physics event exists; ``None`` otherwise."""
+    from ..kinematics import max_chi_mass
+
+    reach = float(max(max_chi_mass(iso.mass, e_max) for iso in material.isotopes))
+    if m_chi < reach:
+        return None
+    return (
+        f"m_chi = {m_chi:g} MeV is above the kinematic limit {reach:.4g} MeV of {material.name} "
+        f"with neutrinos up to {e_max:.4g} MeV: no new-physics events"
+    )

@@ -16,7 +16,7 @@ from ..fluxes.reactor import DEFAULT_SPECTRUM, SPECTRUM_MODELS
 from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
-from ._common import echo_json
+from ._common import echo_json, kinematic_note
 from ._options import (
     electrons_option,
     file_option,
@@ -140,6 +140,9 @@ def command(
         n_new_components = K @ model.monomials(coupling)
         n_new = n_new_components.sum(axis=0)
     sm_total = n_sm.sum(axis=0)
+    note = None if model_name == "sm" else kinematic_note(material, source.e_max, m_chi)
+    if note:
+        click.echo(f"upscatter: note: {note}", err=True)
     rows = [
         (lo / units.keV, hi / units.keV, s, n, s + n)
         for lo, hi, s, n in zip(edges[:-1], edges[1:], sm_total, n_new, strict=True)
@@ -179,6 +182,7 @@ def command(
                 "N_SM_per_flavour": n_sm,
                 "totals": {"SM": sm_total.sum(), "new": n_new.sum()},
                 "columns": list(header),
+                **({"note": note} if note else {}),
             }
         )
         return

@@ -57,7 +57,7 @@ from ..constants import G_FERMI, M_W, SIN2_THETA_W
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import NucleonMatrixElements, get_hadronic_set, scalar_nuclear_charge
-from ..nuclei import Isotope
+from ..nuclei import Isotope, as_isotope
 from .mediators import vector_nuclear_charge
 from .sm import kinematically_allowed, vector_kinematic_bracket
 
@@ -346,6 +346,7 @@ def eft_dsigma_dT(
         raise ParameterError(
             f"coefficients must be a mapping from operator name to value, got {coefficients!r}"
         )
+    isotope = as_isotope(isotope)
     me = get_hadronic_set(hadronic)
     nuclear: dict[str, complex] = {}
     for op, value in zip(_canonical_list(coefficients), coefficients.values(), strict=True):
@@ -405,6 +406,7 @@ def eft_basis_dsigma_dT(
     ops = _canonical_list(operators)
     if not ops:
         raise ParameterError("operators must name at least one EFT operator")
+    isotope = as_isotope(isotope)
     me = get_hadronic_set(hadronic)
     n = len(ops)
     # Nuclear coupling per unit universal coefficient (real), with the antineutrino sign.

@@ -37,7 +37,7 @@ from .._validate import as_array
 from ..constants import G_FERMI, M_ELECTRON, SIN2_THETA_W
 from ..errors import ParameterError
 from ..flavours import is_antineutrino, lepton_flavour
-from ..nuclei import Isotope, get_isotope
+from ..nuclei import Isotope, as_isotope
 from ..units import keV
 from .mediators import scalar_dsigma_dT, vector_dsigma_dT
 from .sm import kinematically_allowed
@@ -185,9 +185,7 @@ def _on_reachable(E, T, free_xsec):
 
 
 def _table(isotope: Isotope | str) -> ZeffTable:
-    iso = get_isotope(isotope) if isinstance(isotope, str) else isotope
-    if not isinstance(iso, Isotope):
-        raise ParameterError(f"isotope must be an Isotope or an isotope name, got {isotope!r}")
+    iso = as_isotope(isotope)
     try:
         return Z_EFF_TABLES[iso.Z]
     except KeyError:

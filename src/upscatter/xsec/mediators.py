@@ -35,7 +35,7 @@ from .._validate import as_array, as_float
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
-from ..nuclei import Isotope, get_isotope
+from ..nuclei import Isotope, as_isotope
 from .sm import kinematically_allowed, vector_kinematic_bracket
 
 
@@ -93,15 +93,6 @@ def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, f
     }
 
 
-def _as_isotope(isotope: Isotope | str) -> Isotope:
-    """An Isotope, or one given by name (``"Cs133"``), as in :mod:`upscatter.xsec.electrons`."""
-    if isinstance(isotope, str):
-        return get_isotope(isotope)
-    if not isinstance(isotope, Isotope):
-        raise ParameterError(f"isotope must be an Isotope or an isotope name, got {isotope!r}")
-    return isotope
-
-
 def _on_nucleus(
     dsigma_dT: Callable[..., np.ndarray],
     E,
@@ -149,7 +140,7 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
-    isotope = _as_isotope(isotope)
+    isotope = as_isotope(isotope)
     couplings = _quark_couplings(quark_couplings)
     q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
     return _on_nucleus(vector_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
@@ -168,6 +159,6 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
-    isotope = _as_isotope(isotope)
+    isotope = as_isotope(isotope)
     q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
     return _on_nucleus(scalar_dsigma_dT, E, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
