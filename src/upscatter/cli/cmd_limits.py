@@ -11,7 +11,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..executors import EXECUTORS, check_executor
 from ..scans import bounds_from_basis, compute_basis
-from ._common import confirm_size, echo_json, parse_float_list
+from ._common import confirm_size, echo_json, hepdata_option, parse_float_list
 from ._options import analysis_options, file_option, json_option, yes_option
 
 MAX_POINTS = 1000
@@ -84,6 +84,7 @@ MAX_POINTS = 1000
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the toys.")
 @file_option("--out", "Save the ScanResult as CSV(+JSON).")
 @file_option("--plot", "Write a PNG of the bound.")
+@hepdata_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @yes_option(f"more than {MAX_POINTS} mass points")
 @json_option
@@ -105,6 +106,7 @@ def command(
     seed,
     out,
     plot,
+    hepdata,
     quiet,
     yes,
     as_json,
@@ -160,6 +162,10 @@ def command(
     result = extras.pop("result")
     if out:
         result.save(out)
+    if hepdata:
+        from ..hepdata import limits_tables, write_hepdata
+
+        write_hepdata(limits_tables(result), hepdata)
     if plot:
         from ..plotting import plot_bounds
 

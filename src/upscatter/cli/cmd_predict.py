@@ -6,7 +6,7 @@ import click
 import numpy as np
 
 from .._validate import as_float
-from ._common import echo_json, kinematic_note
+from ._common import echo_json, kinematic_note, new_physics_counts
 from ._options import analysis_options, json_option
 
 
@@ -33,7 +33,7 @@ def command(analysis, m_chi, m_med, coupling, as_json):
     note = kinematic_note(material, source.e_max, m_chi) if material and source else None
     if note:
         click.echo(f"upscatter: note: {note}", err=True)
-    prediction_new = K @ model.monomials(coupling)
+    prediction_new = new_physics_counts(K, model, coupling)
     fit_sm = experiment.summary(prediction_sm)
     fit = experiment.summary(prediction_sm + prediction_new)
     # per analysis bin at nominal nuisances (predictions may be pre-response templates)

@@ -6,7 +6,7 @@ import click
 
 from ..errors import ParameterError
 from ..scans import eft_pair_region
-from ._common import confirm_size, echo_json
+from ._common import confirm_size, echo_json, hepdata_option
 from ._options import build_experiment, experiment_options, file_option, json_option, yes_option
 
 MAX_POINTS = 1001
@@ -28,6 +28,7 @@ MAX_POINTS = 1001
     help=f"Grid points per axis (above {MAX_POINTS} needs --yes).",
 )
 @file_option("--plot", "Write a PNG of the region.")
+@hepdata_option
 @yes_option(f"--points above {MAX_POINTS}")
 @json_option
 def command(
@@ -41,6 +42,7 @@ def command(
     dof,
     points,
     plot,
+    hepdata,
     yes,
     as_json,
 ):
@@ -59,6 +61,10 @@ def command(
     )
     experiment = build_experiment(experiment_name, time_window, settings)
     region = eft_pair_region(experiment, pair.split(","), m_chi, cl, dof, points)
+    if hepdata:
+        from ..hepdata import region_tables, write_hepdata
+
+        write_hepdata(region_tables(region), hepdata)
     if plot:
         from ..plotting import plot_regions
 

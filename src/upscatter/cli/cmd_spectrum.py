@@ -16,7 +16,7 @@ from ..fluxes.reactor import DEFAULT_SPECTRUM, SPECTRUM_MODELS
 from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
 from ..rates import RecoilBins, binned_counts
-from ._common import echo_json, kinematic_note
+from ._common import echo_json, kinematic_note, new_physics_counts
 from ._options import (
     electrons_option,
     file_option,
@@ -137,7 +137,7 @@ def command(
             detector_mass,
             {k: [v] for k, v in {"m_chi": m_chi, "m_med": m_med}.items() if k in model.parameters},
         )[0]
-        n_new_components = K @ model.monomials(coupling)
+        n_new_components = new_physics_counts(K, model, coupling)
         n_new = n_new_components.sum(axis=0)
     sm_total = n_sm.sum(axis=0)
     note = None if model_name == "sm" else kinematic_note(material, source.e_max, m_chi)

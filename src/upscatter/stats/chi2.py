@@ -20,4 +20,9 @@ def delta_chi2_threshold(cl: float = 0.9, dof: int = 1) -> float:
         raise ParameterError(f"confidence level must be in (0, 1), got {cl}")
     if isinstance(dof, bool) or not isinstance(dof, (int, np.integer)) or dof < 1:
         raise ParameterError(f"degrees of freedom must be >= 1, got {dof}")
-    return float(_scipy_stats.chi2.ppf(cl, dof))
+    threshold = float(_scipy_stats.chi2.ppf(cl, dof))
+    if not threshold > 0:  # cl so small that the quantile underflows: every coupling excluded
+        raise ParameterError(
+            f"confidence level {cl:g} is too small: the Delta chi^2 threshold is 0"
+        )
+    return threshold

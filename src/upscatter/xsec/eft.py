@@ -52,7 +52,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .._validate import as_array, as_float
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..constants import G_FERMI, M_W, SIN2_THETA_W
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
@@ -232,9 +232,9 @@ def _nuclear_coupling(op: str, value, isotope: Isotope, me: NucleonMatrixElement
 
 
 def _checked_kinematics(E, T, m_chi):
-    E = as_array("neutrino energy E", E)
-    T = as_array("recoil energy T", T)
-    m_chi = as_array("m_chi", m_chi)
+    E = as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    T = as_array("recoil energy T", T, maximum=MAX_MEV)
+    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
     try:
         shape = np.broadcast_shapes(E.shape, T.shape, m_chi.shape)
     except ValueError:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .._validate import as_array, as_float
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
@@ -93,6 +93,23 @@ def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, f
     }
 
 
+MIN_MEDIATOR_MEV = 1e-6
+"""Lightest mediator (MeV) accepted: 1 eV, far below sqrt(2 M T) ~ MeV at any threshold here (so
+the massless limit is already reached), and far above where m_med^4 underflows and the
+forward propagator 1/(m_med^2 + 2 M T)^2 becomes infinite at T = 0."""
+
+
+def as_mediator_mass(m_med) -> np.ndarray:
+    """``m_med`` (MeV) as an array, checked to be finite and in [1e-6, 1e9] MeV."""
+    m_med = as_array("m_med", m_med, allow_zero=False, maximum=MAX_MEV)
+    if np.any(m_med < MIN_MEDIATOR_MEV):
+        raise ParameterError(
+            f"m_med = {float(np.min(m_med)):g} MeV is below {MIN_MEDIATOR_MEV:g} MeV (1 eV), "
+            "where the massless limit is already reached"
+        )
+    return m_med
+
+
 def _on_nucleus(
     dsigma_dT: Callable[..., np.ndarray],
     E,
@@ -107,10 +124,10 @@ def _on_nucleus(
     """The generic ``dsigma_dT`` (:func:`vector_dsigma_dT` or :func:`scalar_dsigma_dT`) on a
     nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
     momentum transfer of the recoil T (MeV); MeV^-3."""
-    as_array("neutrino energy E", E)
-    as_array("recoil energy T", T)
-    as_array("m_chi", m_chi)
-    as_array("m_med", m_med)
+    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    as_array("recoil energy T", T, maximum=MAX_MEV)
+    as_array("m_chi", m_chi, maximum=MAX_MEV)
+    as_mediator_mass(m_med)
     as_float("radius_scale", radius_scale, allow_zero=False)
     M = isotope.mass
     ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)

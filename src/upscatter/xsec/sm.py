@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validate import as_array, as_float
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..constants import G_FERMI, SIN2_THETA_W
 from ..form_factors import nuclear_form_factor
 from ..kinematics import e_nu_min
@@ -68,11 +68,12 @@ def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale
     Raises
     ------
     ParameterError
-        Negative or non-finite E or T, a non-positive radius_scale, an unknown isotope.
+        E not in [1e-6, 1e9] MeV, T not in [0, 1e9] MeV (:data:`upscatter._validate.MAX_MEV`), a
+        non-positive radius_scale, an unknown isotope.
     """
     isotope = as_isotope(isotope)
-    as_array("neutrino energy E", E)
-    as_array("recoil energy T", T)
+    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    as_array("recoil energy T", T, maximum=MAX_MEV)
     as_float("radius_scale", radius_scale, allow_zero=False)
     M = isotope.mass
     ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
