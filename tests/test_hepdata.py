@@ -192,3 +192,15 @@ def test_cli_hepdata_path_checked_first(capsys, tmp_path):
     status = main(["limits", "--hepdata", str(parent / "x.zip")])
     err = capsys.readouterr().err.strip().splitlines()
     assert status != 0 and len(err) == 1 and "--hepdata" in err[0]
+
+
+def test_written_files_are_not_private(tmp_path):
+    """Atomic writes go through mkstemp (mode 0600): the result gets the usual 0666 - umask."""
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        path = write_hepdata(limits_tables(_scan()), tmp_path / "hd.zip")
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

@@ -133,6 +133,11 @@ def command(
         f"~{m_chi.size / 40:.3g} x the time of the default 40-point scan",
         yes,
     )
+    if plot and np.ptp(m_chi) == 0 and np.ptp(med) == 0:
+        raise ParameterError(
+            "--plot draws the bound against a mass: give at least two --m-chi (or --m-med) "
+            "values, e.g. --m-chi log:0.1:100:40"
+        )
     check_executor(executor, scheduler)
     if checkpoint and Path(checkpoint).exists() and not resume:
         raise ParameterError(f"checkpoint {checkpoint} exists: pass --resume to continue it")
@@ -167,17 +172,7 @@ def command(
 
         write_hepdata(limits_tables(result), hepdata)
     if plot:
-        from ..plotting import plot_bounds
-
-        scanned = m_chi if np.ptp(m_chi) > 0 or np.ptp(med) == 0 else med
-        xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
-        plot_bounds(
-            {f"{experiment.name} {model.name}": (scanned, result.bound)},
-            plot,
-            xlabel,
-            f"{model.coupling} ({int(cl * 100)}% CL bound)",
-            expected=(scanned, result.expected) if result.expected else None,
-        )
+        _plot(plot, m_chi, med, model, result)
     if as_json:
         echo_json({**result.to_json(), **extras})
         return
@@ -193,6 +188,30 @@ def command(
     for i, row in enumerate(result.rows()):
         cells = [_cell(values[i]) for values in columns.values()]
         click.echo("".join(f"{row[n]:>12.4g}" for n in names) + "".join(f"{c:>14}" for c in cells))
+
+
+def _plot(path, m_chi, med, model, result) -> None:
+    """The bound against the scanned mass, titled with what it is (plotting.describe_scan); a
+    note instead of a blank figure when fewer than two masses have a bound."""
+    from ..plotting import coupling_label, describe_scan, drawable_points, plot_bounds
+
+    if drawable_points(result.bound) < 2:
+        click.echo(
+            f"upscatter: note: --plot {path}: only {drawable_points(result.bound)} mass point(s) "
+            "with a bound, no curve to draw; no figure written",
+            err=True,
+        )
+        return
+    scanned = m_chi if np.ptp(m_chi) > 0 else med
+    xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
+    plot_bounds(
+        {f"observed {round(100 * result.config['cl'])}% CL upper bound": (scanned, result.bound)},
+        path,
+        xlabel,
+        f"upper bound on {coupling_label(model.coupling, model.name)}",
+        title=describe_scan(result.config, result.masses),
+        expected=(scanned, result.expected) if result.expected else None,
+    )
 
 
 def _cell(value) -> str:
