@@ -144,7 +144,7 @@ def test_reactor_spectrum_is_positive_and_finite(capsys):
 
 
 def test_spectrum_above_the_kinematic_limit_says_so(capsys):
-    """SNS neutrinos stop at E_max = (m_mu^2 + ... ) / 2 m_mu = 52.8 MeV, so chi of 60 MeV
+    """SNS neutrinos stop at E_max = m_mu/2 = 52.8 MeV (muon decay at rest), so chi of 60 MeV
     cannot be produced on any nucleus (threshold E_nu = m_chi + m_chi^2/2M > m_chi): the zeros
     are correct and a note says why."""
     status, out, err = _run(capsys, ["spectrum", "--m-chi", "60", "--json"])
