@@ -232,7 +232,9 @@ def _nuclear_coupling(op: str, value, isotope: Isotope, me: NucleonMatrixElement
 
 
 def _checked_kinematics(E, T, m_chi):
-    E = as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    E = as_array("neutrino energy E", E, maximum=MAX_MEV)
+    if np.any((E > 0) & (E < MIN_NEUTRINO_MEV)):  # E = 0 itself is outside: exactly zero
+        raise ParameterError(f"neutrino energy E must be 0 or at least {MIN_NEUTRINO_MEV:g} MeV")
     T = as_array("recoil energy T", T, maximum=MAX_MEV)
     m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
     try:
