@@ -33,7 +33,7 @@ LAYERS = [
     {"stats"},
     {"experiments"},
     {"executors", "checkpoint", "provenance", "progress", "scans", "intervals"},
-    {"plotting"},
+    {"plotting", "hepdata"},
     {"reproduce", "cli"},
 ]
 RANK = {name: i for i, layer in enumerate(LAYERS) for name in layer}

@@ -34,12 +34,24 @@ def atomic_write_bytes(path: str | Path, content: bytes) -> Path:
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, _mode(path))  # mkstemp makes it private (0600)
         os.replace(temporary, path)
     except OSError as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise UpscatterError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return path
+
+
+def _mode(path: Path) -> int:
+    """Permissions of the written file: those of the file it replaces, else what ``open``
+    gives a new file (0666 less the umask)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:

@@ -11,9 +11,28 @@ from .errors import ParameterError
 
 V = TypeVar("V")
 
+MAX_MEV = 1e9
+"""Largest energy or mass (MeV) a cross section accepts: 1 PeV, orders of magnitude above any
+neutrino source or kinematic limit here (E_nu < 53 MeV at the SNS, < 20 MeV for 8B), and far
+from where squared energies overflow (the silent overflows of issue 19)."""
 
-def as_array(name: str, value, *, allow_zero: bool = True, allow_negative: bool = False):
-    """Convert ``value`` to a float ndarray and check it is finite and of the right sign.
+MIN_NEUTRINO_MEV = 1e-6
+"""Lowest neutrino energy (MeV) a cross section accepts: 1 eV, below every source here (they
+reach keV at the lowest), and far above where E^2 underflows to 0 in the 1/E^2 of the cross
+sections."""
+
+
+def as_array(
+    name: str,
+    value,
+    *,
+    allow_zero: bool = True,
+    allow_negative: bool = False,
+    maximum: float | None = None,
+    minimum: float | None = None,
+):
+    """Convert ``value`` to a float ndarray and check it is finite, of the right sign and (if
+    ``maximum`` is given) at most ``maximum`` (e.g. :data:`MAX_MEV` for energies in MeV).
 
     Parameters
     ----------
@@ -23,6 +42,9 @@ def as_array(name: str, value, *, allow_zero: bool = True, allow_negative: bool 
         The value to check.
     allow_zero, allow_negative : bool
         Whether zero or negative entries are acceptable.
+    maximum, minimum : float, optional
+        Largest and smallest acceptable entry (in the unit of ``value``, named MeV in the
+        message).
 
     Returns
     -------
@@ -41,6 +63,16 @@ def as_array(name: str, value, *, allow_zero: bool = True, allow_negative: bool 
         raise ParameterError(f"{name} must not be negative (got {float(np.min(arr)):g})")
     if not allow_zero and np.any(arr == 0):
         raise ParameterError(f"{name} must be positive (got 0)")
+    if maximum is not None and np.any(arr > maximum):
+        raise ParameterError(
+            f"{name} = {float(np.max(arr)):g} MeV is above {maximum:g} MeV, far beyond every "
+            "neutrino energy and kinematic limit these experiments probe"
+        )
+    if minimum is not None and np.any(arr < minimum):
+        raise ParameterError(
+            f"{name} = {float(np.min(arr)):g} MeV is below {minimum:g} MeV, below every neutrino "
+            "source these experiments see"
+        )
     return arr
 
 

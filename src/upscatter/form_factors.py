@@ -22,14 +22,18 @@ from .kinematics import recoil_momentum
 from .nuclei import Isotope
 from .units import fm
 
+MAX_RADIUS_SCALE = 10.0
+"""Largest factor on the form-factor radius: far beyond any nuclear-structure uncertainty (the
+nuisance of paper 003 footnote 4 is a few per cent), and where F is already ~0 in our range."""
+
 
 def _three_j1_over_x(x):
     """3 j1(x)/x, with its Taylor series 1 - x^2/10 + x^4/280 near x = 0."""
     x = np.asarray(x, dtype=float)
     small = np.abs(x) < 1e-3
     xs = np.where(small, 1.0, x)
-    exact = 3.0 * (np.sin(xs) - xs * np.cos(xs)) / xs**3
-    x2 = x * x
+    exact = 3.0 * ((np.sin(xs) - xs * np.cos(xs)) / xs) / xs / xs  # no overflow at huge x
+    x2 = np.where(small, x * x, 0.0)
     return np.where(small, 1.0 - x2 / 10.0 + x2 * x2 / 280.0, exact)
 
 
@@ -88,7 +92,7 @@ def nuclear_form_factor(
     form_factor : str
         Name in :data:`FORM_FACTORS`; an unknown name raises ParameterError.
     radius_scale : float
-        Multiplies the form-factor radius (paper 003 footnote 4).
+        Multiplies the form-factor radius (paper 003 footnote 4); in (0, 10].
 
     Returns
     -------
@@ -99,6 +103,9 @@ def nuclear_form_factor(
         raise ParameterError(
             f"isotope must be an Isotope (upscatter.nuclei.get_isotope(name)), got {isotope!r}"
         )
-    if not np.all(np.asarray(radius_scale) > 0) or not np.all(np.isfinite(radius_scale)):
-        raise ParameterError(f"radius_scale must be positive and finite, got {radius_scale!r}")
+    scale = np.asarray(radius_scale, dtype=float)
+    if not (np.all(scale > 0) and np.all(scale <= MAX_RADIUS_SCALE)):
+        raise ParameterError(
+            f"radius_scale must be in (0, {MAX_RADIUS_SCALE:g}], got {radius_scale!r}"
+        )
     return get_form_factor(form_factor)(recoil_momentum(T, isotope.mass), isotope.A, radius_scale)

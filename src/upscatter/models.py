@@ -225,7 +225,17 @@ def _one_entry_basis(func, terms_func, isotope, **options) -> dict:
 
 
 def _nuclear_basis(func, terms_func, material: Material, **xsec_options) -> list[Channel]:
-    """Channels with a one-entry basis for per-isotope nucleus cross sections func(...)."""
+    """Channels with a one-entry basis for per-isotope nucleus cross sections func(...).
+
+    An option ``func`` does not take is a ParameterError here, when the model is built, not a
+    TypeError in the middle of the folding."""
+    taken = set(inspect.signature(func).parameters) - {"E", "T", "isotope", "m_chi", "m_med"}
+    unknown = sorted(set(xsec_options) - taken)
+    if unknown:
+        raise ParameterError(
+            f"{func.__name__} has no option {', '.join(unknown)}; its options: "
+            f"{', '.join(sorted(taken))}"
+        )
     return [
         Channel(
             f"{iso.name} {func.__name__}",
@@ -342,10 +352,12 @@ def _zprime_channels(
         loop_sm_interference_dsigma_dT_per_x2,
     )
 
-    if twist2 is not None and not loops:
+    if twist2 is not None and not loops and case == "A":
+        # in case B the reading also decides the spin-dependent tree level (on for "nucleon",
+        # off for "paper"); in case A without loops it would be silently ignored
         raise ParameterError(
             "option twist2 (--twist2) sets the loop term, which loops=False (--no-loops) "
-            "switches off"
+            "switches off in case A"
         )
     twist2 = DEFAULT_TWIST2 if twist2 is None else twist2
     lookup("twist-2 reading", TWIST2_READINGS, twist2)

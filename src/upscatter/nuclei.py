@@ -20,6 +20,7 @@ import numpy as np
 
 from ._validate import lookup
 from .constants import ATOMIC_MASS_UNIT, AVOGADRO, M_ELECTRON
+from .errors import ParameterError
 from .units import kg
 
 
@@ -159,3 +160,13 @@ def get_material(name: str) -> Material:
 def get_isotope(name: str) -> Isotope:
     """Look up an isotope by name (e.g. ``Cs133``)."""
     return lookup("isotope", ISOTOPES, name)
+
+
+def as_isotope(isotope: Isotope | str) -> Isotope:
+    """An Isotope, or one given by name (``"Cs133"``); anything else is a ParameterError naming
+    the argument (the check of every cross section that takes an ``isotope``)."""
+    if isinstance(isotope, str):
+        return get_isotope(isotope)
+    if not isinstance(isotope, Isotope):
+        raise ParameterError(f"isotope must be an Isotope or an isotope name, got {isotope!r}")
+    return isotope

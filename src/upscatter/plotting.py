@@ -1,10 +1,68 @@
-"""Matplotlib figures. Imported lazily by the CLI so that plain commands stay fast."""
+"""Matplotlib figures. Imported lazily by the CLI so that plain commands stay fast.
+
+Figures say what they show (issue 19.7): the title or legend names the experiment, model and its
+options (the convention), the masses or mass ratio, the CL and the degrees of freedom
+(:func:`describe_scan`); axes carry units, EFT coefficients in units of G_F/sqrt(2)
+(:func:`coupling_label`); y ranges follow the data (:func:`_fit_log_ylim`), and a spectrum
+spanning more than two decades is drawn on a log scale.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
+
+from .errors import ParameterError
+from .hepdata import coupling_units
+
+LOG_SPAN = 100.0
+"""A spectrum whose positive values span more than this factor is drawn on a log y scale."""
+
+
+def coupling_label(coupling: str, model: str) -> str:
+    """Axis label of a coupling: its name and, for the EFT, the unit G_F/sqrt(2) (the
+    normalisation of the Lagrangian, :mod:`upscatter.xsec.eft`); couplings of the other models
+    are dimensionless."""
+    units = coupling_units(model)
+    return f"{coupling} [{units}]" if units else f"{coupling} (dimensionless)"
+
+
+def describe_scan(config: dict, masses: dict[str, np.ndarray]) -> str:
+    """One line naming what a bound is: experiment, model and options, the fixed mass or the
+    mass ratio, CL and dof (``config`` and ``masses`` of a :class:`upscatter.scans.ScanResult`)."""
+    parts = [str(config.get("experiment", "")), str(config.get("model", ""))]
+    options = config.get("model_options") or {}
+    if options:
+        parts[-1] += " (" + ", ".join(f"{k}={v}" for k, v in sorted(options.items())) + ")"
+    m_chi = np.asarray(masses.get("m_chi", []), dtype=float)
+    m_med = np.asarray(masses.get("m_med", []), dtype=float)
+    if m_med.size and np.ptp(m_med) == 0:
+        parts.append(f"m_med = {m_med[0]:g} MeV")
+    elif m_chi.size and np.ptp(m_chi) == 0:
+        parts.append(f"m_chi = {m_chi[0]:g} MeV")
+    elif m_chi.size == m_med.size and m_chi.size and np.all(m_chi > 0):
+        ratio = m_med / m_chi
+        if np.allclose(ratio, ratio[0], rtol=1e-9):
+            parts.append(f"m_med = {ratio[0]:g} m_chi")
+    if "cl" in config:
+        parts.append(f"{100 * float(config['cl']):g}% CL, {config.get('dof', 1)} dof")
+    return ", ".join(p for p in parts if p)
+
+
+def _fit_log_ylim(ax, arrays) -> None:
+    """Log y range from the finite positive values of ``arrays`` (a factor 2 of margin)."""
+    values = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays] or [[]])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size:
+        lo, hi = values.min(), values.max()
+        ax.set_ylim(lo / 2.0, hi * 2.0)
+
+
+def drawable_points(y) -> int:
+    """Number of finite points of a curve (a curve needs two)."""
+    return int(np.count_nonzero(np.isfinite(np.asarray(y, dtype=float))))
 
 
 def _pyplot():
@@ -42,7 +100,8 @@ def plot_binned_spectrum(
 
     ``styles`` maps a label to matplotlib options (colour, linestyle...); ``data`` maps a label
     to (values, errors) drawn as points with error bars at the bin centres; ``legend`` holds
-    options of ``Axes.legend`` (e.g. ``fontsize``).
+    options of ``Axes.legend`` (e.g. ``fontsize``). Series whose positive values span more than
+    :data:`LOG_SPAN` are drawn on a log y scale (zero bins then leave gaps).
     """
     plt = _pyplot()
     styles = styles or {}
@@ -55,8 +114,13 @@ def plot_binned_spectrum(
         ax.errorbar(centres, values, yerr=errors, label=label, **options)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    positive = np.concatenate([np.ravel(v) for v in series.values()] or [[]])
+    positive = positive[np.isfinite(positive) & (positive > 0)]
+    if positive.size and positive.max() > LOG_SPAN * positive.min():
+        ax.set_yscale("log")
+        ax.set_ylim(positive.min() / 2.0, positive.max() * 2.0)
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=9)
     ax.legend(**(legend or {}))
     return save_figure(fig, path)
 
@@ -74,11 +138,15 @@ def plot_bounds(
     """Log-log bound curves (x, bound) with the excluded region above each shaded lightly.
 
     ``published`` marks single published points as labelled stars. NaN bounds (no sensitivity)
-    are left as gaps. ``expected`` = (x, columns of :data:`upscatter.scans.EXPECTED_COLUMNS`)
-    draws the expected median dashed with its +-1 sigma (green) and +-2 sigma (yellow) bands
-    behind the curves. ``styles`` maps a curve label to matplotlib options (as in
-    :func:`plot_bound_panels`).
+    are left as gaps; the y range follows the finite values. ``expected`` = (x, columns of
+    :data:`upscatter.scans.EXPECTED_COLUMNS`) draws the expected median dashed with its +-1
+    sigma (green) and +-2 sigma (yellow) bands behind the curves. ``title`` (e.g.
+    :func:`describe_scan`) is wrapped to the figure width. A ParameterError when no curve has
+    two finite points: nothing to draw, and no blank figure is written. ``styles`` maps a
+    curve label to matplotlib options (as in :func:`plot_bound_panels`).
     """
+    if not any(drawable_points(y) >= 2 for _, y in curves.values()):
+        raise ParameterError("no curve to draw: every bound has fewer than two finite points")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6.4, 4.6))
     if expected is not None:
@@ -101,10 +169,16 @@ def plot_bounds(
         )
         ax.loglog(x, bands["expected_median"], "k--", lw=1, label="expected median")
     _draw_bounds(ax, curves, published, styles)
+    _fit_log_ylim(
+        ax,
+        [y for _, y in curves.values()]
+        + [[y] for _, y in (published or {}).values()]
+        + ([list(expected[1].values())] if expected is not None else []),
+    )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title)
+        ax.set_title(textwrap.fill(title, 70), fontsize=9)
     ax.legend(fontsize=8)
     return save_figure(fig, path)
 
@@ -149,6 +223,11 @@ def plot_bound_panels(
     )
     for ax, (name, curves) in zip(axes.flat, panels.items(), strict=False):
         _draw_bounds(ax, curves, (published or {}).get(name), styles)
+        _fit_log_ylim(
+            ax,
+            [y for _, y in curves.values()]
+            + [[y] for _, y in ((published or {}).get(name) or {}).values()],
+        )
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.set_title(name, fontsize=9)
@@ -158,8 +237,14 @@ def plot_bound_panels(
     return save_figure(fig, path, title)
 
 
-def plot_regions(regions: dict[str, object], path: str | Path, title: str = "") -> Path:
-    """Allowed regions (``upscatter.scans.RegionResult``), one panel each, with boundaries."""
+def plot_regions(
+    regions: dict[str, object], path: str | Path, title: str = "", model: str = "eft"
+) -> Path:
+    """Allowed regions (``upscatter.scans.RegionResult``), one panel each, with boundaries.
+
+    Axes are labelled with the coefficients and their unit (:func:`coupling_label` of
+    ``model``); each panel title adds the CL and dof of its region's ``config``.
+    """
     plt = _pyplot()
     n = len(regions)
     fig, axes = plt.subplots(1, n, figsize=(4.2 * n, 4.0), squeeze=False)
@@ -172,7 +257,96 @@ def plot_regions(regions: dict[str, object], path: str | Path, title: str = "") 
         ax.axhline(0, color="grey", lw=0.5)
         ax.axvline(0, color="grey", lw=0.5)
         ax.ticklabel_format(style="sci", scilimits=(-2, 2))
-        ax.set_xlabel(region.names[0])
-        ax.set_ylabel(region.names[1])
+        ax.set_xlabel(coupling_label(region.names[0], model))
+        ax.set_ylabel(coupling_label(region.names[1], model))
+        config = getattr(region, "config", {}) or {}
+        if "cl" in config:
+            label = (
+                f"{label}\n{100 * float(config['cl']):g}% CL, {config.get('dof', 2)} dof "
+                f"(Delta chi2 < {region.threshold:.3g})"
+            )
         ax.set_title(label, fontsize=9)
     return save_figure(fig, path, title)
+
+
+LIFETIME_LEVELS_S = {"1 s (BBN)": 1.0}
+"""Lifetime contours of :func:`plot_lifetime_plane` besides the age of the Universe."""
+
+
+def _lifetime_contour_grid(m_chi, m_med, g_chi, g_f, n_flavours, points: int = 150):
+    """A finer grid than the user's for the contours: log-spaced over the same ranges, plus
+    m_chi just above 2 m_e where the lifetime rises steeply to infinity (the chi -> nu e+ e-
+    threshold; the age-of-the-Universe line lies within ~1e-4 relative of it)."""
+    from .constants import M_ELECTRON
+    from .decays import summarize
+
+    x = np.geomspace(m_chi.min(), m_chi.max(), points)
+    threshold = 2.0 * M_ELECTRON * (1.0 + np.geomspace(1e-9, 0.3, 60))
+    x = np.union1d(x, threshold[(threshold > x[0]) & (threshold < x[-1])])
+    y = np.geomspace(m_med.min(), m_med.max(), points)
+    mc, mm = (a.ravel() for a in np.meshgrid(x, y, indexing="ij"))
+    tau = summarize(mc, mm, g_chi, g_f, n_flavours=n_flavours).lifetime_s
+    return x, y, tau.reshape(x.size, y.size)
+
+
+def plot_lifetime_plane(
+    path: str | Path,
+    m_chi: np.ndarray,
+    m_med: np.ndarray,
+    lifetime_s: np.ndarray,
+    g_chi: float,
+    g_f: float,
+    n_flavours: int = 3,
+) -> Path:
+    """Colour map of log10(lifetime / s) over the (m_chi, m_V) grid (MeV, log axes), with the
+    1 s (BBN) and age-of-the-Universe contours drawn as continuous lines.
+
+    The contours come from the lifetime on a finer grid (:func:`_lifetime_contour_grid`), so
+    that they do not follow the cells of a coarse user grid and the age-of-the-Universe line
+    near the 2 m_e threshold is resolved; they are named in the legend (no inline labels that
+    cut them). A level the lifetime does not reach in the plotted range is said in the legend.
+    Grey cells: stable at tree level. ``lifetime_s`` has shape (len(m_chi), len(m_med)).
+    """
+    from matplotlib.lines import Line2D
+
+    from .constants import M_ELECTRON, SECONDS_AGE_OF_UNIVERSE
+
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6.8, 5.0))
+    finite = np.where(np.isfinite(lifetime_s), lifetime_s, np.nan)
+    log_tau = np.ma.masked_invalid(np.log10(finite))
+    ax.set_facecolor("0.85")
+    mesh = ax.pcolormesh(m_chi, m_med, log_tau.T, shading="nearest", cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label="log10(lifetime / s)")
+    x, y, tau = _lifetime_contour_grid(m_chi, m_med, g_chi, g_f, n_flavours)
+    # stable points (+inf) count as above every level, so lines close on the stable region
+    log_fine = np.log10(np.where(np.isfinite(tau), tau, 1e300))
+    levels = {**LIFETIME_LEVELS_S, "age of the Universe": SECONDS_AGE_OF_UNIVERSE}
+    handles = []
+    for (label, seconds), colour in zip(levels.items(), ("w", "r"), strict=True):
+        level = np.log10(seconds)
+        if log_fine.min() < level < log_fine.max():
+            ax.contour(x, y, log_fine.T, levels=[level], colors=[colour], linewidths=1.6)
+        else:
+            label += " (not reached in this range)"
+        handles.append(Line2D([], [], color=colour, lw=1.6, label=f"lifetime = {label}"))
+    ax.axline((m_chi[0], m_chi[0]), slope=1, color="k", ls="--", lw=0.8)
+    ax.axvline(2 * M_ELECTRON, color="k", ls=":", lw=0.8)
+    handles += [
+        Line2D([], [], color="k", ls="--", lw=0.8, label="m_V = m_chi"),
+        Line2D([], [], color="k", ls=":", lw=0.8, label="m_chi = 2 m_e"),
+    ]
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(m_chi.min(), m_chi.max())
+    ax.set_ylim(m_med.min(), m_med.max())
+    ax.set_xlabel("m_chi (MeV)")
+    ax.set_ylabel("m_V (MeV)")
+    ax.set_title(
+        f"chi lifetime, g_chi = {g_chi:g}, g_f = {g_f:g}, {n_flavours} flavour(s)\n"
+        "(grey: stable at tree level)",
+        fontsize=9,
+    )
+    legend = ax.legend(handles=handles, loc="lower right", fontsize=7, framealpha=0.9)
+    legend.get_frame().set_facecolor("0.6")
+    return save_figure(fig, path)

@@ -249,8 +249,10 @@ def test_electron_channels_do_not_contribute_and_kinematic_cutoff(lar):
     model = get_model("vector")
     params = {"m_chi": np.array([10.0, 53.0]), "m_med": np.array([50.0, 50.0])}
     nuclear = lar.signal_basis(model, params)
-    with_e = lar.signal_basis(model, params, electrons=True)
-    assert with_e == pytest.approx(nuclear)
+    assert not lar.response.probabilities(np.geomspace(1e-3, 1.0, 7), "electron").any()
+    # so asking for the electron channel is an error, not an option without effect (issue 19)
+    with pytest.raises(ParameterError, match="no electron-recoil channel"):
+        lar.signal_basis(model, params, electrons=True)
     assert nuclear[0].sum() > 0 and not nuclear[1].any()
 
 

@@ -122,3 +122,54 @@ def confirm_size(what: str, size: int, limit: int, estimate: str, yes: bool) -> 
         raise ParameterError(
             f"{what} = {size} is above {limit} ({estimate}): pass --yes to proceed"
         )
+
+
+def kinematic_note(material, e_max: float, m_chi: float) -> str | None:
+    """A one-line note when ``m_chi`` (MeV) is at or above the largest dark-fermion mass that
+    neutrinos up to ``e_max`` (MeV) can produce on ``material``: E_nu >= m_chi + m_chi^2/(2M)
+    (:func:`upscatter.kinematics.max_chi_mass`, heaviest isotope, the most permissive), so no
+    new-physics event exists; ``None`` otherwise."""
+    from ..kinematics import max_chi_mass
+
+    reach = float(max(max_chi_mass(iso.mass, e_max) for iso in material.isotopes))
+    if m_chi < reach:
+        return None
+    return (
+        f"m_chi = {m_chi:g} MeV is above the kinematic limit {reach:.4g} MeV of {material.name} "
+        f"with neutrinos up to {e_max:.4g} MeV: no new-physics events"
+    )
+
+
+def new_physics_counts(K: np.ndarray, model, coupling: float) -> np.ndarray:
+    """Counts K @ monomials(coupling) of ``model``; a coupling so large that they overflow
+    (they grow as coupling^max(powers)) is a ParameterError naming --coupling."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        counts = K @ model.monomials(coupling)
+    if not np.all(np.isfinite(counts)):
+        raise ParameterError(
+            f"--coupling {coupling:g}: the new-physics counts overflow (they grow as "
+            f"{model.coupling}^{max(model.powers)}); give a smaller coupling"
+        )
+    return counts
+
+
+def _check_hepdata(_ctx, _param, value: str | None) -> str | None:
+    from ..hepdata import ARCHIVES
+
+    if value is None:
+        return None
+    if value.lower().endswith(ARCHIVES):
+        return check_output_file("--hepdata", value)
+    return check_output_folder("--hepdata", value)
+
+
+hepdata_option = click.option(
+    "--hepdata",
+    type=click.Path(),
+    default=None,
+    callback=_check_hepdata,
+    help="Also write the result as a HEPData submission (YAML): a folder, or a .zip or "
+    ".tar.gz archive.",
+)
+"""--hepdata PATH (checked before any computation), for commands whose result is a bound or a
+region (:mod:`upscatter.hepdata`)."""

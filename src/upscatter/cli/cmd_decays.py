@@ -21,7 +21,7 @@ import click
 import numpy as np
 
 from .. import decays, progress
-from ..constants import M_ELECTRON, SECONDS_AGE_OF_UNIVERSE
+from ..constants import SECONDS_AGE_OF_UNIVERSE
 from ..errors import ParameterError
 from ._common import echo_json, parse_float_list
 from ._options import file_option, json_option
@@ -160,32 +160,6 @@ def _new_figure():
     return fig
 
 
-def _plot_plane(path, m_chi, m_med, tau, g_chi, g_f) -> None:
-    """Colour map of log10(lifetime/s) over the (m_chi, m_V) grid with the 1 s and age contours."""
-    fig = _new_figure()
-    ax = fig.add_subplot()
-    log_tau = np.ma.masked_invalid(np.log10(np.where(np.isfinite(tau), tau, np.nan)))
-    ax.set_facecolor("0.85")  # masked cells: no tree-level decay open
-    mesh = ax.pcolormesh(m_chi, m_med, log_tau.T, shading="nearest", cmap="viridis")
-    fig.colorbar(mesh, ax=ax, label="log10(lifetime / s)")
-    levels = {0.0: "1 s (BBN)", float(np.log10(SECONDS_AGE_OF_UNIVERSE)): "age of the Universe"}
-    if log_tau.count() and log_tau.min() < max(levels) and log_tau.max() > min(levels):
-        contours = ax.contour(m_chi, m_med, log_tau.T, levels=sorted(levels), colors=["w", "r"])
-        ax.clabel(contours, fmt=levels, fontsize=8)
-    ax.axline((m_chi[0], m_chi[0]), slope=1, color="k", ls="--", lw=0.8, label="m_V = m_chi")
-    ax.axvline(2 * M_ELECTRON, color="k", ls=":", lw=0.8, label="m_chi = 2 m_e")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(m_chi.min(), m_chi.max())
-    ax.set_ylim(m_med.min(), m_med.max())
-    ax.set_xlabel("m_chi (MeV)")
-    ax.set_ylabel("m_V (MeV)")
-    ax.set_title(f"chi lifetime, g_chi = {g_chi:g}, g_f = {g_f:g} (grey: stable at tree level)")
-    ax.legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-
-
 def _plot_along(path, m_chi, m_med, tau) -> None:
     """Lifetime along a bound curve, against m_V (or m_chi when m_V is fixed)."""
     x, label = (m_med, "m_V (MeV)") if np.ptp(m_med) > 0 else (m_chi, "m_chi (MeV)")
@@ -279,7 +253,9 @@ def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, quiet, as
                     "(e.g. --m-chi log:0.01:50:60 --m-med log:0.001:100:60)"
                 )
             tau = res.lifetime_s.reshape(grid_chi.size, grid_med.size)
-            _plot_plane(plot, grid_chi, grid_med, tau, g_chi, g_f)
+            from ..plotting import plot_lifetime_plane
+
+            plot_lifetime_plane(plot, grid_chi, grid_med, tau, g_chi, g_f, n_flavours)
     if as_json:
         echo_json(
             {

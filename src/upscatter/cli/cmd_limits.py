@@ -12,7 +12,7 @@ from .. import progress
 from ..errors import ParameterError, RangeOfValidityWarning
 from ..executors import EXECUTORS, check_executor
 from ..scans import bounds_from_basis, compute_basis
-from ._common import confirm_size, echo_json, parse_float_list
+from ._common import confirm_size, echo_json, hepdata_option, parse_float_list
 from ._options import analysis_options, file_option, json_option, yes_option
 
 MAX_POINTS = 1000
@@ -87,6 +87,7 @@ FC_POINTS = 41
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the toys.")
 @file_option("--out", "Save the ScanResult as CSV(+JSON).")
 @file_option("--plot", "Write a PNG of the bound.")
+@hepdata_option
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @yes_option(f"more than {MAX_POINTS} mass points")
 @json_option
@@ -108,6 +109,7 @@ def command(
     seed,
     out,
     plot,
+    hepdata,
     quiet,
     yes,
     as_json,
@@ -134,6 +136,11 @@ def command(
         f"~{m_chi.size / 40:.3g} x the time of the default 40-point scan",
         yes,
     )
+    if plot and np.ptp(m_chi) == 0 and np.ptp(med) == 0:
+        raise ParameterError(
+            "--plot draws the bound against a mass: give at least two --m-chi (or --m-med) "
+            "values, e.g. --m-chi log:0.1:100:40"
+        )
     check_executor(executor, scheduler)
     if checkpoint and Path(checkpoint).exists() and not resume:
         raise ParameterError(f"checkpoint {checkpoint} exists: pass --resume to continue it")
@@ -168,21 +175,12 @@ def command(
     if out:
         result.save(out)
     convention = model_options.get("convention")
-    if plot:
-        from ..plotting import plot_bounds
+    if hepdata:
+        from ..hepdata import limits_tables, write_hepdata
 
-        scanned = m_chi if np.ptp(m_chi) > 0 or np.ptp(med) == 0 else med
-        xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
-        label = f"{experiment.name} {model.name}" + (f" ({convention})" if convention else "")
-        curves, styles = _validity_curves(label, scanned, result)
-        plot_bounds(
-            curves,
-            plot,
-            xlabel,
-            f"{model.coupling} ({int(cl * 100)}% CL bound)",
-            expected=(scanned, result.expected) if result.expected else None,
-            styles=styles,
-        )
+        write_hepdata(limits_tables(result), hepdata)
+    if plot:
+        _plot(plot, m_chi, med, model, result)
     if as_json:
         echo_json({**result.to_json(), **extras})
         return
@@ -220,6 +218,33 @@ def _validity_curves(label: str, x: np.ndarray, result) -> tuple[dict, dict]:
         outside: (x, np.where(near_invalid, result.bound, np.nan)),
     }
     return curves, {outside: {"ls": "--", "shade": False}}
+
+
+def _plot(path, m_chi, med, model, result) -> None:
+    """The bound against the scanned mass, titled with what it is (plotting.describe_scan); a
+    note instead of a blank figure when fewer than two masses have a bound."""
+    from ..plotting import coupling_label, describe_scan, drawable_points, plot_bounds
+
+    if drawable_points(result.bound) < 2:
+        click.echo(
+            f"upscatter: note: --plot {path}: only {drawable_points(result.bound)} mass point(s) "
+            "with a bound, no curve to draw; no figure written",
+            err=True,
+        )
+        return
+    scanned = m_chi if np.ptp(m_chi) > 0 or np.ptp(med) == 0 else med
+    xlabel = "m_chi (MeV)" if scanned is m_chi else "m_med (MeV)"
+    label = f"observed {round(100 * result.config['cl'])}% CL upper bound"
+    curves, styles = _validity_curves(label, scanned, result)
+    plot_bounds(
+        curves,
+        path,
+        xlabel,
+        f"upper bound on {coupling_label(model.coupling, model.name)}",
+        title=describe_scan(result.config, result.masses),
+        expected=(scanned, result.expected) if result.expected else None,
+        styles=styles,
+    )
 
 
 def _cell(value) -> str:

@@ -6,7 +6,7 @@ import click
 import numpy as np
 
 from .._validate import as_float
-from ._common import echo_json
+from ._common import echo_json, kinematic_note, new_physics_counts
 from ._options import analysis_options, json_option
 
 
@@ -29,7 +29,11 @@ def command(analysis, m_chi, m_med, coupling, as_json):
     experiment, model, model_options = analysis.build()
     K = experiment.signal_basis(model, {"m_chi": [m_chi], "m_med": [m_med]}, **model_options)[0]
     prediction_sm = experiment.sm_counts
-    prediction_new = K @ model.monomials(coupling)
+    material, source = getattr(experiment, "material", None), getattr(experiment, "source", None)
+    note = kinematic_note(material, source.e_max, m_chi) if material and source else None
+    if note:
+        click.echo(f"upscatter: note: {note}", err=True)
+    prediction_new = new_physics_counts(K, model, coupling)
     fit_sm = experiment.summary(prediction_sm)
     fit = experiment.summary(prediction_sm + prediction_new)
     # per analysis bin at nominal nuisances (predictions may be pre-response templates)
@@ -53,6 +57,7 @@ def command(analysis, m_chi, m_med, coupling, as_json):
         "nuisances_SM": fit_sm["nuisances"],
         "chi2": fit["chi2"],
         "nuisances": fit["nuisances"],
+        **({"note": note} if note else {}),
     }
     if as_json:
         echo_json(payload)

@@ -14,7 +14,7 @@ from .. import progress
 from ..errors import ParameterError
 from ..models import get_model
 from ..scans import pair_region
-from ._common import confirm_size, echo_json
+from ._common import confirm_size, echo_json, hepdata_option
 from ._options import (
     CONVENTION_HELP,
     build_experiment,
@@ -73,6 +73,7 @@ MAX_POINTS = 1001
 )
 @file_option("--plot", "Write a PNG of the region.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@hepdata_option
 @yes_option(f"--points above {MAX_POINTS}")
 @json_option
 def command(
@@ -92,6 +93,7 @@ def command(
     points,
     plot,
     quiet,
+    hepdata,
     yes,
     as_json,
 ):
@@ -130,6 +132,10 @@ def command(
             **options,
         )
     where = ", ".join(f"{k} = {v:g} MeV" for k, v in masses.items())
+    if hepdata:
+        from ..hepdata import region_tables, write_hepdata
+
+        write_hepdata(region_tables(region), hepdata)
     if plot:
         from ..plotting import plot_regions
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import io
 
 import click
 import numpy as np
 
 from .. import units
+from .._io import atomic_write_text
 from .._validate import as_float
 from ..errors import ParameterError
 from ..experiments.base import with_default_convention
@@ -16,8 +18,8 @@ from ..fluxes import get_source
 from ..fluxes.reactor import DEFAULT_SPECTRUM, SPECTRUM_MODELS
 from ..models import MODELS, get_model, sm_channels
 from ..nuclei import MATERIALS, get_material
-from ..rates import RecoilBins, binned_counts
-from ._common import echo_json
+from ..rates import ELECTRON, NUCLEAR, RecoilBins, binned_counts
+from ._common import echo_json, kinematic_note, new_physics_counts
 from ._options import (
     CONVENTION_HELP,
     convention_option,
@@ -134,6 +136,7 @@ def command(
     ff = {"form_factor": form_factor} if form_factor else {}
     n_sm = binned_counts(sm_channels(material, **ff), source, response, detector_mass)[0]
     n_new = np.zeros(response.n_bins)
+    by_recoil: dict[str, np.ndarray] = {}  # new-physics counts per recoil kind, for the plot
     if model_name != "sm":
         model = get_model(model_name)
         options = with_default_convention(
@@ -146,35 +149,56 @@ def command(
             },
         )
         convention = options.get("convention")
-        K = binned_counts(
-            model.channels(material, **options),
-            source,
-            response,
-            detector_mass,
-            {k: [v] for k, v in {"m_chi": m_chi, "m_med": m_med}.items() if k in model.parameters},
-        )[0]
-        n_new_components = K @ model.monomials(coupling)
-        n_new = n_new_components.sum(axis=0)
+        channels = model.channels(material, **options)
+        masses = {
+            k: [v] for k, v in {"m_chi": m_chi, "m_med": m_med}.items() if k in model.parameters
+        }
+        for recoil in (NUCLEAR, ELECTRON):
+            chosen = [c for c in channels if c.recoil == recoil]
+            if chosen:
+                K = binned_counts(chosen, source, response, detector_mass, masses)[0]
+                by_recoil[recoil] = new_physics_counts(K, model, coupling).sum(axis=0)
+        n_new = sum(by_recoil.values(), n_new)
     sm_total = n_sm.sum(axis=0)
+    note = None if model_name == "sm" else kinematic_note(material, source.e_max, m_chi)
+    if note:
+        click.echo(f"upscatter: note: {note}", err=True)
     rows = [
         (lo / units.keV, hi / units.keV, s, n, s + n)
         for lo, hi, s, n in zip(edges[:-1], edges[1:], sm_total, n_new, strict=True)
     ]
     header = ("T_lo_keV", "T_hi_keV", "N_SM", "N_new", "N_total")
     if out:
-        with open(out, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows(rows)
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        writer.writerows(rows)
+        atomic_write_text(out, buffer.getvalue())
     if plot:
         from ..plotting import plot_binned_spectrum
 
+        labels = {
+            NUCLEAR: f"{model_name}: nu N -> chi N (nuclear recoil)",
+            ELECTRON: f"{model_name}: nu e -> chi e (electron recoil)",
+        }
+        series = {"SM CEvNS (nuclear recoil)": sm_total}
+        series.update({labels[k]: v for k, v in by_recoil.items()})
+        series["total"] = sm_total + n_new
+        xlabel = (
+            "true recoil energy T (keV): nuclear, or electron for nu e -> chi e"
+            if ELECTRON in by_recoil
+            else "true nuclear recoil energy T (keV)"
+        )
+        source_label = f"reactor ({reactor_spectrum})" if source_name == "reactor" else source_name
+        name = "" if model_name == "sm" else f", {model_name}: m_chi = {m_chi:g} MeV, "
+        name += "" if model_name == "sm" else f"m_med = {m_med:g} MeV, coupling = {coupling:g}"
         plot_binned_spectrum(
             edges / units.keV,
-            {"SM": sm_total, f"{model_name}": n_new, "total": sm_total + n_new},
+            series,
             plot,
-            "nuclear recoil T (keV)",
-            f"{target}, m_chi={m_chi} MeV, m_med={m_med} MeV, g={coupling:g}",
+            xlabel,
+            f"{material.name}, {detector_mass:g} kg, {source_label}{name}",
+            legend={"fontsize": 8},
         )
     if as_json:
         echo_json(
@@ -196,6 +220,7 @@ def command(
                 "N_SM_per_flavour": n_sm,
                 "totals": {"SM": sm_total.sum(), "new": n_new.sum()},
                 "columns": list(header),
+                **({"note": note} if note else {}),
             }
         )
         return

@@ -19,6 +19,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..errors import ParameterError
 from ..fluxes.base import Source
 from ..models import Model, sm_channels
 from ..nuclei import Material
@@ -44,10 +45,15 @@ class Analysis(ABC):
     electron_recoils : bool
         Whether the analysis sees electron recoils (nu e -> chi e), so that the CLI includes
         the electron channel of the vector and scalar models by default.
+    electron_channel : bool
+        Whether electron recoils reach the analysis bins at all; where they cannot (e.g. a
+        pulse-shape cut rejects them) asking for the electron channel is a ParameterError
+        rather than an option without effect.
     """
 
     name: str
     electron_recoils: bool = False
+    electron_channel: bool = True
 
     @property
     @abstractmethod
@@ -79,6 +85,11 @@ class Analysis(ABC):
         library, not the CLI, owns these defaults, so Python and the command line give the same
         bounds, and results record them."""
         options = with_default_convention(model, options)
+        if options.get("electrons") and not self.electron_channel:
+            raise ParameterError(
+                f"{self.name}: no electron-recoil channel (electron recoils do not reach its "
+                "analysis bins); drop --electrons"
+            )
         if "electrons" not in options and "electrons" in model.option_names:
             options["electrons"] = self.electron_recoils
         return options

@@ -248,6 +248,7 @@ class CoherentLAr2020(Experiment):
 
     name = "coherent-lar-2020"
     form_factor = "klein-nystrand"
+    electron_channel = False  # the F90 pulse-shape cut rejects electron recoils (Sec. III)
 
     def __init__(self, shape_convention: str = "paper"):
         self._combine = lookup("shape convention", SHAPE_CONVENTIONS, shape_convention)

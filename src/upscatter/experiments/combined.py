@@ -47,6 +47,7 @@ class CombinedAnalysis(Analysis):
         self.parts = parts
         self.shared = tuple(shared)
         self.electron_recoils = any(p.electron_recoils for p in parts)
+        self.electron_channel = any(p.electron_channel for p in parts)
 
     @cached_property
     def _slices(self) -> tuple[slice, ...]:
@@ -72,8 +73,22 @@ class CombinedAnalysis(Analysis):
     def signal_basis(
         self, model: Model, params: Mapping[str, np.ndarray], **model_options
     ) -> np.ndarray:
-        """The parts' basis counts concatenated along the bin axis."""
-        return self.join_bases([p.signal_basis(model, params, **model_options) for p in self.parts])
+        """The parts' basis counts concatenated along the bin axis; ``electrons=True`` asks for
+        the electron channel of the parts that have one."""
+        return self.join_bases(
+            [
+                p.signal_basis(
+                    model,
+                    params,
+                    **{
+                        k: v
+                        for k, v in model_options.items()
+                        if k != "electrons" or p.electron_channel
+                    },
+                )
+                for p in self.parts
+            ]
+        )
 
     @staticmethod
     def join_bases(bases: Sequence[np.ndarray]) -> np.ndarray:

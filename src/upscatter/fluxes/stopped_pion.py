@@ -17,6 +17,7 @@ import numpy as np
 
 from .._validate import as_float
 from ..constants import M_MUON, M_PION_CHARGED
+from ..errors import ParameterError
 from ..units import m as metre
 from .base import FluxComponent, Source
 from .timing import DELAYED, PROMPT
@@ -65,7 +66,14 @@ def fluence_per_flavour(pot: float, nu_per_pot: float, distance: float) -> float
     pot = as_float("protons on target", pot, allow_zero=False)
     nu_per_pot = as_float("neutrinos per POT", nu_per_pot, allow_zero=False)
     distance = as_float("distance", distance, allow_zero=False)
-    return nu_per_pot * pot / (4.0 * np.pi * distance**2)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        eta = np.float64(nu_per_pot) * pot / (4.0 * np.pi * np.float64(distance) ** 2)
+    if not (np.isfinite(eta) and eta > 0):
+        raise ParameterError(
+            f"the fluence r N_POT / (4 pi L^2) of pot={pot:g}, nu_per_pot={nu_per_pot:g}, "
+            f"distance={distance:g} is not a finite positive number"
+        )
+    return float(eta)
 
 
 def stopped_pion_source(

@@ -21,4 +21,9 @@ def delta_chi2_threshold(cl: float = 0.9, dof: int = 1) -> float:
         raise ParameterError(f"degrees of freedom must be >= 1, got {dof}")
     from scipy import stats  # imported on use: scipy.stats costs ~0.6 s at start-up
 
-    return float(stats.chi2.ppf(cl, dof))
+    threshold = float(stats.chi2.ppf(cl, dof))
+    if not threshold > 0:  # cl so small that the quantile underflows: every coupling excluded
+        raise ParameterError(
+            f"confidence level {cl:g} is too small: the Delta chi^2 threshold is 0"
+        )
+    return threshold

@@ -69,12 +69,12 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from .._validate import as_array, as_float
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..constants import G_FERMI, M_W, SIN2_THETA_W
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import NucleonMatrixElements, get_hadronic_set, scalar_nuclear_charge
-from ..nuclei import Isotope
+from ..nuclei import Isotope, as_isotope
 from .mediators import vector_nuclear_charge
 from .sm import kinematically_allowed, vector_kinematic_bracket
 
@@ -309,9 +309,11 @@ def _nuclear_coupling(op: str, value, isotope: Isotope, me: NucleonMatrixElement
 
 
 def _checked_kinematics(E, T, m_chi):
-    E = as_array("neutrino energy E", E)
-    T = as_array("recoil energy T", T)
-    m_chi = as_array("m_chi", m_chi)
+    E = as_array("neutrino energy E", E, maximum=MAX_MEV)
+    if np.any((E > 0) & (E < MIN_NEUTRINO_MEV)):  # E = 0 itself is outside: exactly zero
+        raise ParameterError(f"neutrino energy E must be 0 or at least {MIN_NEUTRINO_MEV:g} MeV")
+    T = as_array("recoil energy T", T, maximum=MAX_MEV)
+    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
     try:
         shape = np.broadcast_shapes(E.shape, T.shape, m_chi.shape)
     except ValueError:
@@ -454,6 +456,7 @@ def eft_dsigma_dT(
             f"coefficients must be a mapping from operator name to value, got {coefficients!r}"
         )
     check_convention(convention)
+    isotope = as_isotope(isotope)
     me = get_hadronic_set(hadronic)
     ops = _canonical_list(coefficients)
     columns = {
@@ -508,6 +511,7 @@ def eft_basis_dsigma_dT(
     if not ops:
         raise ParameterError("operators must name at least one EFT operator")
     check_convention(convention)
+    isotope = as_isotope(isotope)
     me = get_hadronic_set(hadronic)
     columns = {}
     for i, op in enumerate(ops):

@@ -33,13 +33,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validate import as_array
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array
 from ..constants import G_FERMI, M_ELECTRON, SIN2_THETA_W
 from ..errors import ParameterError
 from ..flavours import is_antineutrino, lepton_flavour
-from ..nuclei import Isotope, get_isotope
+from ..nuclei import Isotope, as_isotope
 from ..units import keV
 from .mediators import (
+    as_mediator_mass,
     scalar_dsigma_dT,
     scalar_dsigma_terms,
     vector_dsigma_dT,
@@ -168,11 +169,19 @@ Z_EFF_TABLES: dict[int, ZeffTable] = {
 
 
 def _check_energies(E, T) -> tuple[np.ndarray, np.ndarray]:
-    """Neutrino energies E > 0 (+inf allowed, see :func:`_on_reachable`), finite T >= 0."""
+    """Neutrino energies 1e-6 <= E <= 1e9 MeV (+inf allowed, see :func:`_on_reachable`), finite
+    0 <= T <= 1e9 MeV."""
     E = np.asarray(E, dtype=float)
-    if np.any(np.isnan(E)) or np.any(E <= 0):
-        raise ParameterError("neutrino energy E must be positive (got a NaN, zero or negative)")
-    return E, as_array("recoil energy T", T)
+    if (
+        np.any(np.isnan(E))
+        or np.any(E < MIN_NEUTRINO_MEV)
+        or np.any(np.isfinite(E) & (E > MAX_MEV))
+    ):
+        raise ParameterError(
+            f"neutrino energy E must be in [{MIN_NEUTRINO_MEV:g}, {MAX_MEV:g}] MeV (or +inf), got "
+            "a NaN or a value outside"
+        )
+    return E, as_array("recoil energy T", T, maximum=MAX_MEV)
 
 
 def _on_reachable(E, T, free_xsec):
@@ -190,9 +199,7 @@ def _on_reachable(E, T, free_xsec):
 
 
 def _table(isotope: Isotope | str) -> ZeffTable:
-    iso = get_isotope(isotope) if isinstance(isotope, str) else isotope
-    if not isinstance(iso, Isotope):
-        raise ParameterError(f"isotope must be an Isotope or an isotope name, got {isotope!r}")
+    iso = as_isotope(isotope)
     try:
         return Z_EFF_TABLES[iso.Z]
     except KeyError:
@@ -279,8 +286,8 @@ def _mediator_atom(generic, E, T, isotope, m_chi, m_med):
     """Z_eff(T) x generic(E, T, M=m_e, charge_sq=1, ...): paper 003 Eqs. (10)-(11) per g^4."""
     table = _table(isotope)
     E, T = _check_energies(E, T)
-    m_chi = as_array("m_chi", m_chi)
-    m_med = as_array("m_med", m_med, allow_zero=False)
+    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
+    m_med = as_mediator_mass(m_med)
     free = _on_reachable(
         E, T, lambda E, T: generic(E, T, M=M_ELECTRON, charge_sq=1.0, m_chi=m_chi, m_med=m_med)
     )

@@ -31,11 +31,11 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
-from .._validate import as_array, as_float
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
-from ..nuclei import Isotope, get_isotope
+from ..nuclei import Isotope, as_isotope
 from .sm import energy_series, kinematically_allowed, vector_bracket_terms
 
 
@@ -123,13 +123,21 @@ def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, f
     }
 
 
-def _as_isotope(isotope: Isotope | str) -> Isotope:
-    """An Isotope, or one given by name (``"Cs133"``), as in :mod:`upscatter.xsec.electrons`."""
-    if isinstance(isotope, str):
-        return get_isotope(isotope)
-    if not isinstance(isotope, Isotope):
-        raise ParameterError(f"isotope must be an Isotope or an isotope name, got {isotope!r}")
-    return isotope
+MIN_MEDIATOR_MEV = 1e-6
+"""Lightest mediator (MeV) accepted: 1 eV, far below sqrt(2 M T) ~ MeV at any threshold here (so
+the massless limit is already reached), and far above where m_med^4 underflows and the
+forward propagator 1/(m_med^2 + 2 M T)^2 becomes infinite at T = 0."""
+
+
+def as_mediator_mass(m_med) -> np.ndarray:
+    """``m_med`` (MeV) as an array, checked to be finite and in [1e-6, 1e9] MeV."""
+    m_med = as_array("m_med", m_med, allow_zero=False, maximum=MAX_MEV)
+    if np.any(m_med < MIN_MEDIATOR_MEV):
+        raise ParameterError(
+            f"m_med = {float(np.min(m_med)):g} MeV is below {MIN_MEDIATOR_MEV:g} MeV (1 eV), "
+            "where the massless limit is already reached"
+        )
+    return m_med
 
 
 def _on_nucleus(
@@ -145,9 +153,9 @@ def _on_nucleus(
     """The generic ``dsigma_terms`` (:func:`vector_dsigma_terms` or :func:`scalar_dsigma_terms`)
     on a nucleus: M = isotope mass (MeV), Q^2 = ``charge``^2 and the squared form factor at the
     momentum transfer of the recoil T (MeV); coefficients in 1/E, shape (..., 3)."""
-    as_array("recoil energy T", T)
-    as_array("m_chi", m_chi)
-    as_array("m_med", m_med)
+    as_array("recoil energy T", T, maximum=MAX_MEV)
+    as_array("m_chi", m_chi, maximum=MAX_MEV)
+    as_mediator_mass(m_med)
     as_float("radius_scale", radius_scale, allow_zero=False)
     M = isotope.mass
     ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
@@ -173,7 +181,7 @@ def vector_nucleus_dsigma_terms(
 ):
     """:func:`vector_nucleus_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2 (valid above
     threshold; shape (..., 3), MeV^-3 MeV^k per g^4)."""
-    isotope = _as_isotope(isotope)
+    isotope = as_isotope(isotope)
     couplings = _quark_couplings(quark_couplings)
     q = vector_nuclear_charge(isotope, couplings["u"], couplings["d"])
     return _on_nucleus(vector_dsigma_terms, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
@@ -195,8 +203,8 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
-    as_array("neutrino energy E", E)
-    isotope = _as_isotope(isotope)
+    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    isotope = as_isotope(isotope)
     terms = vector_nucleus_dsigma_terms(
         T,
         isotope=isotope,
@@ -222,7 +230,7 @@ def scalar_nucleus_dsigma_terms(
 ):
     """:func:`scalar_nucleus_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2 (valid
     above threshold; shape (..., 3), MeV^-3 MeV^k per g_S^4)."""
-    isotope = _as_isotope(isotope)
+    isotope = as_isotope(isotope)
     q = scalar_nuclear_charge(isotope, _quark_couplings(quark_couplings), hadronic)
     return _on_nucleus(scalar_dsigma_terms, T, isotope, q, m_chi, m_med, form_factor, radius_scale)
 
@@ -240,8 +248,8 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
-    as_array("neutrino energy E", E)
-    isotope = _as_isotope(isotope)
+    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    isotope = as_isotope(isotope)
     terms = scalar_nucleus_dsigma_terms(
         T,
         isotope=isotope,

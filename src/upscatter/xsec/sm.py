@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..constants import G_FERMI, SIN2_THETA_W
 from ..form_factors import nuclear_form_factor
 from ..kinematics import e_nu_min
-from ..nuclei import Isotope
+from ..nuclei import Isotope, as_isotope
 
 
 def weak_charge(isotope: Isotope, sin2_theta_w: float = SIN2_THETA_W) -> float:
@@ -103,17 +104,27 @@ def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale
     ----------
     E, T : array_like
         Neutrino energy and nuclear recoil energy (MeV); broadcast together.
-    isotope : Isotope
-        Target nucleus.
+    isotope : Isotope or str
+        Target nucleus (or its name, e.g. ``"Cs133"``).
     form_factor : str
         Name in :data:`upscatter.form_factors.FORM_FACTORS`.
     radius_scale : float
-        Multiplies the form-factor radius (nuisance of paper 003 footnote 4).
+        Multiplies the form-factor radius (nuisance of paper 003 footnote 4); positive.
 
     Returns
     -------
     numpy.ndarray
         dsigma/dT in MeV^-3; exactly zero where T is not reachable.
+
+    Raises
+    ------
+    ParameterError
+        E not in [1e-6, 1e9] MeV, T not in [0, 1e9] MeV (:data:`upscatter._validate.MAX_MEV`), a
+        non-positive radius_scale, an unknown isotope.
     """
+    isotope = as_isotope(isotope)
+    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    as_array("recoil energy T", T, maximum=MAX_MEV)
+    as_float("radius_scale", radius_scale, allow_zero=False)
     value = energy_series(sm_dsigma_terms(T, isotope, form_factor, radius_scale), E)
     return np.where(kinematically_allowed(E, T, isotope.mass), np.maximum(value, 0.0), 0.0)
