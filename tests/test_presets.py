@@ -305,3 +305,54 @@ def test_preset_channels_fold_the_same_in_closed_form_and_by_quadrature(build):
     numeric = binned_counts(quadrature, SOURCE, response, 10.0, PARAMS)
     assert np.abs(closed).max() > 0
     np.testing.assert_allclose(closed, numeric, rtol=1e-10, atol=1e-12 * np.abs(numeric).max())
+
+
+@pytest.mark.parametrize("material", ["CsI", "Ar", "Xe"])
+@pytest.mark.parametrize(
+    ("preset", "charge"),
+    [("b-l", lambda Z, N: Z + N), ("dark-photon", lambda Z, N: Z)],
+)
+def test_gauge_preset_charges_per_isotope_by_hand(material, preset, charge):
+    """Issue 14: per nucleus (Cs, I, every Ar and Xe isotope) the preset's cross section is the
+    universal one (Q_V = 3A: u and d charges 1) times (Q/3A)^2 with Q = A for B-L (quark
+    charge 1/3) and Q = Z for the dark photon (u 2/3, d -1/3: 2/3 (2Z + N) - 1/3 (Z + 2N) = Z),
+    written here from Z and N."""
+    mat = get_material(material)
+    preset_channels = preset_model("vector", preset).channels(mat)
+    universal_channels = get_model("vector").channels(mat)
+    E, T = np.array([30.0]), np.array([0.01])
+    for iso, p, u in zip(mat.isotopes, preset_channels, universal_channels, strict=True):
+        args = dict(flavour="nu_mu", m_chi=np.array([1.0]), m_med=np.array([10.0]))
+        ratio = p.dsigma(E, T, **args) / u.dsigma(E, T, **args)
+        expected = (charge(iso.Z, iso.N) / (3.0 * (iso.Z + iso.N))) ** 2
+        np.testing.assert_allclose(ratio, expected, rtol=1e-12)
+
+
+def test_dark_photon_on_electrons_at_massless_chi_is_the_light_vector_formula():
+    """Issue 14: the dark photon couples to the electron with its charge (c_e^2 = 1) and to the
+    neutrino through g_chi only, so at m_chi -> 0 its nu e -> chi e cross section per atom is
+    Z_eff(T) times the light-vector nu e formula (the SM formula with g_V -> g_nu g_e /
+    (sqrt(2) G_F (m_V^2 + 2 m_e T)), no axial part; Bilmis et al., PRD 92 (2015) 033009),
+    written here; 1e-6 (the 1e-4 MeV mass correction is below 1e-8)."""
+    from upscatter.constants import G_FERMI, M_ELECTRON
+    from upscatter.rates import ELECTRON
+    from upscatter.xsec.electrons import z_eff
+
+    mat = get_material("CsI")
+    channels = preset_model("vector", "dark-photon").channels(mat, electrons=True)
+    electron = [c for c in channels if c.recoil == ELECTRON]
+    assert len(electron) == len(mat.isotopes)
+    E, m_v = 40.0, 1.0
+    T = np.geomspace(1.0, 30000.0, 30) * keV
+    delta = 1 / (np.sqrt(2) * G_FERMI * (m_v**2 + 2 * M_ELECTRON * T))
+    free = (
+        G_FERMI**2
+        * M_ELECTRON
+        / (2 * np.pi)
+        * delta**2
+        * (1 + (1 - T / E) ** 2 - M_ELECTRON * T / E**2)
+    )
+    for iso, channel in zip(mat.isotopes, electron, strict=True):
+        for flavour in ("nu_e", "nu_mu", "nubar_mu"):
+            got = channel.dsigma(E, T, flavour, m_chi=1e-4, m_med=m_v)
+            np.testing.assert_allclose(np.ravel(got), z_eff(iso, T) * free, rtol=1e-6)
