@@ -30,7 +30,8 @@ derived reading, ``twist2="nucleon"``, is the default; ``twist2="paper"`` keeps 
 (c2 and c3 larger by about A^2), which is what the paper's Fig. 4 numbers follow
 (docs/physics-decisions.md, "Paper 000 Fig. 4: loop normalisation investigation").
 
-Interference with the SM (not in the paper, whose Eq. (22) adds |M_loop|^2 only): the c2 term
+Interference with the SM (not in the paper, whose Eq. (22) adds only the squared loop
+amplitude): the c2 term
 has the Lorentz and chirality structure of the spin-independent SM amplitude, so it interferes
 with it (c1 and c3 flip the neutrino chirality and do not). With the SM written in the same
 convention as paper 000 Eq. (17) (iM = i x Lagrangian coefficient, as in Eq. (16)),
@@ -133,8 +134,8 @@ DEFAULT_TWIST2 = "nucleon"
 """The physically derived reading of the twist-2 sums (module docstring)."""
 
 BEYOND_PAPER: dict[str, bool] = {"nucleon": True, "paper": False}
-"""Whether the terms paper 000 leaves out, the c2-SM interference (its Eq. (22) adds |M_loop|^2
-only) and the case B spin-dependent tree level ("+ SD" in its Eq. (16),
+"""Whether the terms paper 000 leaves out, the c2-SM interference (its Eq. (22) adds only the
+squared loop amplitude) and the case B spin-dependent tree level ("+ SD" in its Eq. (16),
 :mod:`upscatter.xsec.spin_dependent`), are included by default with each twist-2 reading: yes
 with the physically derived one, no with the paper's printed treatment."""
 
@@ -316,7 +317,7 @@ def loop_sm_interference_dsigma_dT_per_x2(
     dsigma_int/dT = s M^3/(8 pi) F^2 (2M + T) 2 c2 a_SM/(M E) (2ME(E - T) - M^2 T) with
     a_SM = -sqrt(2) G_F Q_V/M and s = +1 (neutrino) or -1 (antineutrino); derivation in the
     module docstring and docs/physics-decisions.md ("Loops: c2-SM interference"). Not in paper 000
-    (its Eq. (22) adds |M_loop|^2 only).
+    (its Eq. (22) adds only the squared loop amplitude).
 
     Parameters
     ----------
