@@ -164,6 +164,16 @@ def _on_nucleus(
     )
 
 
+def _nucleus_dsigma_from_terms(terms_func, E, T, isotope, m_chi, **options) -> np.ndarray:
+    """dsigma/dT (MeV^-3) of a nucleus cross section from its 1/E coefficients
+    ``terms_func(T, isotope=..., m_chi=..., **options)``: the series at E above threshold,
+    exactly 0 below (the closed-form folding integrates the same coefficients)."""
+    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    isotope = as_isotope(isotope)
+    terms = terms_func(T, isotope=isotope, m_chi=m_chi, **options)
+    return _above_threshold(E, T, isotope.mass, m_chi, terms)
+
+
 def vector_nuclear_charge(isotope: Isotope, g_u: float = 1.0, g_d: float = 1.0) -> float:
     """Coherent quark-vector charge (2 g_u + g_d) Z + (g_u + 2 g_d) N, paper 000 Eq. (24)."""
     return (2.0 * g_u + g_d) * isotope.Z + (g_u + 2.0 * g_d) * isotope.N
@@ -203,18 +213,17 @@ def vector_nucleus_dsigma_dT(
     ``quark_couplings`` gives g_u, g_d relative to the overall coupling (default universal,
     ``{"u": 1, "d": 1}``, which gives Q_V^2 = 9 A^2). Multiply by g^4 = (g_chi g_q)^2.
     """
-    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
-    isotope = as_isotope(isotope)
-    terms = vector_nucleus_dsigma_terms(
+    return _nucleus_dsigma_from_terms(
+        vector_nucleus_dsigma_terms,
+        E,
         T,
-        isotope=isotope,
-        m_chi=m_chi,
+        isotope,
+        m_chi,
         m_med=m_med,
         quark_couplings=quark_couplings,
         form_factor=form_factor,
         radius_scale=radius_scale,
     )
-    return _above_threshold(E, T, isotope.mass, m_chi, terms)
 
 
 def scalar_nucleus_dsigma_terms(
@@ -248,16 +257,15 @@ def scalar_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """nu N -> chi N through a light scalar, per g_S^4 (MeV^-3), paper 003 Eqs. (6)-(7)."""
-    as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
-    isotope = as_isotope(isotope)
-    terms = scalar_nucleus_dsigma_terms(
+    return _nucleus_dsigma_from_terms(
+        scalar_nucleus_dsigma_terms,
+        E,
         T,
-        isotope=isotope,
-        m_chi=m_chi,
+        isotope,
+        m_chi,
         m_med=m_med,
         quark_couplings=quark_couplings,
         hadronic=hadronic,
         form_factor=form_factor,
         radius_scale=radius_scale,
     )
-    return _above_threshold(E, T, isotope.mass, m_chi, terms)
