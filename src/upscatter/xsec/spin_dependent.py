@@ -35,10 +35,11 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._validate import as_array, as_float
+from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
-from ..nuclei import Isotope
+from ..nuclei import Isotope, as_isotope
+from .mediators import as_mediator_mass
 from .sm import kinematically_allowed, vector_kinematic_bracket
 
 NUCLEAR_SPINS: dict[str, tuple[float, float, float]] = {
@@ -128,8 +129,9 @@ def axial_nucleus_dsigma_dT(
     ----------
     E, T : array_like
         Neutrino energy and nuclear recoil energy (MeV), non-negative.
-    isotope : Isotope
-        Target nucleus; its spin from :data:`NUCLEAR_SPINS` (zero for even-even nuclei).
+    isotope : Isotope or str
+        Target nucleus (or its name); its spin from :data:`NUCLEAR_SPINS` (zero for even-even
+        nuclei).
     m_chi, m_med : array_like
         Masses of chi and the mediator (MeV), non-negative; broadcast with E and T.
     quark_couplings : mapping, optional
@@ -145,12 +147,11 @@ def axial_nucleus_dsigma_dT(
     numpy.ndarray
         dsigma/dT in MeV^-3; exactly zero outside the kinematic range (paper 003 Eq. (14)).
     """
-    if not isinstance(isotope, Isotope):
-        raise ParameterError(f"isotope must be an Isotope, got {isotope!r}")
-    E = as_array("E", E)
-    T = as_array("T", T)
-    m_chi = as_array("m_chi", m_chi)
-    m_med = as_array("m_med", m_med)
+    isotope = as_isotope(isotope)  # the same input checks as the other nucleus cross sections
+    E = as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
+    T = as_array("recoil energy T", T, maximum=MAX_MEV)
+    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
+    m_med = as_mediator_mass(m_med)
     as_float("radius_scale", radius_scale, allow_zero=False)
     charge_sq = spin_charge_sq(*nuclear_spin(isotope), *nucleon_axial_couplings(quark_couplings))
     M = isotope.mass
