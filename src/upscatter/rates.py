@@ -27,7 +27,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ._validate import as_array, as_float
+from ._validate import MAX_MEV, as_array, as_float
 from .errors import ParameterError
 from .fluxes.base import Source
 from .kinematics import e_nu_min, recoil_range
@@ -353,10 +353,10 @@ def fluence_weighted_xsec(
     return np.stack(out, axis=1)
 
 
-#: Largest mass parameter (MeV) a rate accepts: 1 PeV, orders of magnitude above any kinematic
-#: limit (m_chi < 53 MeV at the SNS) or contact-limit mediator scale, and far from where squared
-#: masses overflow (the silent overflow of issue 19 with --m-chi 1e300).
-MAX_MASS = 1e9
+#: Largest mass parameter (MeV) a rate accepts: the cross sections' limit
+#: (:data:`upscatter._validate.MAX_MEV`, 1 PeV), far from where squared masses overflow (the
+#: silent overflow of issue 19 with --m-chi 1e300).
+MAX_MASS = MAX_MEV
 
 
 def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int]:
