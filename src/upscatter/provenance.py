@@ -9,6 +9,7 @@ JSON output, so a result file says exactly what produced it.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import platform
 import shlex
@@ -85,6 +86,7 @@ def data_summary(files: dict[str, str]) -> dict:
     return summary
 
 
+@functools.cache  # installed versions do not change within a process (~70 ms a lookup set)
 def _version(name: str) -> str | None:
     try:
         return metadata.version(name)
