@@ -18,6 +18,7 @@ LAYERS = [
         "errors",
         "_validate",
         "_io",
+        "_blas",
         "flavours",
         "nuclei",
         "kinematics",

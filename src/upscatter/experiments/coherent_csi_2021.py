@@ -54,6 +54,7 @@ import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from .. import data
+from .._blas import single_thread_product
 from ..constants import M_ELECTRON
 from ..errors import DataError, ParameterError, UpscatterError
 from ..fluxes.stopped_pion import stopped_pion_source
@@ -96,7 +97,7 @@ sigma_0 and 13 sigma_5 from the priors: a fit that reaches it pays a pull of at 
 chi^2, above every threshold, so no bound depends on it."""
 ALPHA6_LIMIT_US = 0.25
 ALPHA7_LIMIT_PE = 1.0
-PROFILE_CHUNK = 32
+PROFILE_CHUNK = 128
 """Predictions profiled together (see ``CoherentCsI2021.profile``)."""
 FINE_RATIO = 1.05
 """Width ratio of the logarithmic fine true-recoil bins; the response is taken at each bin's
@@ -109,27 +110,6 @@ T_max at the SNS endpoint is 45.2 keV (Cs) and 47.2 keV (I)."""
 ELECTRON_RANGE = (0.01 * keV, 12.0 * keV)
 """Fine electron-recoil range: below 10 eV the detection probability is below 1e-10; a 12 keV
 deposit (160 PE on average) gives fewer than 60 PE with probability 7e-20."""
-
-
-SMALL_PRODUCT = 200_000
-"""Largest matrix product (multiply-adds) done in one call: OpenBLAS runs products below about
-2.6e5 multiply-adds on one thread, and its threaded path costs far more than it saves at the
-sizes used here (100 times more on a busy two-core machine)."""
-
-
-def _product(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2-d arrays, in blocks of rows of a and columns of b of at most SMALL_PRODUCT
-    multiply-adds each."""
-    k = a.shape[1]
-    rows = max(1, SMALL_PRODUCT // (k * b.shape[1]))
-    if rows >= a.shape[0]:
-        rows = a.shape[0]
-    step = max(1, SMALL_PRODUCT // (rows * k))
-    out = np.empty((a.shape[0], b.shape[1]))
-    for i in range(0, a.shape[0], rows):
-        for j in range(0, b.shape[1], step):
-            out[i : i + rows, j : j + step] = a[i : i + rows] @ b[:, j : j + step]
-    return out
 
 
 def _contract_nodes(weights: np.ndarray, blocks: np.ndarray) -> np.ndarray:
@@ -583,10 +563,10 @@ class CoherentCsI2021(Experiment):
         ff = self._form_factor_templates  # (2, P, n)
         weighted = np.einsum("bcin,ipn->bpcn", nuclear, ff)  # (B, P, 3, n)
         n_p, n_m = ff.shape[1], self._smearing_templates.shape[0]
-        blocks = _product(weighted.reshape(-1, n), self._smearing_stack)
+        blocks = single_thread_product(weighted.reshape(-1, n), self._smearing_stack)
         blocks = blocks.reshape(-1, n_p, n_c, n_m, self.smearing.sub_centres.size)
         blocks = blocks.transpose(0, 1, 3, 2, 4).reshape(*batch, n_p * n_m, -1)
-        electrons = _product(
+        electrons = single_thread_product(
             table[:, :, 2 * n :].reshape(-1, self.n_electron), self._electron_smearing
         )
         return blocks, electrons.reshape(*batch, n_c, -1)
@@ -620,9 +600,17 @@ class CoherentCsI2021(Experiment):
         ]
         if jacobian:
             sub += [nuclear[..., :1, :, :] * deff, electrons[..., None, :, :] * deff]
-        sub = np.concatenate([np.broadcast_to(s, (*batch, *s.shape[-3:])) for s in sub], axis=-3)
         first, stop, starts = self._sub_bin_groups
-        energy = np.add.reduceat(sub[..., first:stop], starts, axis=-1)  # (..., rows, 3, 9)
+        energy = np.concatenate(  # (..., rows, 3, 9)
+            [
+                np.broadcast_to(
+                    np.add.reduceat(s[..., first:stop], starts, axis=-1),
+                    (*batch, *s.shape[-3:-1], starts.size),
+                )
+                for s in sub
+            ],
+            axis=-3,
+        )
         timing, dtiming = self.neutrino_time.evaluate(a6 * us)  # (..., 2, 11)
         timing = timing[..., self._component_timing, :]
         dtiming = dtiming[..., self._component_timing, :] * us

@@ -123,13 +123,15 @@ class LogisticEfficiency:
         the antiderivative of the logistic is (a/b) ln(1 + exp(b (x - c))) + d x, taken from
         the root of the curve (7.07 PE for the release values) where the clip at 0 ends. The
         clip at 1 is never reached when a + d <= 1 (0.987 here), which is required."""
+        return self.cumulative(hi) - self.cumulative(lo)
+
+    def cumulative(self, pe) -> np.ndarray:
+        """An antiderivative of the clipped eps_E (PE): constant below the root of the curve,
+        (a/b) ln(1 + exp(b (x - c))) + d x above it (see :meth:`integral`)."""
         if self.a + self.d > 1.0:
             raise ParameterError("the exact efficiency integral needs a + d <= 1")
         root = self.c - np.log((self.a + self.d) / -self.d) / self.b if self.d < 0 else -np.inf
-        lo, hi = (np.maximum(np.asarray(v, dtype=float), root) for v in (lo, hi))
-        return self._antiderivative(hi) - self._antiderivative(lo)
-
-    def _antiderivative(self, pe: np.ndarray) -> np.ndarray:
+        pe = np.maximum(np.asarray(pe, dtype=float), root)
         return self.a / self.b * np.logaddexp(0.0, self.b * (pe - self.c)) + self.d * pe
 
 
@@ -277,10 +279,10 @@ class PESmearing:
             return eff(x), eff.derivative(x)
         if rule != "average":
             raise ParameterError(f"unknown efficiency rule {rule!r}; known: average, midpoint")
-        lo, hi = self.sub_edges[:-1] + shift, self.sub_edges[1:] + shift
-        values = eff.integral(lo, hi) / self.step
+        edges = self.sub_edges + shift
+        values = np.diff(eff.cumulative(edges), axis=-1) / self.step
         # d/d shift of the integral: eps at the upper minus eps at the lower end (0 below root)
-        slope = (eff(hi) - eff(lo)) / self.step
+        slope = np.diff(eff(edges), axis=-1) / self.step
         return values, slope
 
     def fold(self, sub_counts, shift: float = 0.0) -> np.ndarray:

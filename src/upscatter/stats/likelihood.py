@@ -484,10 +484,20 @@ def gauss_newton_profile(
     """Batched damped Gauss-Newton (Levenberg-Marquardt) minimisation with box bounds.
 
     Every element of the batch takes Newton steps on the curvature of
-    :meth:`Likelihood.objective` (exact for Gaussian forms, Gauss-Newton for Poisson), damped
-    by lambda (x diag) when a step does not lower chi^2; a parameter at a bound whose gradient
-    points outwards is frozen for the step; steps are clipped to the bounds. Quadratic objectives
-    converge in one step.
+    :meth:`Likelihood.objective` (exact for Gaussian forms, Gauss-Newton for Poisson) plus a
+    structured secant correction, damped by lambda (x diag) when a step does not lower chi^2;
+    a parameter at a bound whose gradient points outwards is frozen for the step; steps are
+    clipped to the bounds. Quadratic objectives converge in one step.
+
+    The secant correction S is the part of the Hessian that the Gauss-Newton matrix G leaves
+    out (the second derivatives of the expected counts times the residuals, large where a
+    nuisance acts nonlinearly, such as the CsI 2021 efficiency shift): after every accepted
+    step s with gradient change y, the symmetric rank-one update S += r r^T / (r . s),
+    r = y - (G + S) s, makes G + S reproduce the observed gradient change (the "structured"
+    quasi-Newton update of Dennis, Gay and Welsch, ACM TOMS 7 (1981) 348, in its SR1 form,
+    which allows the indefinite S that residual curvature can have). Without it the iteration
+    converges only linearly along such nuisances (factor 0.4 per step at CsI 2021); with it
+    superlinearly. Where G + S does not give a descent direction, the step is G's alone.
 
     Parameters
     ----------
@@ -517,58 +527,70 @@ def gauss_newton_profile(
     theta0 = likelihood.nominal if start is None else np.asarray(start, dtype=float)
     f, g, h = likelihood.objective(state, theta0, data, derivatives=True)
     batch = np.shape(f)
-    theta = np.array(np.broadcast_to(theta0, (*batch, n_par)), dtype=float)
-    g = np.array(np.broadcast_to(g, (*batch, n_par)))
-    h = np.array(np.broadcast_to(h, (*batch, n_par, n_par)))
-    f = np.array(f, dtype=float)
-    damping = np.zeros(batch)
-    converged = np.zeros(batch, dtype=bool)
+    # the iteration's arrays, one entry per element of the batch
+    it = {
+        "theta": np.array(np.broadcast_to(theta0, (*batch, n_par)), dtype=float),
+        "f": np.array(f, dtype=float),
+        "g": np.array(np.broadcast_to(g, (*batch, n_par))),
+        "h": np.array(np.broadcast_to(h, (*batch, n_par, n_par))),
+        "correction": np.zeros((*batch, n_par, n_par)),  # the secant correction S
+        "damping": np.zeros(batch),
+        "backtrack": np.zeros((*batch, n_par)),  # the step to retry after a rejection
+        "pending": np.zeros(batch, dtype=bool),  # whether to retry it
+        "converged": np.zeros(batch, dtype=bool),
+    }
     evaluations = 1
-    eye = np.eye(n_par)
     by_rows = by_rows and len(batch) == 1
     rows = np.arange(batch[0]) if by_rows else None  # elements of the current sub-state
     sub_state, sub_data = state, data
     for _ in range(max_iterations):
-        if by_rows:
-            t, fv, gv, hv, lam, done_before = (
-                a[rows] for a in (theta, f, g, h, damping, converged)
-            )
-        else:
-            t, fv, gv, hv, lam, done_before = theta, f, g, h, damping, converged
-        free = _free_mask(t, gv, lo, hi)
-        pair = free[..., :, None] & free[..., None, :]
-        diag = np.diagonal(hv, axis1=-2, axis2=-1)
-        scale = np.where(diag > 0, diag, 1.0)
-        # a parameter without curvature (the chi^2 is flat along it: its row of the
-        # semi-definite h is zero) takes a gradient step, so the system stays regular
-        flat = diag <= 0
-        system = (
-            np.where(pair, hv, 0.0)
-            + eye * np.where(free, lam[..., None] * scale + flat, 1.0)[..., None, :]
+        now = {k: v[rows] for k, v in it.items()} if by_rows else it
+        t, gv = now["theta"], now["g"]
+        step = _newton_step(now, lo, hi)
+        # the minimum is reached when the undamped step about to be taken promises less than
+        # the tolerance (the Newton decrement, no evaluation needed)
+        promised = -np.sum(gv * (np.clip(t + step, lo, hi) - t), axis=-1)
+        now["converged"] = now["converged"] | (
+            ~now["pending"] & (now["damping"] < 1e-4) & (promised < tolerance)
         )
-        step = -np.linalg.solve(system, np.where(free, gv, 0.0)[..., None])[..., 0]
+        if np.all(now["converged"]):
+            if by_rows:
+                it["converged"][rows] = True
+            break
+        step = np.where(now["pending"][..., None], now["backtrack"], step)
         trial = np.clip(t + step, lo, hi)
         f_trial, g_trial, h_trial = likelihood.objective(sub_state, trial, sub_data, True)
         evaluations += 1
-        decrement = -np.sum(gv * (trial - t), axis=-1)
-        accept = (f_trial <= fv) & ~done_before
-        done = accept & (fv - f_trial < tolerance) & (decrement < tolerance)
+        moved = trial - t
+        decrement = -np.sum(gv * moved, axis=-1)
+        accept = (f_trial <= now["f"]) & ~now["converged"]
+        _secant_update(
+            now, moved, g_trial - gv, np.where(accept[..., None, None], h_trial, now["h"])
+        )
+        done = accept & (now["f"] - f_trial < tolerance) & (decrement < tolerance)
         # a rejected step whose predicted gain is negligible also means we are at the minimum
-        done |= ~accept & ~done_before & (np.abs(decrement) < tolerance)
-        t = np.where(accept[..., None], trial, t)
-        fv = np.where(accept, f_trial, fv)
-        gv = np.where(accept[..., None], g_trial, gv)
-        hv = np.where(accept[..., None, None], h_trial, hv)
-        lam = np.where(accept, lam * 0.2, np.maximum(lam * 10.0, 1e-3))
-        done_before = done_before | done
+        done |= ~accept & ~now["converged"] & (np.abs(decrement) < tolerance)
+        # after a rejection, retry along the same step, shortened to the minimum of the
+        # parabola through f, its slope and f_trial (kept within 0.1-0.5 of the step)
+        curvature = f_trial - now["f"] + decrement
+        shorten = np.clip(decrement / (2.0 * np.where(curvature > 0, curvature, 1.0)), 0.1, 0.5)
+        now["backtrack"] = shorten[..., None] * moved
+        now["pending"] = ~accept & (decrement > 0) & (curvature > 0)
+        now["theta"] = np.where(accept[..., None], trial, t)
+        now["f"] = np.where(accept, f_trial, now["f"])
+        now["g"] = np.where(accept[..., None], g_trial, gv)
+        now["h"] = np.where(accept[..., None, None], h_trial, now["h"])
+        now["damping"] = np.where(
+            accept, now["damping"] * 0.2, np.maximum(now["damping"] * 10.0, 1e-3)
+        )
+        now["converged"] = now["converged"] | done
         if not by_rows:
-            theta, f, g, h, damping, converged = t, fv, gv, hv, lam, done_before
-            if np.all(converged):
+            if np.all(it["converged"]):
                 break
             continue
-        theta[rows], f[rows], g[rows], h[rows], damping[rows] = t, fv, gv, hv, lam
-        converged[rows] = done_before
-        live = ~done_before
+        for k, v in now.items():
+            it[k][rows] = v
+        live = ~now["converged"]
         if not np.any(live):
             break
         if live.sum() <= 0.75 * rows.size:
@@ -579,12 +601,56 @@ def gauss_newton_profile(
                 sub_data.observed[keep] if sub_data.observed.ndim > 1 else sub_data.observed,
                 sub_data.centres[keep] if sub_data.centres.ndim > 1 else sub_data.centres,
             )
+    theta = it["theta"]
     return FitResult(
-        chi2=np.asarray(f),
+        chi2=np.asarray(it["f"]),
         values={name: theta[..., i] for i, name in enumerate(likelihood.names)},
-        converged=converged,
+        converged=it["converged"],
         n_evaluations=evaluations,
         method="gauss-newton",
+    )
+
+
+def _newton_step(now: dict, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The damped Newton step of :func:`gauss_newton_profile` on G + S, or on G alone where
+    G + S does not give a descent direction; parameters at a bound with the gradient pushing
+    outwards stay where they are."""
+    t, gv, hv = now["theta"], now["g"], now["h"]
+    free = _free_mask(t, gv, lo, hi)
+    pair = free[..., :, None] & free[..., None, :]
+    diag = np.diagonal(hv, axis1=-2, axis2=-1)
+    scale = np.where(diag > 0, diag, 1.0)
+    # a parameter without curvature (the chi^2 is flat along it: its row of the
+    # semi-definite h is zero) takes a gradient step, so the system stays regular
+    flat = diag <= 0
+    regular = (
+        np.eye(t.shape[-1])
+        * np.where(free, now["damping"][..., None] * scale + flat, 1.0)[..., None, :]
+    )
+    free_gradient = np.where(free, gv, 0.0)[..., None]
+    corrected = -np.linalg.solve(
+        np.where(pair, hv + now["correction"], 0.0) + regular, free_gradient
+    )[..., 0]
+    descent = np.sum(gv * corrected, axis=-1) < 0
+    if np.all(descent):
+        return corrected
+    plain = -np.linalg.solve(np.where(pair, hv, 0.0) + regular, free_gradient)[..., 0]
+    return np.where(descent[..., None], corrected, plain)
+
+
+def _secant_update(now: dict, moved: np.ndarray, gradient_change: np.ndarray, h_new) -> None:
+    """SR1 update of the secant correction S (in place in ``now``) so that G_new + S
+    reproduces the gradient change along the step; skipped where r . s is negligible."""
+    s_old = now["correction"]
+    residual = gradient_change - np.einsum("...ij,...j->...i", h_new + s_old, moved)
+    rs = np.sum(residual * moved, axis=-1)
+    size = np.linalg.norm(residual, axis=-1) * np.linalg.norm(moved, axis=-1)
+    update = (np.abs(rs) > 1e-8 * size) & (size > 0)
+    safe = np.where(update, rs, 1.0)
+    now["correction"] = s_old + np.where(
+        update[..., None, None],
+        residual[..., :, None] * residual[..., None, :] / safe[..., None, None],
+        0.0,
     )
 
 
