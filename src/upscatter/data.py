@@ -341,6 +341,20 @@ def load_text(dataset: str, filename: str, **kwargs) -> np.ndarray:
     return np.loadtxt(path(dataset, filename), **kwargs)
 
 
+def numeric_rows(dataset: str, filename: str) -> np.ndarray:
+    """The comma-separated numeric rows of a verified release file, shape (n_rows, n_columns);
+    header, comment and other non-numeric lines are skipped, so both an original release file
+    and a header-stripped mirror copy load (``coherent_csi_2017``)."""
+    rows = []
+    for line in path(dataset, filename).read_text().splitlines():
+        fields = [f.strip() for f in line.split(",")]
+        try:
+            rows.append([float(f) for f in fields if f])
+        except ValueError:
+            continue
+    return np.array([r for r in rows if r])
+
+
 @contextlib.contextmanager
 def _quiet_pooch() -> Iterator[None]:
     import pooch

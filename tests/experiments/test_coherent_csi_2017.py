@@ -7,7 +7,6 @@ import pytest
 
 from upscatter.errors import ParameterError
 from upscatter.experiments import get_experiment
-from upscatter.experiments.coherent_csi_2017 import acceptance
 from upscatter.models import get_model
 from upscatter.scans import ScanResult, coupling_bound
 
@@ -28,8 +27,9 @@ def test_sm_expectation_is_the_collaborations_173_events():
 
 def test_release_counts_in_the_default_window(csi):
     """SOURCE.md table (counts from the release files): 0-6 us gives C = 547, AC = 405."""
-    assert csi.steady_state.sum() == 405
-    assert (csi.observed + csi.steady_state).sum() == 547
+    steady_state = csi.backgrounds["steady_state"]
+    assert steady_state.sum() == 405
+    assert (csi.observed + steady_state).sum() == 547
 
 
 def test_sm_chi2_is_about_three_in_the_default_window(csi):
@@ -40,8 +40,9 @@ def test_sm_chi2_is_about_three_in_the_default_window(csi):
     assert abs(alpha) < 0.28 and abs(beta) < 0.25
 
 
-def test_acceptance_half_weight_and_step():
+def test_acceptance_half_weight_and_step(csi):
     """Paper 002 Eq. (12), k1 = 0.6655, k2 = 0.4942, x0 = 10.8507; 0 below 5 PE, half at 5-6."""
+    acceptance = csi.response.acceptance
     logistic = lambda x: 0.6655 / (1 + np.exp(-0.4942 * (x - 10.8507)))  # noqa: E731
     assert acceptance(4.5) == 0.0
     assert acceptance(5.5) == pytest.approx(0.5 * logistic(5.5))

@@ -44,13 +44,20 @@ from pydantic import (
     model_validator,
 )
 
+from .. import data as release
 from ..errors import ParameterError
 from ..fluxes.reactor import DEFAULT_SPECTRUM, check_spectrum
+from ..fluxes.timing import ArrivalTime
 from ..form_factors import get_form_factor
 from ..nuclei import Material, get_material
 from ..rates import RecoilBins
-from ..response import DetectorResponse, build_piece
-from ..stats.likelihood import Parameter, PoissonLikelihood
+from ..response import DetectorResponse, SteppedPEResponse, build_piece
+from ..stats.likelihood import (
+    LinearGaussianLikelihood,
+    Parameter,
+    PoissonLikelihood,
+    gaussian_pull_likelihood,
+)
 from ..stats.modifiers import ResponseMatrix, Sample, SampleModel, TabulatedResponse
 from ..units import day, keV, year
 from .base import Experiment, fit_summary
@@ -117,8 +124,19 @@ class SNSSource(_Table):
 
     name: Literal["sns"]
     distance_m: PositiveFloat
-    pot_per_year: PositiveFloat
+    pot_per_year: PositiveFloat | None = None
+    pot: PositiveFloat | None = None
     nu_per_pot: PositiveFloat = 0.08
+
+    @model_validator(mode="after")
+    def _one_amount(self):
+        if self.pot is None and self.pot_per_year is None:
+            raise _FieldProblem("pot_per_year", "is missing (or give pot, of the whole run)")
+        if self.pot is not None and self.pot_per_year is not None:
+            raise _FieldProblem(
+                "pot", "is inconsistent with source.pot_per_year: give one or the other"
+            )
+        return self
 
 
 class SolarSource(_Table):
@@ -137,9 +155,12 @@ SourceTable = Annotated[ReactorSource | SNSSource | SolarSource, Field(discrimin
 
 
 class Exposure(_Table):
-    """``[exposure]``: live time (years)."""
+    """``[exposure]``: live time (years), needed by every source but an SNS run given by its
+    ``pot`` and by flat background rates; the beam energy (GW h) scales release tables given
+    per GW h (``per_beam_gwh`` of a background)."""
 
-    years: PositiveFloat
+    years: PositiveFloat | None = None
+    beam_energy_gwh: PositiveFloat | None = None
 
 
 def _edges_from(table: BaseModel, lo: str, hi: str, width: str, section: str) -> np.ndarray:
@@ -207,6 +228,115 @@ class Piece(BaseModel):
         return dict(self.model_extra or {})
 
 
+class ReleaseTable(_Table):
+    """A table of a data release, read through :func:`upscatter.data.path` (verified copies;
+    release files are never part of the package): ``file`` of ``dataset`` (default:
+    ``[data].dataset``), comma-separated numeric rows (:func:`upscatter.data.numeric_rows`),
+    and ``columns`` naming each column in order: ``pe`` (the analysis variable, photoelectrons),
+    ``time_us`` (arrival time, us: only the rows strictly inside the ``[timing]`` window are
+    kept), ``weight`` (counts, rates or probabilities of the row; exactly one) or ``"-"``
+    (unused)."""
+
+    dataset: str | None = None
+    file: str = Field(min_length=1)
+    columns: list[Literal["pe", "time_us", "weight", "-"]]
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str | None) -> str | None:
+        if value is not None:
+            release.get_dataset(value)
+        return value
+
+    @model_validator(mode="after")
+    def _columns(self):
+        named = [c for c in self.columns if c != "-"]
+        if named.count("weight") != 1 or len(set(named)) != len(named):
+            raise _FieldProblem(
+                "columns", "needs one 'weight' column and at most one each of 'pe', 'time_us'"
+            )
+        return self
+
+    def read(self, dataset: str, window: tuple[float, float] | None) -> dict[str, np.ndarray]:
+        """The named columns of the table (of ``dataset`` unless it names its own), only the
+        rows with lo < t < hi if it has a time column and a ``window`` (lo, hi) is given."""
+        rows = release.numeric_rows(self.dataset or dataset, self.file)
+        if rows.ndim != 2 or rows.shape[1] != len(self.columns):
+            raise ParameterError(
+                f"release table {self.file} has {rows.shape[-1]} columns, the spec names "
+                f"{len(self.columns)}"
+            )
+        columns = {name: rows[:, i] for i, name in enumerate(self.columns) if name != "-"}
+        if window is not None and "time_us" in columns:
+            t = columns["time_us"]
+            inside = (t > window[0]) & (t < window[1])
+            columns = {name: values[inside] for name, values in columns.items()}
+        return columns
+
+
+class Photoelectrons(_Table):
+    """``[photoelectrons]``: a photoelectron-counting response without smearing
+    (:class:`upscatter.response.SteppedPEResponse`): n_PE = ``pe_per_kev`` x T/keV, accepted
+    with the ``acceptance`` (an ``acceptance`` piece of :mod:`upscatter.response`) at the centre
+    of its fine bin of ``step_pe``; the analysis bins are ``[analysis].edges_pe``. A prediction
+    is then the signal per analysis bin."""
+
+    pe_per_kev: PositiveFloat
+    step_pe: PositiveFloat = 1.0
+    acceptance: Piece
+
+    @model_validator(mode="after")
+    def _acceptance(self):
+        try:
+            _ = self.acceptance_piece
+        except ParameterError as exc:
+            raise _FieldProblem("acceptance", f"is invalid: {exc}") from None
+        return self
+
+    @cached_property
+    def acceptance_piece(self):
+        """The acceptance as a function of n_PE."""
+        return build_piece("acceptance", self.acceptance.model, **self.acceptance.options)
+
+    def response(self, edges_pe) -> SteppedPEResponse:
+        """The response onto the analysis bins ``edges_pe`` (PE)."""
+        return SteppedPEResponse(self.pe_per_kev, edges_pe, self.acceptance_piece, self.step_pe)
+
+
+class Timing(_Table):
+    """``[timing]``: an arrival-time window. Release tables with a time column keep the rows in
+    the window; the signal of each flux component is multiplied by the weight of its arrival-time
+    profile's table (``profiles``, by profile name: ``prompt``, ``delayed``) in the window. The
+    window must lie in ``range_us`` with its ends on the ``grid_us`` grid (the release's
+    time bins)."""
+
+    time_window_us: Annotated[list[float], Field(min_length=2, max_length=2)]
+    range_us: Annotated[list[float], Field(min_length=2, max_length=2)]
+    grid_us: PositiveFloat | None = None
+    profiles: dict[str, ReleaseTable]
+
+    @model_validator(mode="after")
+    def _window(self):
+        (lo, hi), (start, end) = self.time_window_us, self.range_us
+        step = self.grid_us
+        on_grid = step is None or np.allclose(np.round(np.array([lo, hi]) / step) * step, [lo, hi])
+        if not (start <= lo < hi <= end and on_grid):
+            grid = "" if step is None else f" on the {step:g} us grid"
+            raise _FieldProblem(
+                "time_window_us",
+                f"must satisfy {start:g} <= start < end <= {end:g} us{grid}, got "
+                f"{self.time_window_us}",
+            )
+        for name, table in self.profiles.items():
+            try:
+                ArrivalTime(name)
+            except ParameterError as exc:
+                raise _FieldProblem(f"profiles.{name}", f"is invalid: {exc}") from None
+            if "time_us" not in table.columns:
+                raise _FieldProblem(f"profiles.{name}.columns", "needs a 'time_us' column")
+        return self
+
+
 class ResponseTable(_Table):
     """``[response]``: the fine true-recoil bins and the chain of pieces."""
 
@@ -243,52 +373,105 @@ class ResponseTable(_Table):
 
 class AnalysisTable(_Table):
     """``[analysis]``: analysis bins in observed energy (keVee; keV of nuclear recoil without a
-    ``[response]``)."""
+    ``[response]``), or in photoelectrons (``edges_pe``, with ``[photoelectrons]``)."""
 
     edges_kev: list[float] | None = None
     threshold_kev: PositiveFloat | None = None
     max_kev: PositiveFloat | None = None
     bin_width_kev: PositiveFloat | None = None
+    edges_pe: list[NonNegativeFloat] | None = None
 
     @cached_property
     def edges(self) -> np.ndarray:
-        """Bin edges (MeV)."""
+        """Bin edges (MeV; PE with ``edges_pe``)."""
+        if self.edges_pe is not None:
+            return np.asarray(self.edges_pe, dtype=float)
         return _edges_from(self, "threshold_kev", "max_kev", "bin_width_kev", "analysis")
 
     @model_validator(mode="after")
     def _consistent(self):
+        if self.edges_pe is not None:
+            given = [k for k in ("edges_kev", "threshold_kev", "max_kev", "bin_width_kev")]
+            given = [k for k in given if getattr(self, k) is not None]
+            if given:
+                raise _FieldProblem(
+                    "edges_pe", f"is inconsistent with analysis.{given[0]}: give one or the other"
+                )
+            if len(self.edges_pe) < 2 or np.any(np.diff(self.edges_pe) <= 0):
+                raise _FieldProblem("edges_pe", "must be increasing, at least two")
         _ = self.edges
         return self
 
 
 class Signal(_Table):
-    """``[signal]``: the Gaussian width of the signal normalisation (parameter ``signal_norm``)."""
+    """``[signal]``: the Gaussian width of the signal normalisation, whose parameter is named
+    ``parameter`` (default ``signal_norm``)."""
 
     normalisation: PositiveFloat
+    parameter: str = Field(default="signal_norm", pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
 
 
 class Background(_Table):
-    """One ``[[backgrounds]]`` entry: a flat shape (a rate or a total) or a template, and the
-    Gaussian width of its normalisation (parameter ``<name>_norm``)."""
+    """One ``[[backgrounds]]`` entry: a flat shape (a rate or a total), a template, or a release
+    table binned like the data (``table``; its weights optionally x the beam energy, x the
+    ``[photoelectrons]`` acceptance at each row's n_PE, x the weight of an ``arrival_time``
+    table in the ``[timing]`` window), and the Gaussian width of its normalisation (parameter
+    ``parameter``, default ``<name>_norm``). A ``subtracted`` background is measured and
+    subtracted from the observed counts (``form = "gaussian-pull"``): it has no normalisation
+    and enters only the bin uncertainties."""
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
-    shape: Literal["flat", "template"] = "flat"
+    shape: Literal["flat", "template", "table"] = "flat"
     rate_per_kev_kg_day: NonNegativeFloat | None = None
     events: NonNegativeFloat | None = None
     counts: list[NonNegativeFloat] | None = None
-    normalisation: PositiveFloat
+    table: ReleaseTable | None = None
+    per_beam_gwh: bool = False
+    accepted: bool = False
+    arrival_time: ReleaseTable | None = None
+    subtracted: bool = False
+    normalisation: PositiveFloat | None = None
+    parameter: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+    @property
+    def parameter_name(self) -> str:
+        """Name of the normalisation parameter."""
+        return self.parameter or f"{self.name}_norm"
 
     @model_validator(mode="after")
     def _one_amount(self):
+        table_only = ("per_beam_gwh", "accepted", "arrival_time")
+        if self.shape != "table":
+            for key in ("table", *table_only):
+                if key in self.model_fields_set:
+                    raise _FieldProblem(key, "belongs to shape = 'table'")
         if self.shape == "flat":
             if self.counts is not None:
                 raise _FieldProblem("counts", "belongs to shape = 'template'")
             if (self.rate_per_kev_kg_day is None) == (self.events is None):
                 raise _FieldProblem("rate_per_kev_kg_day", "or events: give exactly one")
-        elif self.counts is None:
+        elif self.shape == "template" and self.counts is None:
             raise _FieldProblem("counts", "is missing (shape = 'template')")
-        elif self.rate_per_kev_kg_day is not None or self.events is not None:
+        elif self.shape == "template" and (
+            self.rate_per_kev_kg_day is not None or self.events is not None
+        ):
             raise _FieldProblem("counts", "is the whole template: drop rate and events")
+        elif self.shape == "table":
+            if self.table is None:
+                raise _FieldProblem("table", "is missing (shape = 'table')")
+            for key in ("rate_per_kev_kg_day", "events", "counts"):
+                if getattr(self, key) is not None:
+                    raise _FieldProblem(key, "belongs to shape = 'flat' or 'template'")
+            if "pe" not in self.table.columns:
+                raise _FieldProblem("table.columns", "needs a 'pe' column (binned like the data)")
+            if self.arrival_time is not None and "time_us" not in self.arrival_time.columns:
+                raise _FieldProblem("arrival_time.columns", "needs a 'time_us' column")
+        if self.subtracted:
+            for key in ("normalisation", "parameter"):
+                if getattr(self, key) is not None:
+                    raise _FieldProblem(key, "has no meaning for a subtracted background")
+        elif self.normalisation is None:
+            raise _FieldProblem("normalisation", "is missing")
         return self
 
 
@@ -310,11 +493,47 @@ class Nuisance(_Table):
 
 
 class Data(_Table):
-    """``[data]``: observed counts per analysis bin, or ``"asimov"`` (the nominal expectation
-    with the SM signal)."""
+    """``[data]``: observed counts per analysis bin, ``"asimov"`` (the nominal expectation
+    with the SM signal), or a release table (:class:`ReleaseTable`) binned in n_PE, minus the
+    subtracted backgrounds; ``dataset`` is the release every table of the file is read from
+    unless it names its own."""
 
-    observed: Literal["asimov"] | list[NonNegativeFloat]
+    observed: Literal["asimov"] | list[NonNegativeFloat] | ReleaseTable
+    dataset: str | None = None
     comment: str = ""
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset(cls, value: str | None) -> str | None:
+        if value is not None:
+            release.get_dataset(value)
+        return value
+
+
+class Sigma2(_Table):
+    """``[likelihood.sigma2]``: the squared bin uncertainty of the Gaussian-pull form,
+    sigma_i^2 = ``observed`` N_obs,i + ``subtracted`` B_sub,i + ``backgrounds`` B_i, with the
+    subtracted backgrounds B_sub and the modelled ones B (paper 000 Eq. (34), paper 002
+    Eq. (13): 1, 2, 1)."""
+
+    observed: NonNegativeFloat = 1.0
+    subtracted: NonNegativeFloat = 2.0
+    backgrounds: NonNegativeFloat = 1.0
+
+
+class LikelihoodTable(_Table):
+    """``[likelihood]``: ``form = "poisson"`` (default; paper 003 Eq. (20)) or
+    ``"gaussian-pull"`` (paper 000 Eq. (34): Gaussian bins of width ``sigma2``, the signal and at
+    most one modelled background with Gaussian pulls, profiled exactly)."""
+
+    form: Literal["poisson", "gaussian-pull"] = "poisson"
+    sigma2: Sigma2 | None = None
+
+    @model_validator(mode="after")
+    def _sigma_of_the_gaussian_form(self):
+        if self.form == "poisson" and self.sigma2 is not None:
+            raise _FieldProblem("sigma2", "belongs to form = 'gaussian-pull'")
+        return self
 
 
 class ExperimentSpec(_Table):
@@ -329,11 +548,14 @@ class ExperimentSpec(_Table):
     background: FlatBackground | None = None
     uncertainty: Uncertainty | None = None
     response: ResponseTable | None = None
+    photoelectrons: Photoelectrons | None = None
+    timing: Timing | None = None
     analysis: AnalysisTable | None = None
     signal: Signal | None = None
     backgrounds: list[Background] = []
     nuisances: list[Nuisance] = []
     data: Data | None = None
+    likelihood: LikelihoodTable = LikelihoodTable()
 
     @property
     def projection(self) -> bool:
@@ -343,7 +565,8 @@ class ExperimentSpec(_Table):
     @model_validator(mode="after")
     def _one_form(self):
         projection = ("binning", "background", "uncertainty")
-        detector = ("response", "analysis", "signal", "backgrounds", "nuisances", "data")
+        detector = ("response", "photoelectrons", "timing", "analysis", "signal", "backgrounds")
+        detector += ("nuisances", "data", "likelihood")
         given = {k for k in self.model_fields_set if k in projection + detector}
         if self.projection:
             if self.uncertainty is None:
@@ -351,6 +574,7 @@ class ExperimentSpec(_Table):
             mixed = sorted(given & set(detector))
             if mixed:
                 raise _FieldProblem(mixed[0], "belongs to the detector form, not with [binning]")
+            self._check_years("the projection form")
             return self
         for key in ("analysis", "signal", "data"):
             if getattr(self, key) is None:
@@ -362,6 +586,11 @@ class ExperimentSpec(_Table):
         names = [b.name for b in self.backgrounds] + [n.name for n in self.nuisances]
         if len(set(names)) != len(names):
             raise _FieldProblem("backgrounds", "and nuisances need distinct names")
+        parameters = [self.signal.parameter, *(n.name for n in self.nuisances)]
+        parameters += [b.parameter_name for b in self.backgrounds if not b.subtracted]
+        if len(set(parameters)) != len(parameters):
+            raise _FieldProblem("signal.parameter", "and the backgrounds' need distinct names")
+        self._check_detector_form()
         if len(self.nuisances) > 1:
             raise _FieldProblem("nuisances", "holds at most one response nuisance for now")
         n_bins = self.analysis.edges.size - 1
@@ -392,10 +621,84 @@ class ExperimentSpec(_Table):
                     ) from None
         return self
 
+    def _check_years(self, needs: str) -> None:
+        if self.exposure.years is None:
+            raise _FieldProblem("exposure.years", f"is missing (needed by {needs})")
+
+    def release_tables(self) -> list[tuple[str, ReleaseTable]]:
+        """Every release table of the file, with its place (``backgrounds[1].table``)."""
+        tables = []
+        if isinstance(self.data.observed, ReleaseTable):
+            tables.append(("data.observed", self.data.observed))
+        if self.timing is not None:
+            tables += [(f"timing.profiles.{k}", t) for k, t in self.timing.profiles.items()]
+        for i, b in enumerate(self.backgrounds):
+            for key in ("table", "arrival_time"):
+                if getattr(b, key) is not None:
+                    tables.append((f"backgrounds[{i}].{key}", getattr(b, key)))
+        return tables
+
+    def _check_detector_form(self) -> None:
+        """The cross-table rules of the detector form (docs/experiment-spec.md)."""
+        source, pe = self.source, self.photoelectrons
+        if source.name != "sns":
+            self._check_years(f"the {source.name} source")
+        elif source.pot is None:
+            self._check_years("source.pot_per_year")
+        if pe is not None:
+            if self.response is not None:
+                raise _FieldProblem("[photoelectrons]", "and [response] exclude each other")
+            if self.analysis.edges_pe is None:
+                raise _FieldProblem("analysis.edges_pe", "is missing (with [photoelectrons])")
+            try:
+                pe.response(self.analysis.edges_pe)
+            except ParameterError as exc:
+                raise _FieldProblem("analysis.edges_pe", f"is invalid: {exc}") from None
+        elif self.analysis.edges_pe is not None:
+            raise _FieldProblem("analysis.edges_pe", "needs [photoelectrons]")
+        for place, table in self.release_tables():
+            dataset = table.dataset or self.data.dataset
+            if dataset is None:
+                raise _FieldProblem(f"{place}.dataset", "is missing (or give data.dataset)")
+            try:
+                release.get_dataset(dataset).file(table.file)
+            except ParameterError as exc:
+                raise _FieldProblem(f"{place}.file", f"is invalid: {exc}") from None
+        if isinstance(self.data.observed, ReleaseTable):
+            if pe is None or "pe" not in self.data.observed.columns:
+                raise _FieldProblem(
+                    "data.observed", "as a table needs [photoelectrons] and a 'pe' column"
+                )
+        gaussian = self.likelihood.form == "gaussian-pull"
+        for i, b in enumerate(self.backgrounds):
+            if b.shape == "table" and pe is None:
+                raise _FieldProblem(f"backgrounds[{i}].shape", "= 'table' needs [photoelectrons]")
+            if b.per_beam_gwh and self.exposure.beam_energy_gwh is None:
+                raise _FieldProblem("exposure.beam_energy_gwh", f"is missing (backgrounds[{i}])")
+            if b.arrival_time is not None and self.timing is None:
+                raise _FieldProblem(f"backgrounds[{i}].arrival_time", "needs [timing]")
+            if b.rate_per_kev_kg_day is not None:
+                if pe is not None:
+                    raise _FieldProblem(
+                        f"backgrounds[{i}].rate_per_kev_kg_day", "needs bins in keV, not PE"
+                    )
+                self._check_years(f"backgrounds[{i}].rate_per_kev_kg_day")
+            if b.subtracted and not gaussian:
+                raise _FieldProblem(
+                    f"backgrounds[{i}].subtracted", "needs likelihood.form = 'gaussian-pull'"
+                )
+        if gaussian:
+            if self.nuisances:
+                raise _FieldProblem("nuisances", "need likelihood.form = 'poisson'")
+            if sum(not b.subtracted for b in self.backgrounds) > 1:
+                raise _FieldProblem(
+                    "backgrounds", "hold at most one modelled background with 'gaussian-pull'"
+                )
+
 
 # ------------------------------------------------------------------------------------- errors
 TABLES = ("target", "source", "exposure", "binning", "background", "uncertainty", "response")
-TABLES += ("analysis", "signal", "data")
+TABLES += ("photoelectrons", "timing", "analysis", "signal", "data", "likelihood")
 
 
 def _place(loc: tuple, problem: object) -> str:
@@ -425,6 +728,8 @@ def _known_fields(loc: tuple) -> list[str]:
             continue
         if model is None:  # the tag of the source union
             model = SOURCE_MODELS[part]
+            continue
+        if part not in model.model_fields:  # a key of a table of tables (timing.profiles)
             continue
         annotation = model.model_fields[part].annotation
         candidates = [a for a in (*getattr(annotation, "__args__", ()), annotation)]
@@ -493,14 +798,30 @@ def _override_place(content: dict, key: str) -> tuple[str, ...]:
         found = "no table" if not places else ", ".join(".".join(p) for p in places)
         raise ParameterError(
             f"option {key!r} names {found} of the spec; give it as table.field "
-            f"(e.g. exposure.years)"
+            f"(e.g. exposure.years); options of this spec (values): {_option_list(content)}"
         )
     return places[0]
 
 
+def _option_list(content: dict) -> str:
+    """The fields of a spec's tables an option can set by name (scalars and short lists, in
+    the Python form of an option: a list as a tuple), ``name=value`` joined by commas."""
+    fields: dict[str, list] = {}
+    for value in content.values():
+        if not isinstance(value, dict):
+            continue
+        for key, v in value.items():
+            if isinstance(v, list) and len(v) <= 3 and not any(isinstance(x, dict) for x in v):
+                v = tuple(v)
+            if key != "name" and not isinstance(v, dict | list):
+                fields.setdefault(key, []).append(v)
+    return ", ".join(f"{key}={values[0]!r}" for key, values in fields.items() if len(values) == 1)
+
+
 def apply_overrides(content: dict, overrides: Mapping[str, Any]) -> dict:
     """A copy of a spec file's content with fields replaced by options (see
-    :func:`_override_place`); the result is validated like the file."""
+    :func:`_override_place`; a tuple is a TOML array); the result is validated like the
+    file."""
     content = copy.deepcopy(content)
     for key, value in overrides.items():
         *tables, field = _override_place(content, key)
@@ -509,7 +830,7 @@ def apply_overrides(content: dict, overrides: Mapping[str, Any]) -> dict:
             target = target.setdefault(table, {})
             if not isinstance(target, dict):
                 raise ParameterError(f"option {key!r}: {table} is not a table of the spec")
-        target[field] = value
+        target[field] = list(value) if isinstance(value, tuple) else value
     return content
 
 
@@ -593,8 +914,11 @@ class SpecExperiment(Experiment):
     """A binned experiment built from a spec in the detector form (module notes).
 
     A prediction is the signal in the fine true-recoil bins of ``[response]`` (or in the
-    analysis bins when there is no response), summed over flux components; the likelihood
-    folds it through the response (at the response nuisance, if any) and adds the backgrounds.
+    analysis bins when there is no response or a ``[photoelectrons]`` one), summed over flux
+    components (each weighted by its arrival-time fraction in the ``[timing]`` window, if any);
+    the likelihood folds it through the response (at the response nuisance, if any) and adds
+    the backgrounds. :attr:`edges` are the analysis bin edges: MeV, or PE with
+    ``[photoelectrons]``.
 
     Parameters
     ----------
@@ -614,14 +938,19 @@ class SpecExperiment(Experiment):
         self.material = get_material(spec.target.material)
         self.detector_mass_kg = spec.target.mass_kg
         self.form_factor = spec.target.form_factor
-        self.live_time = spec.exposure.years * year
+        years = spec.exposure.years
+        self.live_time = None if years is None else years * year
         self.edges = spec.analysis.edges
-        if spec.response is None:
+        if spec.photoelectrons is not None:
+            self.response = spec.photoelectrons.response(self.edges)
+            true_edges = self.edges / spec.photoelectrons.pe_per_kev * keV
+        elif spec.response is None:
             true_edges = self.edges
+            self.response = RecoilBins(true_edges)
         else:
             lo, hi = spec.response.true_recoil_kev
             true_edges = np.geomspace(lo, hi, spec.response.fine_bins + 1) * keV
-        self.response = RecoilBins(true_edges)
+            self.response = RecoilBins(true_edges)
         self.source_options = dict(source_options)
         self.source = build_source(
             self.material, true_edges, spec.exposure.years, **self.source_options
@@ -658,6 +987,42 @@ class SpecExperiment(Experiment):
             return np.eye(self.edges.size - 1)
         return self.detector_response(overrides).matrix(self.response.edges)
 
+    # ------------------------------------------------------------------- timing, release data
+    @property
+    def time_window_us(self) -> tuple[float, float] | None:
+        """The ``[timing]`` window (us), or None."""
+        timing = self.spec.timing
+        return None if timing is None else (timing.time_window_us[0], timing.time_window_us[1])
+
+    def _read(self, table: ReleaseTable) -> dict[str, np.ndarray]:
+        return table.read(self.spec.data.dataset, self.time_window_us)
+
+    def _window_weight(self, table: ReleaseTable) -> float:
+        """Total weight of a table's rows inside the time window."""
+        return float(self._read(table)["weight"].sum())
+
+    def _binned(self, table: ReleaseTable) -> np.ndarray:
+        """A release table's weights histogrammed in the analysis bins (n_PE)."""
+        columns = self._read(table)
+        return np.histogram(columns["pe"], bins=self.edges, weights=columns["weight"])[0]
+
+    @cached_property
+    def component_time_fractions(self) -> np.ndarray:
+        """Arrival-time fraction in the window of each flux component (1 without
+        ``[timing]``), from the table of its time profile."""
+        if self.spec.timing is None:
+            return np.ones(len(self.source.components))
+        profiles = self.spec.timing.profiles
+        fractions = []
+        for profile in self.source.time_profiles(self.name):
+            if profile.name not in profiles:
+                raise ParameterError(
+                    f"{self.name}: timing.profiles has no table for the {profile.name!r} "
+                    f"arrival-time profile of the {self.source.name!r} source"
+                )
+            fractions.append(self._window_weight(profiles[profile.name]))
+        return np.array(fractions)
+
     def _nuisance_range(self, nuisance: Nuisance) -> tuple[float, float, float]:
         """(nominal, lo, hi) of a response nuisance (checked by the spec's validation)."""
         kind, option = nuisance.parameter.split(".")
@@ -686,7 +1051,9 @@ class SpecExperiment(Experiment):
         widths = np.diff(self.edges)
         out = {}
         for b in self.spec.backgrounds:
-            if b.counts is not None:
+            if b.table is not None:
+                out[b.name] = self._table_background(b)
+            elif b.counts is not None:
                 out[b.name] = np.asarray(b.counts, dtype=float)
             elif b.events is not None:
                 out[b.name] = b.events * widths / widths.sum()
@@ -695,13 +1062,35 @@ class SpecExperiment(Experiment):
                 out[b.name] = rate * self.detector_mass_kg * self.live_time * widths
         return out
 
+    def _table_background(self, background: Background) -> np.ndarray:
+        """A ``shape = "table"`` background per analysis bin (:class:`Background`)."""
+        columns = self._read(background.table)
+        weight = columns["weight"]
+        if background.per_beam_gwh:
+            weight = weight * self.spec.exposure.beam_energy_gwh
+        if background.accepted:
+            weight = weight * self.response.acceptance(columns["pe"])
+        counts = np.histogram(columns["pe"], bins=self.edges, weights=weight)[0]
+        if background.arrival_time is not None:
+            counts = counts * self._window_weight(background.arrival_time)
+        return counts
+
+    @property
+    def _modelled(self) -> list[Background]:
+        return [b for b in self.spec.backgrounds if not b.subtracted]
+
+    def _sum(self, backgrounds: list[Background]) -> np.ndarray | float:
+        return sum((self.backgrounds[b.name] for b in backgrounds), 0.0)
+
     @cached_property
     def parameters(self) -> tuple[Parameter, ...]:
-        """signal_norm, <background>_norm, then the response nuisance."""
-        params = [Parameter("signal_norm", 0.0, (-1.0, np.inf), self.spec.signal.normalisation)]
+        """The signal normalisation, the modelled backgrounds' (``<name>_norm`` unless named
+        otherwise), then the response nuisance."""
+        signal = self.spec.signal
+        params = [Parameter(signal.parameter, 0.0, (-1.0, np.inf), signal.normalisation)]
         params += [
-            Parameter(f"{b.name}_norm", 0.0, (-1.0, np.inf), b.normalisation)
-            for b in self.spec.backgrounds
+            Parameter(b.parameter_name, 0.0, (-1.0, np.inf), b.normalisation)
+            for b in self._modelled
         ]
         for nuisance in self.spec.nuisances:
             nominal, lo, hi = self._nuisance_range(nuisance)
@@ -711,10 +1100,10 @@ class SpecExperiment(Experiment):
     @cached_property
     def model(self) -> SampleModel:
         """The expected counts: signal through the response plus the backgrounds."""
-        samples = [Sample("signal", ("signal_norm",), response=self.signal_response)]
+        samples = [Sample("signal", (self.spec.signal.parameter,), response=self.signal_response)]
         samples += [
-            Sample(name, (f"{name}_norm",), template=counts)
-            for name, counts in self.backgrounds.items()
+            Sample(b.name, (b.parameter_name,), template=self.backgrounds[b.name])
+            for b in self._modelled
         ]
         return SampleModel([p.name for p in self.parameters], samples)
 
@@ -723,20 +1112,50 @@ class SpecExperiment(Experiment):
 
     @cached_property
     def observed(self) -> np.ndarray:
-        """Observed counts per analysis bin (the nominal SM expectation for ``"asimov"``)."""
-        if self.spec.data.observed == "asimov":
+        """Observed counts per analysis bin (the nominal SM expectation for ``"asimov"``; a
+        release table's counts minus the subtracted backgrounds)."""
+        observed = self.spec.data.observed
+        if observed == "asimov":
             state = self.model.prepare(self.sm_counts)
             return self.model.evaluate(state, self._nominal())[0]
-        return np.asarray(self.spec.data.observed, dtype=float)
+        if isinstance(observed, ReleaseTable):
+            subtracted = [b for b in self.spec.backgrounds if b.subtracted]
+            return self._binned(observed) - self._sum(subtracted)
+        return np.asarray(observed, dtype=float)
 
     @cached_property
-    def likelihood(self) -> PoissonLikelihood:
-        """Binned Poisson likelihood (paper 003 Eq. (20)) over the samples."""
+    def likelihood(self) -> PoissonLikelihood | LinearGaussianLikelihood:
+        """Binned Poisson likelihood (paper 003 Eq. (20)) over the samples, or the Gaussian
+        pulls of paper 000 Eq. (34) (``form = "gaussian-pull"``)."""
+        if self.spec.likelihood.form == "gaussian-pull":
+            return self._gaussian_pull()
         return PoissonLikelihood(self.name, self.observed, self.parameters, self.model)
+
+    def _gaussian_pull(self) -> LinearGaussianLikelihood:
+        """sigma^2 = a N_obs + b B_sub + c B (:class:`Sigma2`), pulls on the signal and on the
+        one modelled background, if any."""
+        rule = self.spec.likelihood.sigma2 or Sigma2()
+        subtracted = [b for b in self.spec.backgrounds if b.subtracted]
+        modelled = self._sum(self._modelled)
+        sigma2 = rule.observed * self.observed + rule.subtracted * self._sum(subtracted)
+        sigma = np.sqrt(sigma2 + rule.backgrounds * modelled)
+        signal, pulled = self.spec.signal, self._modelled
+        return gaussian_pull_likelihood(
+            self.name,
+            self.observed,
+            sigma,
+            modelled,
+            signal.normalisation,
+            pulled[0].normalisation if pulled else None,
+            (signal.parameter, pulled[0].parameter_name if pulled else ""),
+        )
 
     # ------------------------------------------------------------------------------- output
     def fold_components(self, counts: np.ndarray) -> np.ndarray:
-        return counts.sum(axis=1)
+        if self.spec.timing is None:
+            return counts.sum(axis=1)
+        weights = self.component_time_fractions.reshape((1, -1) + (1,) * (counts.ndim - 2))
+        return (counts * weights).sum(axis=1)
 
     @cached_property
     def nominal_matrix(self) -> np.ndarray:
@@ -757,22 +1176,35 @@ class SpecExperiment(Experiment):
 
     def analysis_labels(self) -> list[str]:
         """Labels of the analysis bins."""
+        if self.spec.photoelectrons is not None:
+            return [f"{lo:g}-{hi:g} PE" for lo, hi in itertools.pairwise(self.edges)]
         unit = "keV" if self.spec.response is None else "keVee"
         return [f"{lo / keV:g}-{hi / keV:g} {unit}" for lo, hi in itertools.pairwise(self.edges)]
 
     def bin_labels(self) -> list[str]:
-        """One label per entry of a prediction (fine true-recoil bins)."""
+        """One label per entry of a prediction (fine true-recoil bins, or the analysis bins of
+        a ``[photoelectrons]`` response)."""
+        if self.spec.photoelectrons is not None:
+            return self.analysis_labels()
         return [
             f"T {lo / keV:.4g}-{hi / keV:.4g} keV"
             for lo, hi in itertools.pairwise(self.response.edges)
         ]
 
     def summary(self, predicted) -> dict:
+        """Bins, observed counts, then (Poisson form) the expected counts of every sample at
+        the best fit, or (Gaussian-pull form) every background ``<name>_background`` and the
+        bin uncertainties ``sigma_stat``; chi^2 and best-fit nuisances; the time window."""
         fit = self.likelihood.profile(predicted)
-        parts = self.expected(predicted, fit.values)
-        return {
-            "bins": self.analysis_labels(),
-            "observed": self.observed,
-            **{f"{k}_expected" if k != "total" else "expected": v for k, v in parts.items()},
-            **fit_summary(fit),
-        }
+        out = {"bins": self.analysis_labels(), "observed": self.observed}
+        if self.spec.likelihood.form == "gaussian-pull":
+            out.update({f"{k}_background": v for k, v in self.backgrounds.items()})
+            out["sigma_stat"] = self.likelihood.sigma
+        else:
+            parts = self.expected(predicted, fit.values)
+            names = {k: "expected" if k == "total" else f"{k}_expected" for k in parts}
+            out.update({names[k]: v for k, v in parts.items()})
+        out.update(fit_summary(fit))
+        if self.time_window_us is not None:
+            out["time_window_us"] = list(self.time_window_us)
+        return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .chain import DetectorResponse
 from .pieces import (
+    ACCEPTANCE,
     EFFICIENCY,
     QUENCHING,
     REGISTRIES,
@@ -20,6 +21,7 @@ from .pieces import (
     Lindhard,
     LinearQuenching,
     LogisticEfficiency,
+    LogisticPEAcceptance,
     ResponsePiece,
     TabulatedEfficiency,
     build_piece,
@@ -28,6 +30,7 @@ from .pieces import (
 from .stepped_pe import SteppedPEResponse
 
 __all__ = [
+    "ACCEPTANCE",
     "EFFICIENCY",
     "QUENCHING",
     "REGISTRIES",
@@ -37,6 +40,7 @@ __all__ = [
     "Lindhard",
     "LinearQuenching",
     "LogisticEfficiency",
+    "LogisticPEAcceptance",
     "ResponsePiece",
     "SteppedPEResponse",
     "TabulatedEfficiency",

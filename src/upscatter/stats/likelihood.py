@@ -871,7 +871,13 @@ class LinearGaussianLikelihood(Likelihood):
 
 
 def gaussian_pull_likelihood(
-    name: str, observed, sigma, background, sigma_alpha: float, sigma_beta: float | None
+    name: str,
+    observed,
+    sigma,
+    background,
+    sigma_alpha: float,
+    sigma_beta: float | None,
+    names: tuple[str, str] = ("alpha", "beta"),
 ) -> LinearGaussianLikelihood:
     """Paper 000 Eq. (34) = paper 002 Eq. (13)::
 
@@ -880,15 +886,15 @@ def gaussian_pull_likelihood(
 
     as a :class:`LinearGaussianLikelihood` with r = (1, 0) and a = (0, B_on). With
     ``sigma_beta=None`` there is no beam-on background pull (paper 002's projections, B_on = 0):
-    the only parameter is alpha.
+    the only parameter is alpha. ``names`` are the names of alpha and beta.
     """
     observed = np.asarray(observed, dtype=float)
     ones, zeros = np.ones_like(observed), np.zeros_like(observed)
     background = np.broadcast_to(np.asarray(background, dtype=float), observed.shape)
-    parameters = [Parameter("alpha", sigma=sigma_alpha)]
+    parameters = [Parameter(names[0], sigma=sigma_alpha)]
     relative, absolute = [ones], [zeros]
     if sigma_beta is not None:
-        parameters.append(Parameter("beta", sigma=sigma_beta))
+        parameters.append(Parameter(names[1], sigma=sigma_beta))
         relative.append(zeros)
         absolute.append(background)
     return LinearGaussianLikelihood(
