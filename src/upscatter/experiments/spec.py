@@ -493,10 +493,10 @@ class Nuisance(_Table):
 
 
 class Data(_Table):
-    """``[data]``: observed counts per analysis bin, ``"asimov"`` (the nominal expectation
-    with the SM signal), or a release table (:class:`ReleaseTable`) binned in n_PE, minus the
-    subtracted backgrounds; ``dataset`` is the release every table of the file is read from
-    unless it names its own."""
+    """``[data]``: observed counts per analysis bin or a release table (:class:`ReleaseTable`)
+    binned in n_PE, of which the subtracted backgrounds are subtracted, or ``"asimov"`` (the
+    nominal expectation with the SM signal); ``dataset`` is the release every table of the file
+    is read from unless it names its own."""
 
     observed: Literal["asimov"] | list[NonNegativeFloat] | ReleaseTable
     dataset: str | None = None
@@ -1112,16 +1112,18 @@ class SpecExperiment(Experiment):
 
     @cached_property
     def observed(self) -> np.ndarray:
-        """Observed counts per analysis bin (the nominal SM expectation for ``"asimov"``; a
-        release table's counts minus the subtracted backgrounds)."""
+        """Observed counts per analysis bin minus the subtracted backgrounds (the counts of
+        ``[data].observed``, or of its release table), or the nominal SM expectation for
+        ``"asimov"``."""
         observed = self.spec.data.observed
         if observed == "asimov":
             state = self.model.prepare(self.sm_counts)
             return self.model.evaluate(state, self._nominal())[0]
         if isinstance(observed, ReleaseTable):
-            subtracted = [b for b in self.spec.backgrounds if b.subtracted]
-            return self._binned(observed) - self._sum(subtracted)
-        return np.asarray(observed, dtype=float)
+            counts = self._binned(observed)
+        else:
+            counts = np.asarray(observed, dtype=float)
+        return counts - self._sum([b for b in self.spec.backgrounds if b.subtracted])
 
     @cached_property
     def likelihood(self) -> PoissonLikelihood | LinearGaussianLikelihood:
