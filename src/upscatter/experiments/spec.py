@@ -33,6 +33,7 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -228,6 +229,15 @@ class Piece(BaseModel):
         return dict(self.model_extra or {})
 
 
+def _known_dataset(name: str) -> str:
+    release.get_dataset(name)
+    return name
+
+
+DatasetName = Annotated[str, AfterValidator(_known_dataset)]
+"""The name of a registered data release (:data:`upscatter.data.DATASETS`)."""
+
+
 class ReleaseTable(_Table):
     """A table of a data release, read through :func:`upscatter.data.path` (verified copies;
     release files are never part of the package): ``file`` of ``dataset`` (default:
@@ -237,16 +247,9 @@ class ReleaseTable(_Table):
     kept), ``weight`` (counts, rates or probabilities of the row; exactly one) or ``"-"``
     (unused)."""
 
-    dataset: str | None = None
+    dataset: DatasetName | None = None
     file: str = Field(min_length=1)
     columns: list[Literal["pe", "time_us", "weight", "-"]]
-
-    @field_validator("dataset")
-    @classmethod
-    def _known_dataset(cls, value: str | None) -> str | None:
-        if value is not None:
-            release.get_dataset(value)
-        return value
 
     @model_validator(mode="after")
     def _columns(self):
@@ -499,15 +502,8 @@ class Data(_Table):
     is read from unless it names its own."""
 
     observed: Literal["asimov"] | list[NonNegativeFloat] | ReleaseTable
-    dataset: str | None = None
+    dataset: DatasetName | None = None
     comment: str = ""
-
-    @field_validator("dataset")
-    @classmethod
-    def _known_dataset(cls, value: str | None) -> str | None:
-        if value is not None:
-            release.get_dataset(value)
-        return value
 
 
 class Sigma2(_Table):
