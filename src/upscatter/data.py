@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -342,14 +343,13 @@ def load_text(dataset: str, filename: str, **kwargs) -> np.ndarray:
 
 
 def numeric_rows(dataset: str, filename: str) -> np.ndarray:
-    """The comma-separated numeric rows of a verified release file, shape (n_rows, n_columns);
-    header, comment and other non-numeric lines are skipped, so both an original release file
-    and a header-stripped mirror copy load (``coherent_csi_2017``)."""
+    """The numeric rows (comma- or white-space-separated) of a verified release file, shape
+    (n_rows, n_columns); header, comment and other non-numeric lines are skipped, so both an
+    original release file and a header-stripped mirror copy load (``coherent_csi_2017``)."""
     rows = []
     for line in path(dataset, filename).read_text().splitlines():
-        fields = [f.strip() for f in line.split(",")]
         try:
-            rows.append([float(f) for f in fields if f])
+            rows.append([float(f) for f in re.split(r"[,\s]+", line.strip()) if f])
         except ValueError:
             continue
     return np.array([r for r in rows if r])

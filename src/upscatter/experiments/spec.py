@@ -46,21 +46,28 @@ from pydantic import (
 )
 
 from .. import data as release
-from ..errors import ParameterError
+from ..errors import DataError, ParameterError
 from ..fluxes.reactor import DEFAULT_SPECTRUM, check_spectrum
 from ..fluxes.timing import ArrivalTime
 from ..form_factors import get_form_factor
 from ..nuclei import Material, get_material
-from ..rates import RecoilBins
-from ..response import DetectorResponse, SteppedPEResponse, build_piece
+from ..rates import NUCLEAR, RecoilBins
+from ..response import (
+    DetectorResponse,
+    LinearQuenching,
+    QuenchedGaussianResponse,
+    SteppedPEResponse,
+    build_piece,
+)
 from ..stats.likelihood import (
     LinearGaussianLikelihood,
     Parameter,
     PoissonLikelihood,
-    gaussian_pull_likelihood,
+    Pull,
+    template_gaussian_likelihood,
 )
 from ..stats.modifiers import ResponseMatrix, Sample, SampleModel, TabulatedResponse
-from ..units import day, keV, year
+from ..units import day, keV, us, year
 from .base import Experiment, fit_summary
 from .projection import SOURCE_BUILDERS, ProjectedExperiment, recoil_edges
 
@@ -242,23 +249,31 @@ class ReleaseTable(_Table):
     """A table of a data release, read through :func:`upscatter.data.path` (verified copies;
     release files are never part of the package): ``file`` of ``dataset`` (default:
     ``[data].dataset``), comma-separated numeric rows (:func:`upscatter.data.numeric_rows`),
-    and ``columns`` naming each column in order: ``pe`` (the analysis variable, photoelectrons),
-    ``time_us`` (arrival time, us: only the rows strictly inside the ``[timing]`` window are
-    kept), ``weight`` (counts, rates or probabilities of the row; exactly one) or ``"-"``
-    (unused)."""
+    and ``columns`` naming each column in order: ``pe`` or ``energy_kevee`` (the analysis
+    variable: photoelectrons, or observed energy in keVee), ``time_us`` (arrival time, us: only
+    the rows strictly inside the ``[timing]`` window are kept; with ``[timing]`` bins, the
+    second axis of the histogram), ``weight`` (counts, rates or probabilities of the row;
+    exactly one) or ``"-"`` (unused)."""
 
     dataset: DatasetName | None = None
     file: str = Field(min_length=1)
-    columns: list[Literal["pe", "time_us", "weight", "-"]]
+    columns: list[Literal["pe", "energy_kevee", "time_us", "weight", "-"]]
 
     @model_validator(mode="after")
     def _columns(self):
         named = [c for c in self.columns if c != "-"]
         if named.count("weight") != 1 or len(set(named)) != len(named):
             raise _FieldProblem(
-                "columns", "needs one 'weight' column and at most one each of 'pe', 'time_us'"
+                "columns", "needs one 'weight' column and at most one of each other name"
             )
+        if "pe" in named and "energy_kevee" in named:
+            raise _FieldProblem("columns", "has one analysis variable: 'pe' or 'energy_kevee'")
         return self
+
+    @property
+    def variable(self) -> str | None:
+        """The analysis-variable column (``pe``, ``energy_kevee``), or None."""
+        return next((c for c in self.columns if c in ("pe", "energy_kevee")), None)
 
     def read(self, dataset: str, window: tuple[float, float] | None) -> dict[str, np.ndarray]:
         """The named columns of the table (of ``dataset`` unless it names its own), only the
@@ -307,19 +322,47 @@ class Photoelectrons(_Table):
 
 
 class Timing(_Table):
-    """``[timing]``: an arrival-time window. Release tables with a time column keep the rows in
-    the window; the signal of each flux component is multiplied by the weight of its arrival-time
-    profile's table (``profiles``, by profile name: ``prompt``, ``delayed``) in the window. The
-    window must lie in ``range_us`` with its ends on the ``grid_us`` grid (the release's
-    time bins)."""
+    """``[timing]``: arrival times, as a window or as bins.
 
-    time_window_us: Annotated[list[float], Field(min_length=2, max_length=2)]
-    range_us: Annotated[list[float], Field(min_length=2, max_length=2)]
+    * A window: ``time_window_us`` inside ``range_us``, its ends on the ``grid_us`` grid (the
+      release's time bins); release tables with a time column keep the rows in the window; the
+      signal of each flux component is multiplied by the weight in the window of the table of
+      its arrival-time profile (``profiles``, by profile name: ``prompt``, ``delayed``).
+    * Bins: ``bins_us`` (edges); the analysis bins are then (analysis bin) x (time bin),
+      ordered analysis-bin-major; each flux component's signal is spread over the time bins by
+      its arrival-time profile (:class:`upscatter.fluxes.timing.ArrivalTime`) for a proton pulse
+      of mean ``pulse_mean_us`` and width ``pulse_width_us``, normalised over the bins (paper
+      003 Eq. (15)); release tables are histogrammed in both.
+    """
+
+    time_window_us: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
+    range_us: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
     grid_us: PositiveFloat | None = None
-    profiles: dict[str, ReleaseTable]
+    profiles: dict[str, ReleaseTable] | None = None
+    bins_us: list[float] | None = None
+    pulse_mean_us: float | None = None
+    pulse_width_us: PositiveFloat | None = None
+
+    @property
+    def binned(self) -> bool:
+        """Whether the arrival times are bins (else a window)."""
+        return self.bins_us is not None
 
     @model_validator(mode="after")
-    def _window(self):
+    def _window_or_bins(self):
+        window, bins = ("time_window_us", "range_us", "grid_us", "profiles"), ("bins_us",)
+        pulse = ("pulse_mean_us", "pulse_width_us")
+        mine, other = (bins + pulse, window) if self.binned else (window[:2] + window[3:], pulse)
+        for key in other:
+            if getattr(self, key) is not None:
+                raise _FieldProblem(key, f"belongs to {'a window' if self.binned else 'bins_us'}")
+        for key in mine:
+            if getattr(self, key) is None:
+                raise _FieldProblem(key, "is missing" + ("" if self.binned else " (or bins_us)"))
+        if self.binned:
+            if len(self.bins_us) < 2 or np.any(np.diff(self.bins_us) <= 0):
+                raise _FieldProblem("bins_us", "must be increasing, at least two")
+            return self
         (lo, hi), (start, end) = self.time_window_us, self.range_us
         step = self.grid_us
         on_grid = step is None or np.allclose(np.round(np.array([lo, hi]) / step) * step, [lo, hi])
@@ -338,6 +381,75 @@ class Timing(_Table):
             if "time_us" not in table.columns:
                 raise _FieldProblem(f"profiles.{name}.columns", "needs a 'time_us' column")
         return self
+
+
+class Smearing(_Table):
+    """``[smearing]``: a response folded inside the rate integral
+    (:class:`upscatter.response.QuenchedGaussianResponse`): E_ee = ``quenching`` (a ``linear``
+    quenching piece), smeared by the ``resolution`` piece, accepted with the efficiency of the
+    release table ``efficiency`` (columns ``energy_kevee``: step centres from 0 in steps of
+    ``efficiency_step_kev``, and ``weight``) in reconstructed E_ee, counted in the
+    ``[analysis]`` bins (keVee); no recoil below a true E_ee of ``lowest_true_kev``; quadrature
+    breakpoints every ``grid_step_sqrt_kev`` in sqrt(E_ee/keVee). Electron recoils are rejected.
+    A prediction is then the signal per analysis bin."""
+
+    quenching: Piece
+    resolution: Piece
+    efficiency: ReleaseTable
+    efficiency_step_kev: PositiveFloat
+    lowest_true_kev: PositiveFloat
+    grid_step_sqrt_kev: PositiveFloat = 0.5
+
+    @model_validator(mode="after")
+    def _pieces(self):
+        for kind in ("quenching", "resolution"):
+            try:
+                _ = self.piece(kind)
+            except ParameterError as exc:
+                raise _FieldProblem(kind, f"is invalid: {exc}") from None
+        if not isinstance(self.piece("quenching"), LinearQuenching):
+            raise _FieldProblem("quenching", "must be a 'linear' quenching (it is inverted)")
+        if "energy_kevee" not in self.efficiency.columns:
+            raise _FieldProblem("efficiency.columns", "needs an 'energy_kevee' column")
+        return self
+
+    def piece(self, kind: str):
+        """The quenching or resolution piece."""
+        piece = getattr(self, kind)
+        return build_piece(kind, piece.model, **piece.options)
+
+    def response(
+        self, edges: np.ndarray, efficiency: dict[str, np.ndarray]
+    ) -> QuenchedGaussianResponse:
+        """The response onto the analysis bins ``edges`` (MeV) with the efficiency table's
+        columns."""
+        step = self.efficiency_step_kev
+        centres = np.arange(efficiency["weight"].size) * step + step / 2
+        if not np.allclose(efficiency["energy_kevee"], centres):
+            raise DataError(
+                f"efficiency table {self.efficiency.file}: expected {step:g} keVee steps from 0"
+            )
+        return QuenchedGaussianResponse(
+            edges,
+            np.arange(centres.size + 1) * step * keV,
+            efficiency["weight"],
+            self.piece("quenching"),
+            self.piece("resolution"),
+            self.lowest_true_kev * keV,
+            self.grid_step_sqrt_kev,
+        )
+
+
+class Shape(_Table):
+    """One shape variant of a sample (paper 003 Eq. (24)): Delta = N_plus / N_central - 1 per
+    bin (0 where N_central = 0), and with ``minus`` the pair combined by
+    ``likelihood.shape_convention``; the nuisance ``parameter`` multiplies Delta, with a
+    Gaussian constraint of width ``sigma``."""
+
+    parameter: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    sigma: PositiveFloat = 1.0
+    plus: ReleaseTable
+    minus: ReleaseTable | None = None
 
 
 class ResponseTable(_Table):
@@ -408,10 +520,19 @@ class AnalysisTable(_Table):
 
 class Signal(_Table):
     """``[signal]``: the Gaussian width of the signal normalisation, whose parameter is named
-    ``parameter`` (default ``signal_norm``)."""
+    ``parameter`` (default ``signal_norm``); ``shapes`` (Gaussian-pull form), shape variants
+    of the release's signal ``template`` (their central prediction)."""
 
     normalisation: PositiveFloat
     parameter: str = Field(default="signal_norm", pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    template: ReleaseTable | None = None
+    shapes: list[Shape] = []
+
+    @model_validator(mode="after")
+    def _central(self):
+        if self.shapes and self.template is None:
+            raise _FieldProblem("template", "is missing (the central prediction of the shapes)")
+        return self
 
 
 class Background(_Table):
@@ -421,7 +542,9 @@ class Background(_Table):
     table in the ``[timing]`` window), and the Gaussian width of its normalisation (parameter
     ``parameter``, default ``<name>_norm``). A ``subtracted`` background is measured and
     subtracted from the observed counts (``form = "gaussian-pull"``): it has no normalisation
-    and enters only the bin uncertainties."""
+    and enters only the bin uncertainties. In the Gaussian-pull form ``shapes`` are shape
+    variants of a ``table`` background and ``sigma2`` its weight in the bin variance (default:
+    ``likelihood.sigma2``)."""
 
     name: str = Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
     shape: Literal["flat", "template", "table"] = "flat"
@@ -435,6 +558,8 @@ class Background(_Table):
     subtracted: bool = False
     normalisation: PositiveFloat | None = None
     parameter: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")
+    shapes: list[Shape] = []
+    sigma2: NonNegativeFloat | None = None
 
     @property
     def parameter_name(self) -> str:
@@ -443,7 +568,7 @@ class Background(_Table):
 
     @model_validator(mode="after")
     def _one_amount(self):
-        table_only = ("per_beam_gwh", "accepted", "arrival_time")
+        table_only = ("per_beam_gwh", "accepted", "arrival_time", "shapes")
         if self.shape != "table":
             for key in ("table", *table_only):
                 if key in self.model_fields_set:
@@ -465,13 +590,15 @@ class Background(_Table):
             for key in ("rate_per_kev_kg_day", "events", "counts"):
                 if getattr(self, key) is not None:
                     raise _FieldProblem(key, "belongs to shape = 'flat' or 'template'")
-            if "pe" not in self.table.columns:
-                raise _FieldProblem("table.columns", "needs a 'pe' column (binned like the data)")
+            if self.table.variable is None:
+                raise _FieldProblem(
+                    "table.columns", "needs a 'pe' or 'energy_kevee' column (binned like the data)"
+                )
             if self.arrival_time is not None and "time_us" not in self.arrival_time.columns:
                 raise _FieldProblem("arrival_time.columns", "needs a 'time_us' column")
         if self.subtracted:
-            for key in ("normalisation", "parameter"):
-                if getattr(self, key) is not None:
+            for key in ("normalisation", "parameter", "shapes"):
+                if key in self.model_fields_set:
                     raise _FieldProblem(key, "has no meaning for a subtracted background")
         elif self.normalisation is None:
             raise _FieldProblem("normalisation", "is missing")
@@ -519,17 +646,30 @@ class Sigma2(_Table):
 
 class LikelihoodTable(_Table):
     """``[likelihood]``: ``form = "poisson"`` (default; paper 003 Eq. (20)) or
-    ``"gaussian-pull"`` (paper 000 Eq. (34): Gaussian bins of width ``sigma2``, the signal and at
-    most one modelled background with Gaussian pulls, profiled exactly)."""
+    ``"gaussian-pull"`` (paper 000 Eq. (34), paper 003 Eqs. (22)-(24): Gaussian bins of width
+    ``sigma2``, Gaussian pulls on the normalisations and shape variants of the signal and the
+    modelled backgrounds, profiled exactly); ``shape_convention`` combines a +-1 sigma pair of
+    shape variants (:meth:`combine`)."""
 
     form: Literal["poisson", "gaussian-pull"] = "poisson"
     sigma2: Sigma2 | None = None
+    shape_convention: Literal["paper", "symmetric"] = "paper"
 
     @model_validator(mode="after")
     def _sigma_of_the_gaussian_form(self):
-        if self.form == "poisson" and self.sigma2 is not None:
-            raise _FieldProblem("sigma2", "belongs to form = 'gaussian-pull'")
+        if self.form == "poisson":
+            for key in ("sigma2", "shape_convention"):
+                if key in self.model_fields_set:
+                    raise _FieldProblem(key, "belongs to form = 'gaussian-pull'")
         return self
+
+    def combine(self, plus: np.ndarray, minus: np.ndarray) -> np.ndarray:
+        """A +-1 sigma pair of Deltas as one shape: ``paper`` (default) literally
+        Delta+ + Delta- (paper 003 Eq. (23) as printed), ``symmetric`` (Delta+ - Delta-)/2,
+        so that theta = +-1 gives the two variants when they are symmetric."""
+        if self.shape_convention == "symmetric":
+            return 0.5 * (plus - minus)
+        return plus + minus
 
 
 class ExperimentSpec(_Table):
@@ -545,6 +685,7 @@ class ExperimentSpec(_Table):
     uncertainty: Uncertainty | None = None
     response: ResponseTable | None = None
     photoelectrons: Photoelectrons | None = None
+    smearing: Smearing | None = None
     timing: Timing | None = None
     analysis: AnalysisTable | None = None
     signal: Signal | None = None
@@ -561,7 +702,8 @@ class ExperimentSpec(_Table):
     @model_validator(mode="after")
     def _one_form(self):
         projection = ("binning", "background", "uncertainty")
-        detector = ("response", "photoelectrons", "timing", "analysis", "signal", "backgrounds")
+        detector = ("response", "photoelectrons", "smearing", "timing", "analysis", "signal")
+        detector += ("backgrounds",)
         detector += ("nuisances", "data", "likelihood")
         given = {k for k in self.model_fields_set if k in projection + detector}
         if self.projection:
@@ -584,12 +726,13 @@ class ExperimentSpec(_Table):
             raise _FieldProblem("backgrounds", "and nuisances need distinct names")
         parameters = [self.signal.parameter, *(n.name for n in self.nuisances)]
         parameters += [b.parameter_name for b in self.backgrounds if not b.subtracted]
+        parameters += [s.parameter for b in (self.signal, *self.backgrounds) for s in b.shapes]
         if len(set(parameters)) != len(parameters):
-            raise _FieldProblem("signal.parameter", "and the backgrounds' need distinct names")
+            raise _FieldProblem("signal.parameter", "and the other parameters need distinct names")
         self._check_detector_form()
         if len(self.nuisances) > 1:
             raise _FieldProblem("nuisances", "holds at most one response nuisance for now")
-        n_bins = self.analysis.edges.size - 1
+        n_bins = self.n_analysis_bins
         for i, b in enumerate(self.backgrounds):
             if b.counts is not None and len(b.counts) != n_bins:
                 raise _FieldProblem(f"backgrounds[{i}].counts", f"needs {n_bins} entries")
@@ -621,17 +764,41 @@ class ExperimentSpec(_Table):
         if self.exposure.years is None:
             raise _FieldProblem("exposure.years", f"is missing (needed by {needs})")
 
-    def release_tables(self) -> list[tuple[str, ReleaseTable]]:
-        """Every release table of the file, with its place (``backgrounds[1].table``)."""
+    @property
+    def n_analysis_bins(self) -> int:
+        """Number of analysis bins: energy (or PE) bins, times the ``[timing]`` bins."""
+        n = self.analysis.edges.size - 1
+        timing = self.timing
+        return n * (len(timing.bins_us) - 1) if timing is not None and timing.binned else n
+
+    def binned_tables(self) -> list[tuple[str, ReleaseTable]]:
+        """The release tables histogrammed in the analysis bins, with their place."""
         tables = []
         if isinstance(self.data.observed, ReleaseTable):
             tables.append(("data.observed", self.data.observed))
-        if self.timing is not None:
+        samples = [("signal", self.signal)] + [
+            (f"backgrounds[{i}]", b) for i, b in enumerate(self.backgrounds)
+        ]
+        for place, sample in samples:
+            central = getattr(sample, "template" if place == "signal" else "table")
+            if central is not None:
+                tables.append((f"{place}.{'template' if place == 'signal' else 'table'}", central))
+            for j, shape in enumerate(sample.shapes):
+                for key in ("plus", "minus"):
+                    if getattr(shape, key) is not None:
+                        tables.append((f"{place}.shapes[{j}].{key}", getattr(shape, key)))
+        return tables
+
+    def release_tables(self) -> list[tuple[str, ReleaseTable]]:
+        """Every release table of the file, with its place (``backgrounds[1].table``)."""
+        tables = self.binned_tables()
+        if self.timing is not None and not self.timing.binned:
             tables += [(f"timing.profiles.{k}", t) for k, t in self.timing.profiles.items()]
+        if self.smearing is not None:
+            tables.append(("smearing.efficiency", self.smearing.efficiency))
         for i, b in enumerate(self.backgrounds):
-            for key in ("table", "arrival_time"):
-                if getattr(b, key) is not None:
-                    tables.append((f"backgrounds[{i}].{key}", getattr(b, key)))
+            if b.arrival_time is not None:
+                tables.append((f"backgrounds[{i}].arrival_time", b.arrival_time))
         return tables
 
     def _check_detector_form(self) -> None:
@@ -641,9 +808,10 @@ class ExperimentSpec(_Table):
             self._check_years(f"the {source.name} source")
         elif source.pot is None:
             self._check_years("source.pot_per_year")
+        responses = [k for k in ("response", "photoelectrons", "smearing") if getattr(self, k)]
+        if len(responses) > 1:
+            raise _FieldProblem(f"[{responses[1]}]", f"and [{responses[0]}] exclude each other")
         if pe is not None:
-            if self.response is not None:
-                raise _FieldProblem("[photoelectrons]", "and [response] exclude each other")
             if self.analysis.edges_pe is None:
                 raise _FieldProblem("analysis.edges_pe", "is missing (with [photoelectrons])")
             try:
@@ -660,41 +828,41 @@ class ExperimentSpec(_Table):
                 release.get_dataset(dataset).file(table.file)
             except ParameterError as exc:
                 raise _FieldProblem(f"{place}.file", f"is invalid: {exc}") from None
-        if isinstance(self.data.observed, ReleaseTable):
-            if pe is None or "pe" not in self.data.observed.columns:
-                raise _FieldProblem(
-                    "data.observed", "as a table needs [photoelectrons] and a 'pe' column"
-                )
+        variable = "pe" if pe is not None else "energy_kevee"
+        binned = self.timing is not None and self.timing.binned
+        for place, table in self.binned_tables():
+            if table.variable != variable:
+                raise _FieldProblem(f"{place}.columns", f"needs a {variable!r} column")
+            if binned and "time_us" not in table.columns:
+                raise _FieldProblem(f"{place}.columns", "needs a 'time_us' column ([timing] bins)")
         gaussian = self.likelihood.form == "gaussian-pull"
+        if self.signal.shapes and not gaussian:
+            raise _FieldProblem("signal.shapes", "need likelihood.form = 'gaussian-pull'")
         for i, b in enumerate(self.backgrounds):
-            if b.shape == "table" and pe is None:
-                raise _FieldProblem(f"backgrounds[{i}].shape", "= 'table' needs [photoelectrons]")
             if b.per_beam_gwh and self.exposure.beam_energy_gwh is None:
                 raise _FieldProblem("exposure.beam_energy_gwh", f"is missing (backgrounds[{i}])")
-            if b.arrival_time is not None and self.timing is None:
-                raise _FieldProblem(f"backgrounds[{i}].arrival_time", "needs [timing]")
+            if b.accepted and pe is None:
+                raise _FieldProblem(f"backgrounds[{i}].accepted", "needs [photoelectrons]")
+            if b.arrival_time is not None and (self.timing is None or binned):
+                raise _FieldProblem(f"backgrounds[{i}].arrival_time", "needs a [timing] window")
             if b.rate_per_kev_kg_day is not None:
                 if pe is not None:
                     raise _FieldProblem(
                         f"backgrounds[{i}].rate_per_kev_kg_day", "needs bins in keV, not PE"
                     )
                 self._check_years(f"backgrounds[{i}].rate_per_kev_kg_day")
-            if b.subtracted and not gaussian:
-                raise _FieldProblem(
-                    f"backgrounds[{i}].subtracted", "needs likelihood.form = 'gaussian-pull'"
-                )
-        if gaussian:
-            if self.nuisances:
-                raise _FieldProblem("nuisances", "need likelihood.form = 'poisson'")
-            if sum(not b.subtracted for b in self.backgrounds) > 1:
-                raise _FieldProblem(
-                    "backgrounds", "hold at most one modelled background with 'gaussian-pull'"
-                )
+            for key in ("subtracted", "shapes", "sigma2"):
+                if key in b.model_fields_set and not gaussian:
+                    raise _FieldProblem(
+                        f"backgrounds[{i}].{key}", "needs likelihood.form = 'gaussian-pull'"
+                    )
+        if gaussian and self.nuisances:
+            raise _FieldProblem("nuisances", "need likelihood.form = 'poisson'")
 
 
 # ------------------------------------------------------------------------------------- errors
 TABLES = ("target", "source", "exposure", "binning", "background", "uncertainty", "response")
-TABLES += ("photoelectrons", "timing", "analysis", "signal", "data", "likelihood")
+TABLES += ("photoelectrons", "smearing", "timing", "analysis", "signal", "data", "likelihood")
 
 
 def _place(loc: tuple, problem: object) -> str:
@@ -910,11 +1078,11 @@ class SpecExperiment(Experiment):
     """A binned experiment built from a spec in the detector form (module notes).
 
     A prediction is the signal in the fine true-recoil bins of ``[response]`` (or in the
-    analysis bins when there is no response or a ``[photoelectrons]`` one), summed over flux
-    components (each weighted by its arrival-time fraction in the ``[timing]`` window, if any);
-    the likelihood folds it through the response (at the response nuisance, if any) and adds
-    the backgrounds. :attr:`edges` are the analysis bin edges: MeV, or PE with
-    ``[photoelectrons]``.
+    analysis bins when there is no response or a ``[photoelectrons]`` or ``[smearing]`` one),
+    summed over flux components, each weighted by its arrival-time fraction in the ``[timing]``
+    window or spread over its time bins; the likelihood folds it through the response (at the
+    response nuisance, if any) and adds the backgrounds. :attr:`edges` are the analysis bin
+    edges (MeV, or PE with ``[photoelectrons]``), :attr:`time_edges_us` the time bins.
 
     Parameters
     ----------
@@ -937,9 +1105,15 @@ class SpecExperiment(Experiment):
         years = spec.exposure.years
         self.live_time = None if years is None else years * year
         self.edges = spec.analysis.edges
+        timing = spec.timing
+        self.time_edges_us = None if timing is None or not timing.binned else timing.bins_us
         if spec.photoelectrons is not None:
             self.response = spec.photoelectrons.response(self.edges)
             true_edges = self.edges / spec.photoelectrons.pe_per_kev * keV
+        elif spec.smearing is not None:
+            efficiency = self._read(spec.smearing.efficiency)
+            self.response = spec.smearing.response(self.edges, efficiency)
+            true_edges = np.array(self.response.t_range(NUCLEAR))
         elif spec.response is None:
             true_edges = self.edges
             self.response = RecoilBins(true_edges)
@@ -951,6 +1125,12 @@ class SpecExperiment(Experiment):
         self.source = build_source(
             self.material, true_edges, spec.exposure.years, **self.source_options
         )
+
+    @property
+    def electron_channel(self) -> bool:
+        """Electron recoils reach the analysis bins but with a ``[smearing]`` response, which
+        rejects them (the LAr pulse-shape cut)."""
+        return self.spec.smearing is None
 
     # ----------------------------------------------------------------------------- response
     def _piece_options(self, kind: str) -> dict[str, Any]:
@@ -980,15 +1160,17 @@ class SpecExperiment(Experiment):
     def response_matrix(self, overrides: dict[str, float] | None = None) -> np.ndarray:
         """(n_fine, n_bins) from the fine true-recoil bins to the analysis bins."""
         if self.spec.response is None:
-            return np.eye(self.edges.size - 1)
+            return np.eye(self.spec.n_analysis_bins)
         return self.detector_response(overrides).matrix(self.response.edges)
 
     # ------------------------------------------------------------------- timing, release data
     @property
     def time_window_us(self) -> tuple[float, float] | None:
-        """The ``[timing]`` window (us), or None."""
+        """The ``[timing]`` window (us), or None (no window; also with time bins)."""
         timing = self.spec.timing
-        return None if timing is None else (timing.time_window_us[0], timing.time_window_us[1])
+        if timing is None or timing.binned:
+            return None
+        return (timing.time_window_us[0], timing.time_window_us[1])
 
     def _read(self, table: ReleaseTable) -> dict[str, np.ndarray]:
         return table.read(self.spec.data.dataset, self.time_window_us)
@@ -997,18 +1179,37 @@ class SpecExperiment(Experiment):
         """Total weight of a table's rows inside the time window."""
         return float(self._read(table)["weight"].sum())
 
+    def _histogram(self, columns: dict[str, np.ndarray], weight: np.ndarray) -> np.ndarray:
+        """Weights histogrammed in the analysis bins (the analysis variable, and the time bins
+        analysis-bin-major), flat."""
+        edges = self.edges if "pe" in columns else self.edges / keV
+        x = columns["pe" if "pe" in columns else "energy_kevee"]
+        if self.time_edges_us is None:
+            return np.histogram(x, bins=edges, weights=weight)[0]
+        t_edges = np.asarray(self.time_edges_us, dtype=float)
+        counts = np.histogram2d(x, columns["time_us"], bins=[edges, t_edges], weights=weight)[0]
+        return counts.ravel()
+
     def _binned(self, table: ReleaseTable) -> np.ndarray:
-        """A release table's weights histogrammed in the analysis bins (n_PE)."""
+        """A release table's weights histogrammed in the analysis bins."""
         columns = self._read(table)
-        return np.histogram(columns["pe"], bins=self.edges, weights=columns["weight"])[0]
+        return self._histogram(columns, columns["weight"])
 
     @cached_property
     def component_time_fractions(self) -> np.ndarray:
         """Arrival-time fraction in the window of each flux component (1 without
-        ``[timing]``), from the table of its time profile."""
-        if self.spec.timing is None:
+        ``[timing]``), from the table of its time profile; with ``[timing]`` bins, shape
+        (n_components, n_time_bins), from its time profile and the proton pulse."""
+        timing = self.spec.timing
+        if timing is None:
             return np.ones(len(self.source.components))
-        profiles = self.spec.timing.profiles
+        if timing.binned:
+            edges = np.asarray(timing.bins_us, dtype=float) * us
+            mean, width = timing.pulse_mean_us * us, timing.pulse_width_us * us
+            return np.array(
+                [p.fractions(edges, mean, width) for p in self.source.time_profiles(self.name)]
+            )
+        profiles = timing.profiles
         fractions = []
         for profile in self.source.time_profiles(self.name):
             if profile.name not in profiles:
@@ -1066,7 +1267,7 @@ class SpecExperiment(Experiment):
             weight = weight * self.spec.exposure.beam_energy_gwh
         if background.accepted:
             weight = weight * self.response.acceptance(columns["pe"])
-        counts = np.histogram(columns["pe"], bins=self.edges, weights=weight)[0]
+        counts = self._histogram(columns, weight)
         if background.arrival_time is not None:
             counts = counts * self._window_weight(background.arrival_time)
         return counts
@@ -1130,28 +1331,59 @@ class SpecExperiment(Experiment):
         return PoissonLikelihood(self.name, self.observed, self.parameters, self.model)
 
     def _gaussian_pull(self) -> LinearGaussianLikelihood:
-        """sigma^2 = a N_obs + b B_sub + c B (:class:`Sigma2`), pulls on the signal and on the
-        one modelled background, if any."""
+        """sigma^2 = a N_obs + sum_b w_b B_b (:class:`Sigma2`, a background's own ``sigma2``),
+        pulls on the normalisations and shapes of the signal and of the modelled backgrounds
+        (:func:`~upscatter.stats.likelihood.template_gaussian_likelihood`)."""
         rule = self.spec.likelihood.sigma2 or Sigma2()
-        subtracted = [b for b in self.spec.backgrounds if b.subtracted]
-        modelled = self._sum(self._modelled)
-        sigma2 = rule.observed * self.observed + rule.subtracted * self._sum(subtracted)
-        sigma = np.sqrt(sigma2 + rule.backgrounds * modelled)
-        signal, pulled = self.spec.signal, self._modelled
-        return gaussian_pull_likelihood(
-            self.name,
-            self.observed,
-            sigma,
-            modelled,
-            signal.normalisation,
-            pulled[0].normalisation if pulled else None,
-            (signal.parameter, pulled[0].parameter_name if pulled else ""),
+        sigma2 = rule.observed * self.observed
+        for b in self.spec.backgrounds:
+            weight = b.sigma2
+            if weight is None:
+                weight = rule.subtracted if b.subtracted else rule.backgrounds
+            sigma2 = sigma2 + weight * self.backgrounds[b.name]
+        if np.any(sigma2 <= 0):
+            raise DataError(f"{self.name}: an analysis bin has no uncertainty (sigma^2 <= 0)")
+        signal = self.spec.signal
+        signal_pulls = [Pull(signal.parameter, signal.normalisation)]
+        signal_pulls += self._shape_pulls(signal.shapes, self.signal_template)
+        backgrounds = []
+        for b in self._modelled:
+            counts = self.backgrounds[b.name]
+            pulls = [Pull(b.parameter_name, b.normalisation), *self._shape_pulls(b.shapes, counts)]
+            backgrounds.append((counts, pulls))
+        return template_gaussian_likelihood(
+            self.name, self.observed, np.sqrt(sigma2), signal_pulls, backgrounds
         )
+
+    @cached_property
+    def signal_template(self) -> np.ndarray | None:
+        """The release's signal prediction per analysis bin (``signal.template``), or None."""
+        template = self.spec.signal.template
+        return None if template is None else self._binned(template)
+
+    def _shape_pulls(self, shapes: list[Shape], central: np.ndarray | None) -> list[Pull]:
+        """The shape pulls of a sample whose central counts are ``central``: paper 003
+        Eq. (24), Delta = N_variant / N_central - 1 (0 where N_central = 0), a +-1 sigma pair
+        combined by ``likelihood.shape_convention``."""
+        safe = None if central is None else np.where(central > 0, central, 1.0)
+        pulls = []
+        for shape in shapes:
+            deltas = [
+                np.where(central > 0, self._binned(table) / safe - 1.0, 0.0)
+                for table in (shape.plus, shape.minus)
+                if table is not None
+            ]
+            delta = self.spec.likelihood.combine(*deltas) if len(deltas) == 2 else deltas[0]
+            pulls.append(Pull(shape.parameter, shape.sigma, delta))
+        return pulls
 
     # ------------------------------------------------------------------------------- output
     def fold_components(self, counts: np.ndarray) -> np.ndarray:
         if self.spec.timing is None:
             return counts.sum(axis=1)
+        if self.time_edges_us is not None:  # (mass, component, energy, ...) -> (mass, e x t, ...)
+            folded = np.einsum("mce...,ct->met...", counts, self.component_time_fractions)
+            return folded.reshape(folded.shape[0], -1, *folded.shape[3:])
         weights = self.component_time_fractions.reshape((1, -1) + (1,) * (counts.ndim - 2))
         return (counts * weights).sum(axis=1)
 
@@ -1175,14 +1407,20 @@ class SpecExperiment(Experiment):
     def analysis_labels(self) -> list[str]:
         """Labels of the analysis bins."""
         if self.spec.photoelectrons is not None:
-            return [f"{lo:g}-{hi:g} PE" for lo, hi in itertools.pairwise(self.edges)]
-        unit = "keV" if self.spec.response is None else "keVee"
-        return [f"{lo / keV:g}-{hi / keV:g} {unit}" for lo, hi in itertools.pairwise(self.edges)]
+            labels = [f"{lo:g}-{hi:g} PE" for lo, hi in itertools.pairwise(self.edges)]
+        else:
+            unit = "keV" if self.spec.response is self.spec.smearing is None else "keVee"
+            pairs = itertools.pairwise(self.edges / keV)
+            labels = [f"{lo:g}-{hi:g} {unit}" for lo, hi in pairs]
+        if self.time_edges_us is None:
+            return labels
+        times = [f"{lo:g}-{hi:g} us" for lo, hi in itertools.pairwise(self.time_edges_us)]
+        return [f"{e}, {t}" for e, t in itertools.product(labels, times)]
 
     def bin_labels(self) -> list[str]:
         """One label per entry of a prediction (fine true-recoil bins, or the analysis bins of
-        a ``[photoelectrons]`` response)."""
-        if self.spec.photoelectrons is not None:
+        a ``[photoelectrons]`` or ``[smearing]`` response)."""
+        if self.spec.photoelectrons is not None or self.spec.smearing is not None:
             return self.analysis_labels()
         return [
             f"T {lo / keV:.4g}-{hi / keV:.4g} keV"
@@ -1192,10 +1430,12 @@ class SpecExperiment(Experiment):
     def summary(self, predicted) -> dict:
         """Bins, observed counts, then (Poisson form) the expected counts of every sample at
         the best fit, or (Gaussian-pull form) every background ``<name>_background`` and the
-        bin uncertainties ``sigma_stat``; chi^2 and best-fit nuisances; the time window."""
+        bin uncertainties ``sigma_stat``; chi^2 and best-fit nuisances; the time window; the
+        shape convention (Gaussian-pull form with shape variants)."""
         fit = self.likelihood.profile(predicted)
         out = {"bins": self.analysis_labels(), "observed": self.observed}
-        if self.spec.likelihood.form == "gaussian-pull":
+        gaussian = self.spec.likelihood.form == "gaussian-pull"
+        if gaussian:
             out.update({f"{k}_background": v for k, v in self.backgrounds.items()})
             out["sigma_stat"] = self.likelihood.sigma
         else:
@@ -1205,4 +1445,6 @@ class SpecExperiment(Experiment):
         out.update(fit_summary(fit))
         if self.time_window_us is not None:
             out["time_window_us"] = list(self.time_window_us)
+        if gaussian and any(b.shapes for b in (self.spec.signal, *self.spec.backgrounds)):
+            out["shape_convention"] = self.spec.likelihood.shape_convention
         return out

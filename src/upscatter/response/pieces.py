@@ -94,6 +94,13 @@ class Lindhard:
         """E_ee = Y(T) T (MeV)."""
         return self.quenching_factor(T) * np.asarray(T, dtype=float)
 
+    def recoil(self, e_ee) -> np.ndarray:
+        """The inverse: the nuclear recoil T (MeV) of E_ee (MeV), the positive root of
+        slope T^2/keV + factor T = E_ee (NaN beyond the largest E_ee of a negative slope)."""
+        x = as_array("electron-equivalent energy", e_ee) / keV
+        a, b = self.factor, self.slope_per_kev
+        return 2.0 * x / (a + np.sqrt(a**2 + 4.0 * b * x)) * keV
+
 
 @dataclass(frozen=True)
 class LinearQuenching:
@@ -119,6 +126,13 @@ class LinearQuenching:
     def __call__(self, T) -> np.ndarray:
         """E_ee = Y(T) T (MeV)."""
         return self.quenching_factor(T) * np.asarray(T, dtype=float)
+
+    def recoil(self, e_ee) -> np.ndarray:
+        """The inverse: the nuclear recoil T (MeV) of E_ee (MeV), the positive root of
+        slope T^2/keV + factor T = E_ee (NaN beyond the largest E_ee of a negative slope)."""
+        x = as_array("electron-equivalent energy", e_ee) / keV
+        a, b = self.factor, self.slope_per_kev
+        return 2.0 * x / (a + np.sqrt(a**2 + 4.0 * b * x)) * keV
 
 
 # --------------------------------------------------------------------------------- resolution
