@@ -248,9 +248,45 @@ BAD_CSI = [
 ]  # fmt: skip
 
 
+LAR = shipped_specs()["coherent-lar-2020"]
+COLUMNS = 'columns = ["energy_kevee", "-", "time_us", "weight"]'
+
+BAD_LAR = [
+    # (replace this, by that, the error must name)
+    ("pulse_width_us = 0.15", "pulse_width_us = -0.15", "timing.pulse_width_us"),
+    ("pulse_mean_us = 0.44", "", "timing.pulse_mean_us"),
+    ("bins_us = [-0.1, 0.4,", "bins_us = [0.4, -0.1,", "timing.bins_us"),
+    ("pulse_mean_us = 0.44", "pulse_mean_us = 0.44\ntime_window_us = [0.0, 6.0]",
+     "timing.time_window_us"),
+    ('{ model = "linear", factor = 0.246, slope_per_kev = 7.8e-4 }',
+     '{ model = "lindhard", k = 0.157, Z = 18 }', "smearing.quenching"),
+    ("stochastic = 0.58", "stochastic = -0.58", "smearing.resolution"),
+    ("efficiency_step_kev = 0.5", "", "smearing.efficiency_step_kev"),
+    ('columns = ["energy_kevee", "-", "weight"]', 'columns = ["-", "-", "weight"]',
+     "smearing.efficiency.columns"),
+    ('\nshape_convention = "paper"', '\nshape_convention = "linear"',
+     "likelihood.shape_convention"),
+    ("sigma2 = 0.2", "sigma2 = -0.2", "backgrounds[0].sigma2"),
+    ('template = { file = "Data/cevnspdf.txt", ' + COLUMNS + " }", "", "signal.template"),
+    ('parameter = "beta_5"', 'parameter = "beta_4"', "signal.parameter"),
+    ("edges_kev = [0, 10,", "edges_pe = [0, 10,", "analysis.edges_pe"),
+    ('observed = { file = "Data/datanobkgsub.txt", columns = ["energy_kevee"',
+     'observed = { file = "Data/datanobkgsub.txt", columns = ["pe"', "data.observed.columns"),
+    ('table = { file = "Data/delbrnpdf.txt", ' + COLUMNS,
+     'table = { file = "Data/delbrnpdf.txt", columns = ["energy_kevee", "-", "-", "weight"]',
+     "backgrounds[2].table.columns"),
+    ('plus = { file = "Data/SystErrors/brnpdfBRNTimingWidthSyst.txt"',
+     'plus = { file = "Data/SystErrors/nope.txt"', "backgrounds[1].shapes[2].plus.file"),
+    ("[smearing]", "[photoelectrons]\npe_per_kev = 1.0\nacceptance = { model = \"logistic\", "
+     "plateau = 1.0, slope_per_pe = 1.0, midpoint_pe = 0.0 }\n[smearing]", "[smearing]"),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("spec", "old", "new", "field"),
-    [(SPEC, *case) for case in BAD] + [(CSI, *case) for case in BAD_CSI],
+    [(SPEC, *case) for case in BAD]
+    + [(CSI, *case) for case in BAD_CSI]
+    + [(LAR, *case) for case in BAD_LAR],
 )
 def test_bad_spec_gives_one_line_naming_the_field(tmp_path, spec, old, new, field):
     text = spec.read_text()
@@ -365,3 +401,28 @@ def test_gaussian_pull_form_is_paper_000_eq_34(tmp_path):
         + GAUSSIAN[GAUSSIAN.index("[data]") :]
     )
     assert get_experiment(str(lone)).likelihood.names == ("signal_norm",)
+
+
+def test_binned_timing_and_smearing_spec_parses_into_its_pieces():
+    """The shipped LAr 2020 spec: the in-integral QuenchedGaussianResponse of linear quenching
+    0.246 + 7.8e-4 T/keV and sigma = 0.58 sqrt(E keVee) (its value at 4 keVee: 1.16 keVee,
+    exact), 12 x 10 energy x time bins energy-major, no electron channel, the nine pulls of
+    paper 003 Eq. (23) in order; the symmetric convention halves the difference of a +-1 pair
+    (1e-12) and leaves one-sided shapes alone."""
+    from upscatter.response import GaussianResolution, LinearQuenching, QuenchedGaussianResponse
+
+    lar = get_experiment("coherent-lar-2020")
+    assert isinstance(lar.response, QuenchedGaussianResponse)
+    assert lar.response.quenching == LinearQuenching(0.246, 7.8e-4)
+    assert lar.response.resolution == GaussianResolution(stochastic=0.58)
+    assert lar.response.resolution(4.0 * keV) == pytest.approx(1.16 * keV, rel=1e-12)
+    labels = lar.bin_labels()
+    assert len(labels) == 120 and labels[0] == "0-10 keVee, -0.1-0.4 us"
+    assert labels[10] == "10-20 keVee, -0.1-0.4 us"
+    assert not lar.electron_channel
+    assert lar.likelihood.names == tuple(f"beta_{k}" for k in range(9))
+    symmetric = get_experiment("coherent-lar-2020", shape_convention="symmetric")
+    paper, sym = lar.likelihood.relative, symmetric.likelihood.relative
+    assert sym[2] == pytest.approx(paper[2], rel=1e-12)  # one-sided: CEvNS timing mean
+    assert not np.allclose(sym[1], paper[1])
+    assert lar.summary(lar.sm_counts)["shape_convention"] == "paper"

@@ -58,6 +58,14 @@ def test_linear_quenching_is_the_lar_2020_curve():
     assert q(50 * keV) == pytest.approx(14.25 * keV, rel=1e-12)
 
 
+def test_linear_quenching_inverse():
+    """recoil() inverts E_ee = (a + b T/keV) T: the positive root, for a slope and without."""
+    for quenching in (LinearQuenching(0.246, 7.8e-4), LinearQuenching(0.2)):
+        T = np.array([0.0, 1.0, 30.0, 200.0]) * keV
+        assert quenching.recoil(quenching(T)) == pytest.approx(T, rel=1e-12, abs=1e-15)
+    assert LinearQuenching(0.2).recoil(1.0 * keV) == pytest.approx(5.0 * keV, rel=1e-15)
+
+
 def test_gaussian_resolution_formula():
     """sigma^2 = a^2 + b^2 E + c^2 E^2 (E in keVee): a = 0.03, b = 0.02, c = 0.1 at E = 2 keVee
     gives sqrt(9e-4 + 8e-4 + 0.04) = 0.20421 keVee."""

@@ -355,7 +355,8 @@ class Timing(_Table):
         mine, other = (bins + pulse, window) if self.binned else (window[:2] + window[3:], pulse)
         for key in other:
             if getattr(self, key) is not None:
-                raise _FieldProblem(key, f"belongs to {'a window' if self.binned else 'bins_us'}")
+                what = "a time window, not with bins_us" if self.binned else "time bins (bins_us)"
+                raise _FieldProblem(key, f"belongs to {what}")
         for key in mine:
             if getattr(self, key) is None:
                 raise _FieldProblem(key, "is missing" + ("" if self.binned else " (or bins_us)"))
