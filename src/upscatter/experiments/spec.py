@@ -12,7 +12,12 @@ example). Every file has ``name``, ``[target]``, ``[source]`` and ``[exposure]``
   Lindhard k) tabulated at Chebyshev nodes (:class:`upscatter.stats.modifiers.
   TabulatedResponse`), and ``[data]``: observed counts per bin or ``"asimov"``. Its likelihood
   is the binned Poisson likelihood of paper 003 Eq. (20) over a
-  :class:`~upscatter.stats.modifiers.SampleModel`.
+  :class:`~upscatter.stats.modifiers.SampleModel`. In place of ``[response]``, a
+  ``[photoelectrons]`` response (CsI 2017) or a ``[smearing]`` response folded inside the rate
+  integral (LAr 2020); a ``[timing]`` window or time bins; data, backgrounds and shape variants
+  from release tables (:class:`ReleaseTable`, read through :mod:`upscatter.data`); and the
+  Gaussian-pull likelihood of paper 000 Eq. (34) and paper 003 Eqs. (22)-(24)
+  (``[likelihood] form = "gaussian-pull"``).
 * the *projection form* (the TOML experiments of earlier versions, unchanged): ``[binning]`` in
   true nuclear recoil on a perfect detector, a flat ``[background]`` and a normalisation
   ``[uncertainty]``, Asimov data and the Gaussian-pull chi^2 of paper 002 Eq. (13)
@@ -777,13 +782,11 @@ class ExperimentSpec(_Table):
         tables = []
         if isinstance(self.data.observed, ReleaseTable):
             tables.append(("data.observed", self.data.observed))
-        samples = [("signal", self.signal)] + [
-            (f"backgrounds[{i}]", b) for i, b in enumerate(self.backgrounds)
-        ]
-        for place, sample in samples:
-            central = getattr(sample, "template" if place == "signal" else "table")
-            if central is not None:
-                tables.append((f"{place}.{'template' if place == 'signal' else 'table'}", central))
+        samples = [("signal", "template", self.signal)]
+        samples += [(f"backgrounds[{i}]", "table", b) for i, b in enumerate(self.backgrounds)]
+        for place, key, sample in samples:
+            if getattr(sample, key) is not None:
+                tables.append((f"{place}.{key}", getattr(sample, key)))
             for j, shape in enumerate(sample.shapes):
                 for key in ("plus", "minus"):
                     if getattr(shape, key) is not None:
