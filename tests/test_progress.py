@@ -52,11 +52,11 @@ def test_iterate_yields_every_item_and_counts():
 def test_basis_with_progress_equals_without():
     """Reporting progress splits the serial basis computation into blocks; the counts are the
     same bit for bit, and the callback reaches the total."""
-    from upscatter.experiments.coherent_csi_2017 import CoherentCsI2017
+    from upscatter.experiments import get_experiment
     from upscatter.models import get_model
     from upscatter.scans import compute_basis
 
-    experiment, model = CoherentCsI2017(), get_model("vector")
+    experiment, model = get_experiment("coherent-csi-2017"), get_model("vector")
     masses = {"m_chi": np.geomspace(1.0, 30.0, 5), "m_med": np.full(5, 50.0)}
     calls = []
     with_bar = compute_basis(experiment, model, masses, progress=lambda d, t: calls.append(d))

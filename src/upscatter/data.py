@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -339,6 +340,19 @@ def load_text(dataset: str, filename: str, **kwargs) -> np.ndarray:
     The tables of ``coherent_csi_2017`` are comma separated (pass ``delimiter=","``).
     """
     return np.loadtxt(path(dataset, filename), **kwargs)
+
+
+def numeric_rows(dataset: str, filename: str) -> np.ndarray:
+    """The numeric rows (comma- or white-space-separated) of a verified release file, shape
+    (n_rows, n_columns); header, comment and other non-numeric lines are skipped, so both an
+    original release file and a header-stripped mirror copy load (``coherent_csi_2017``)."""
+    rows = []
+    for line in path(dataset, filename).read_text().splitlines():
+        try:
+            rows.append([float(f) for f in re.split(r"[,\s]+", line.strip()) if f])
+        except ValueError:
+            continue
+    return np.array([r for r in rows if r])
 
 
 @contextlib.contextmanager

@@ -11,9 +11,9 @@ import pytest
 from scipy.integrate import quad
 from scipy.optimize import minimize
 
+from upscatter.data import numeric_rows
 from upscatter.errors import ParameterError
 from upscatter.experiments import get_experiment
-from upscatter.experiments.coherent_csi_2017 import _read_numeric_rows
 from upscatter.experiments.coherent_csi_2021 import (
     FORM_FACTOR_NODES,
     PE_EDGES,
@@ -209,7 +209,7 @@ def test_arrival_time_pdfs_are_normalised_and_delayed_by_the_muon_lifetime():
 
 
 def _fractions_2017(name: str) -> np.ndarray:
-    table = _read_numeric_rows("coherent_csi_2017", f"arrivalTimePDF_{name}Neutrinos.txt")
+    table = numeric_rows("coherent_csi_2017", f"arrivalTimePDF_{name}Neutrinos.txt")
     return table[table[:, 0] < 6.0, 1]
 
 

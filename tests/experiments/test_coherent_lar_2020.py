@@ -13,17 +13,11 @@ from scipy.stats import norm
 from upscatter import data
 from upscatter.errors import ParameterError
 from upscatter.experiments import EXPERIMENTS, get_experiment
-from upscatter.experiments.coherent_lar_2020 import (
-    TIME_EDGES_US,
-    QuenchedGaussianResponse,
-    arrival_time_cdf,
-    arrival_time_fractions,
-    quenched_energy,
-    recoil_energy,
-)
+from upscatter.fluxes.timing import DELAYED, PROMPT
 from upscatter.models import get_model
+from upscatter.response import QuenchedGaussianResponse
 from upscatter.stats.likelihood import LinearGaussianLikelihood, Parameter
-from upscatter.units import keV
+from upscatter.units import keV, us
 
 pytestmark = pytest.mark.usefixtures("data_dir")
 
@@ -46,26 +40,32 @@ def test_registered():
     assert "coherent-lar-2020" in EXPERIMENTS
 
 
+def arrival_time_cdf(t_us, delayed):
+    """The arrival-time CDF with the release's proton pulse N(0.44, 0.15) us."""
+    return (DELAYED if delayed else PROMPT).cdf(np.asarray(t_us) * us, 0.44 * us, 0.15 * us)
+
+
 def test_release_totals(lar):
     """Companion Table 2: 3752 on-beam events; CV predictions 128 CEvNS, 3152 steady state,
     497 prompt and 33 delayed BRN (column sums of the F90-summed 12 x 10 tables)."""
     assert lar.observed.shape == (120,) and lar.observed.sum() == 3752
-    assert lar.release_cevns.sum() == pytest.approx(128.0, abs=0.01)
-    assert lar.steady_state.sum() == pytest.approx(3152.0, abs=0.01)
-    assert lar.prompt_brn.sum() == pytest.approx(497.0, abs=0.01)
-    assert lar.delayed_brn.sum() == pytest.approx(33.0, abs=0.01)
+    assert lar.signal_template.sum() == pytest.approx(128.0, abs=0.01)
+    assert lar.backgrounds["steady_state"].sum() == pytest.approx(3152.0, abs=0.01)
+    assert lar.backgrounds["prompt_brn"].sum() == pytest.approx(497.0, abs=0.01)
+    assert lar.backgrounds["delayed_brn"].sum() == pytest.approx(33.0, abs=0.01)
     assert lar.observed[:10] == pytest.approx(grid("datanobkgsub.txt")[0].sum(axis=0))
 
 
-def test_quenching_reproduces_the_efficiency_table_columns():
+def test_quenching_reproduces_the_efficiency_table_columns(lar):
     """The release efficiency file lists each bin centre in keVee and its keVnr equivalent; our
     QF = 0.246 + 7.8e-4 T/keVnr must map one onto the other. They agree to 0.14% (the table was
     evidently made with unrounded coefficients); tolerance 0.2%, far inside the QF uncertainty
     (a = 0.246 +- 0.006, release YAML)."""
+    quenching = lar.response.quenching
     table = data.load_text(DATASET, "Data/CENNS10AnlAEfficiency.txt")
-    assert quenched_energy(table[:, 1] * keV) / keV == pytest.approx(table[:, 0], rel=2e-3)
+    assert quenching(table[:, 1] * keV) / keV == pytest.approx(table[:, 0], rel=2e-3)
     e = np.array([0.1, 5.0, 40.0, 120.0]) * keV
-    assert quenched_energy(recoil_energy(e)) == pytest.approx(e, rel=1e-12)
+    assert quenching(quenching.recoil(e)) == pytest.approx(e, rel=1e-12)
 
 
 def test_response_against_direct_gaussian_integral(lar):
@@ -78,7 +78,7 @@ def test_response_against_direct_gaussian_integral(lar):
 
     for e_true in (3.0, 12.0, 38.0):
         sigma = 0.58 * np.sqrt(e_true)
-        T = recoil_energy(e_true * keV)
+        T = lar.response.quenching.recoil(e_true * keV)
         probs = lar.response.probabilities(np.array([T]), "nuclear")[0]
         for b, lo in enumerate((0.0, 10.0, 20.0, 30.0, 40.0)):
             steps = np.arange(lo, lo + 10.5, 0.5)
@@ -92,11 +92,20 @@ def test_response_against_direct_gaussian_integral(lar):
 def test_response_limits(lar):
     """Far above 40 keVee all smeared events stay in one region of flat efficiency 0.96345; an
     electron recoil is rejected by the F90 cut (paper 003 Sec. III)."""
-    T = recoil_energy(np.array([65.0, 85.0]) * keV)
-    assert lar.response.probabilities(T, "nuclear").sum(axis=-1) == pytest.approx(0.96345)
-    assert not lar.response.probabilities(T, "electron").any()
+    response = lar.response
+    T = response.quenching.recoil(np.array([65.0, 85.0]) * keV)
+    assert response.probabilities(T, "nuclear").sum(axis=-1) == pytest.approx(0.96345)
+    assert not response.probabilities(T, "electron").any()
     with pytest.raises(ParameterError):
-        QuenchedGaussianResponse(np.array([0.0, 1.0]), np.array([0.0, 1.0]), np.array([1.5]))
+        QuenchedGaussianResponse(
+            np.array([0.0, 1.0]),
+            np.array([0.0, 1.0]),
+            np.array([1.5]),
+            response.quenching,
+            response.resolution,
+            1e-4,
+            0.5,
+        )
 
 
 def test_arrival_time_cdf_against_numerical_convolution():
@@ -120,12 +129,13 @@ def test_arrival_time_cdf_against_numerical_convolution():
         assert arrival_time_cdf(t, True) == pytest.approx(ref, rel=1e-6)
 
 
-def test_arrival_time_fractions():
+def test_arrival_time_fractions(lar):
     """Normalised over the window; late delayed bins fall by exp(-0.5 us/tau_mu) per bin, as the
     release's CEvNS time projection does (its bins 5-10, tolerance 0.5%)."""
-    for delayed in (False, True):
-        assert arrival_time_fractions(TIME_EDGES_US, delayed).sum() == pytest.approx(1.0)
-    late = arrival_time_fractions(TIME_EDGES_US, True)[4:]
+    fractions = lar.component_time_fractions  # prompt nu_mu, delayed nubar_mu and nu_e
+    assert fractions.shape == (3, 10)
+    assert fractions.sum(axis=1) == pytest.approx(np.ones(3))
+    late = fractions[2, 4:]
     release = grid("cevnspdf.txt").sum(axis=(0, 1))[4:]
     assert late[1:] / late[:-1] == pytest.approx(np.exp(-0.5 / 2.1969811), rel=1e-4)
     assert late[1:] / late[:-1] == pytest.approx(release[1:] / release[:-1], rel=5e-3)
@@ -144,7 +154,7 @@ def test_sm_projections_reproduce_the_release(lar, axis, name):
     40 keVee, which hold 99.94% of the events). The 40-50 keVee bin (0.08 release events against
     our 0.37) is discussed in docs/physics-decisions.md."""
     ours = lar.sm_counts.reshape(12, 10).sum(axis=axis)
-    release = lar.release_cevns.reshape(12, 10).sum(axis=axis)
+    release = lar.signal_template.reshape(12, 10).sum(axis=axis)
     compared = release >= 0.01 * CV_PREDICTION
     assert compared.sum() == (10 if name == "time" else 4)
     assert release[~compared].sum() < 1e-3 * CV_PREDICTION
@@ -257,7 +267,7 @@ def test_electron_channels_do_not_contribute_and_kinematic_cutoff(lar):
 
 
 def test_bad_options():
-    with pytest.raises(ParameterError, match="shape convention"):
+    with pytest.raises(ParameterError, match=r"likelihood\.shape_convention"):
         get_experiment("coherent-lar-2020", shape_convention="linear")
 
 

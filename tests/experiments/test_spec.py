@@ -125,19 +125,6 @@ BAD = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("old", "new", "field"), BAD)
-def test_bad_spec_gives_one_line_naming_the_field(tmp_path, old, new, field):
-    text = SPEC.read_text()
-    assert old in text
-    path = tmp_path / "bad.toml"
-    path.write_text(text.replace(old, new, 1))
-    with pytest.raises(ParameterError) as info:
-        get_experiment(str(path))
-    message = str(info.value)
-    assert f"field {field} " in message and str(path) in message
-    assert "\n" not in message
-
-
 def test_examples_are_specs_of_the_projection_form():
     """The TOML experiments of earlier versions read unchanged (tests/test_toml_experiment.py
     checks their numbers against future-conus and future-lar)."""
@@ -210,3 +197,232 @@ def test_solar_spec_equals_the_solar_source(tmp_path):
     path.write_text(SOLAR.replace('fluxes = ["B8"]', 'fluxes = ["pp"]'))
     with pytest.raises(ParameterError, match=r"field source\.fluxes\[0\] "):
         get_experiment(str(path))
+
+
+# --------------------------------------- photoelectrons, timing, release tables, Gaussian pulls
+CSI = shipped_specs()["coherent-csi-2017"]
+
+BAD_CSI = [
+    # (replace this, by that, the error must name)
+    ("pe_per_kev = 1.17", "pe_per_kev = -1.17", "photoelectrons.pe_per_kev"),
+    ('model = "logistic"', 'model = "erf"', "photoelectrons.acceptance"),
+    ("weights = [0.0, 0.5]", "weights = [0.0]", "photoelectrons.acceptance"),
+    ("step_pe = 1.0", "step_pe = 1.5", "analysis.edges_pe"),
+    ("edges_pe = [6, 8,", "edges_pe = [8, 6,", "analysis.edges_pe"),
+    ("edges_pe = [6, 8,", "threshold_kev = 1.0\nedges_pe = [6, 8,", "analysis.edges_pe"),
+    ("[photoelectrons]", "[photoelectron]", "photoelectron"),
+    ("time_window_us = [0.0, 6.0]", "time_window_us = [0.0, 6.2]", "timing.time_window_us"),
+    ("time_window_us = [0.0, 6.0]", "time_window_us = [0.0, 13.0]", "timing.time_window_us"),
+    ("time_window_us = [0.0, 6.0]", "time_window_us = [0.0]", "timing.time_window_us"),
+    ("profiles.prompt =", "profiles.early =", "timing.profiles.early"),
+    ('{ file = "arrivalTimePDF_promptNeutrinos.txt", columns = ["time_us", "weight"] }',
+     '{ file = "arrivalTimePDF_promptNeutrinos.txt", columns = ["-", "weight"] }',
+     "timing.profiles.prompt.columns"),
+    ('file = "arrivalTimePDF_promptNeutrinos.txt"', 'file = "nope.txt"',
+     "timing.profiles.prompt.file"),
+    ('columns = ["pe", "time_us", "weight"] }', 'columns = ["pe", "weight", "weight"] }',
+     "backgrounds[0].table.columns"),
+    ('columns = ["pe", "time_us", "weight"] }', 'columns = ["time_us", "weight"] }',
+     "backgrounds[0].table.columns"),
+    ('columns = ["pe", "time_us", "weight"] }', 'columns = ["pe", "t", "weight"] }',
+     "backgrounds[0].table.columns[1]"),
+    ("subtracted = true", "subtracted = true\nnormalisation = 0.1",
+     "backgrounds[0].normalisation"),
+    ("normalisation = 0.25", "", "backgrounds[1].normalisation"),
+    ("per_beam_gwh = true", "per_beam_gwh = true\ncolour = 1", "backgrounds[1].colour"),
+    ("per_beam_gwh = true", "per_beam_gwh = 1", "backgrounds[1].per_beam_gwh"),
+    ('parameter = "beta"', 'parameter = "alpha"', "signal.parameter"),
+    ('shape = "table"\ntable = { file = "promptPDF.txt"',
+     'shape = "flat"\ntable = { file = "promptPDF.txt"', "backgrounds[1].table"),
+    ("beam_energy_gwh = 7.47594", "years = 1.0", "exposure.beam_energy_gwh"),
+    ("pot = 1.76e23", "pot_per_year = 1.76e23", "exposure.years"),
+    ("pot = 1.76e23", "pot = 1.76e23\npot_per_year = 1e23", "source.pot"),
+    ("pot = 1.76e23", "", "source.pot_per_year"),
+    ('dataset = "coherent_csi_2017"', 'dataset = "coherent_csi_2099"', "data.dataset"),
+    ('dataset = "coherent_csi_2017"', "", "data.observed.dataset"),
+    ('form = "gaussian-pull"', 'form = "gauss"', "likelihood.form"),
+    ('form = "gaussian-pull"', 'form = "poisson"', "likelihood.sigma2"),
+    ('form = "gaussian-pull"\nsigma2 = { observed = 1.0, subtracted = 2.0, backgrounds = 1.0 }',
+     'form = "poisson"', "backgrounds[0].subtracted"),
+    ("sigma2 = { observed = 1.0", "sigma2 = { observed = -1.0", "likelihood.sigma2.observed"),
+]  # fmt: skip
+
+
+LAR = shipped_specs()["coherent-lar-2020"]
+COLUMNS = 'columns = ["energy_kevee", "-", "time_us", "weight"]'
+
+BAD_LAR = [
+    # (replace this, by that, the error must name)
+    ("pulse_width_us = 0.15", "pulse_width_us = -0.15", "timing.pulse_width_us"),
+    ("pulse_mean_us = 0.44", "", "timing.pulse_mean_us"),
+    ("bins_us = [-0.1, 0.4,", "bins_us = [0.4, -0.1,", "timing.bins_us"),
+    ("pulse_mean_us = 0.44", "pulse_mean_us = 0.44\ntime_window_us = [0.0, 6.0]",
+     "timing.time_window_us"),
+    ('{ model = "linear", factor = 0.246, slope_per_kev = 7.8e-4 }',
+     '{ model = "lindhard", k = 0.157, Z = 18 }', "smearing.quenching"),
+    ("stochastic = 0.58", "stochastic = -0.58", "smearing.resolution"),
+    ("efficiency_step_kev = 0.5", "", "smearing.efficiency_step_kev"),
+    ('columns = ["energy_kevee", "-", "weight"]', 'columns = ["-", "-", "weight"]',
+     "smearing.efficiency.columns"),
+    ('\nshape_convention = "paper"', '\nshape_convention = "linear"',
+     "likelihood.shape_convention"),
+    ("sigma2 = 0.2", "sigma2 = -0.2", "backgrounds[0].sigma2"),
+    ('template = { file = "Data/cevnspdf.txt", ' + COLUMNS + " }", "", "signal.template"),
+    ('parameter = "beta_5"', 'parameter = "beta_4"', "signal.parameter"),
+    ("edges_kev = [0, 10,", "edges_pe = [0, 10,", "analysis.edges_pe"),
+    ('observed = { file = "Data/datanobkgsub.txt", columns = ["energy_kevee"',
+     'observed = { file = "Data/datanobkgsub.txt", columns = ["pe"', "data.observed.columns"),
+    ('table = { file = "Data/delbrnpdf.txt", ' + COLUMNS,
+     'table = { file = "Data/delbrnpdf.txt", columns = ["energy_kevee", "-", "-", "weight"]',
+     "backgrounds[2].table.columns"),
+    ('plus = { file = "Data/SystErrors/brnpdfBRNTimingWidthSyst.txt"',
+     'plus = { file = "Data/SystErrors/nope.txt"', "backgrounds[1].shapes[2].plus.file"),
+    ("[smearing]", "[photoelectrons]\npe_per_kev = 1.0\nacceptance = { model = \"logistic\", "
+     "plateau = 1.0, slope_per_pe = 1.0, midpoint_pe = 0.0 }\n[smearing]", "[smearing]"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("spec", "old", "new", "field"),
+    [(SPEC, *case) for case in BAD]
+    + [(CSI, *case) for case in BAD_CSI]
+    + [(LAR, *case) for case in BAD_LAR],
+)
+def test_bad_spec_gives_one_line_naming_the_field(tmp_path, spec, old, new, field):
+    text = spec.read_text()
+    assert old in text
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(ParameterError) as info:
+        get_experiment(str(path))
+    message = str(info.value)
+    assert f"field {field} " in message and str(path) in message
+    assert "\n" not in message
+
+
+def test_photoelectron_spec_parses_into_its_pieces():
+    """The shipped CsI 2017 spec: a SteppedPEResponse of 1.17 PE/keV with the acceptance piece,
+    twelve 2-PE bins from 6 to 30 PE (labels), the window from [timing], the named pulls."""
+    from upscatter.experiments.spec import ReleaseTable, read_spec
+    from upscatter.response import LogisticPEAcceptance, SteppedPEResponse
+
+    spec = read_spec(CSI)
+    assert spec.timing.time_window_us == [0.0, 6.0]
+    assert isinstance(spec.data.observed, ReleaseTable)
+    assert [b.subtracted for b in spec.backgrounds] == [True, False]
+    csi = get_experiment("coherent-csi-2017")
+    assert isinstance(csi.response, SteppedPEResponse) and csi.response.pe_per_kev == 1.17
+    assert csi.response.acceptance == LogisticPEAcceptance(
+        0.6655, 0.4942, 10.8507, (5.0, 6.0), (0.0, 0.5)
+    )
+    assert csi.bin_labels() == [f"{e}-{e + 2} PE" for e in range(6, 30, 2)]
+    assert csi.likelihood.names == ("alpha", "beta")
+    assert csi.time_window_us == (0.0, 6.0)
+    wide = get_experiment("coherent-csi-2017", **{"timing.time_window_us": [0.0, 12.0]})
+    assert wide.time_window_us == (0.0, 12.0)
+
+
+def test_unknown_option_lists_the_options_of_the_spec():
+    with pytest.raises(ParameterError, match=r"time_window_us=\(0\.0, 6\.0\).*form='gaussian"):
+        get_experiment("coherent-csi-2017", colour=1)
+
+
+GAUSSIAN = """\
+name = "pe-toy"
+[target]
+material = "CsI"
+mass_kg = 1.0
+[source]
+name = "sns"
+distance_m = 20.0
+pot = 1e23
+[exposure]
+beam_energy_gwh = 1.0
+[photoelectrons]
+pe_per_kev = 1.0
+acceptance = { model = "logistic", plateau = 1.0, slope_per_pe = 1.0, midpoint_pe = 0.0 }
+[analysis]
+edges_pe = [10, 20, 40]
+[signal]
+normalisation = 0.28
+[[backgrounds]]
+name = "measured"
+shape = "template"
+counts = [4.0, 6.0]
+subtracted = true
+[[backgrounds]]
+name = "neutrons"
+shape = "template"
+counts = [2.0, 3.0]
+normalisation = 0.25
+[data]
+observed = [24.0, 36.0]
+[likelihood]
+form = "gaussian-pull"
+"""
+
+
+def test_gaussian_pull_form_is_paper_000_eq_34(tmp_path):
+    """N_meas = observed - subtracted = (20, 30); sigma^2 = N_meas + 2 B_sub + B = (30, 45)
+    (the default rule); chi^2 of a prediction S = (10, 15) is the minimum over alpha, beta of
+    paper 000 Eq. (34), found here by scipy (1e-8); without a modelled background the only
+    pull is on the signal."""
+    from scipy.optimize import minimize
+
+    path = tmp_path / "toy.toml"
+    path.write_text(GAUSSIAN)
+    toy = get_experiment(str(path))
+    assert toy.observed == pytest.approx([20.0, 30.0], rel=1e-15)
+    assert toy.likelihood.sigma**2 == pytest.approx([30.0, 45.0], rel=1e-12)
+    s, b = np.array([10.0, 15.0]), np.array([2.0, 3.0])
+
+    def chi2(p):
+        model = s * (1 + p[0]) + b * (1 + p[1])
+        return (
+            np.sum((toy.observed - model) ** 2 / np.array([30.0, 45.0]))
+            + (p[0] / 0.28) ** 2
+            + (p[1] / 0.25) ** 2
+        )
+
+    best = minimize(
+        chi2, [0.0, 0.0], method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-12}
+    )
+    fit = toy.likelihood.profile(s)
+    assert fit.chi2 == pytest.approx(best.fun, abs=1e-8)
+    assert [fit.values["signal_norm"], fit.values["neutrons_norm"]] == pytest.approx(
+        best.x, abs=1e-5
+    )
+    summary = toy.summary(s)
+    assert list(summary) == ["bins", "observed", "measured_background", "neutrons_background",
+                             "sigma_stat", "chi2", "nuisances"]  # fmt: skip
+    lone = tmp_path / "lone.toml"
+    lone.write_text(
+        GAUSSIAN[: GAUSSIAN.index('[[backgrounds]]\nname = "neutrons"')]
+        + GAUSSIAN[GAUSSIAN.index("[data]") :]
+    )
+    assert get_experiment(str(lone)).likelihood.names == ("signal_norm",)
+
+
+def test_binned_timing_and_smearing_spec_parses_into_its_pieces():
+    """The shipped LAr 2020 spec: the in-integral QuenchedGaussianResponse of linear quenching
+    0.246 + 7.8e-4 T/keV and sigma = 0.58 sqrt(E keVee) (its value at 4 keVee: 1.16 keVee,
+    exact), 12 x 10 energy x time bins energy-major, no electron channel, the nine pulls of
+    paper 003 Eq. (23) in order; the symmetric convention halves the difference of a +-1 pair
+    (1e-12) and leaves one-sided shapes alone."""
+    from upscatter.response import GaussianResolution, LinearQuenching, QuenchedGaussianResponse
+
+    lar = get_experiment("coherent-lar-2020")
+    assert isinstance(lar.response, QuenchedGaussianResponse)
+    assert lar.response.quenching == LinearQuenching(0.246, 7.8e-4)
+    assert lar.response.resolution == GaussianResolution(stochastic=0.58)
+    assert lar.response.resolution(4.0 * keV) == pytest.approx(1.16 * keV, rel=1e-12)
+    labels = lar.bin_labels()
+    assert len(labels) == 120 and labels[0] == "0-10 keVee, -0.1-0.4 us"
+    assert labels[10] == "10-20 keVee, -0.1-0.4 us"
+    assert not lar.electron_channel
+    assert lar.likelihood.names == tuple(f"beta_{k}" for k in range(9))
+    symmetric = get_experiment("coherent-lar-2020", shape_convention="symmetric")
+    paper, sym = lar.likelihood.relative, symmetric.likelihood.relative
+    assert sym[2] == pytest.approx(paper[2], rel=1e-12)  # one-sided: CEvNS timing mean
+    assert not np.allclose(sym[1], paper[1])
+    assert lar.summary(lar.sm_counts)["shape_convention"] == "paper"

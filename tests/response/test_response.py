@@ -14,6 +14,7 @@ from upscatter.response import (
     Lindhard,
     LinearQuenching,
     LogisticEfficiency,
+    LogisticPEAcceptance,
     TabulatedEfficiency,
     build_piece,
     lindhard_k,
@@ -55,6 +56,14 @@ def test_linear_quenching_is_the_lar_2020_curve():
     keVee (exact arithmetic)."""
     q = LinearQuenching(0.246, 7.8e-4)
     assert q(50 * keV) == pytest.approx(14.25 * keV, rel=1e-12)
+
+
+def test_linear_quenching_inverse():
+    """recoil() inverts E_ee = (a + b T/keV) T: the positive root, for a slope and without."""
+    for quenching in (LinearQuenching(0.246, 7.8e-4), LinearQuenching(0.2)):
+        T = np.array([0.0, 1.0, 30.0, 200.0]) * keV
+        assert quenching.recoil(quenching(T)) == pytest.approx(T, rel=1e-12, abs=1e-15)
+    assert LinearQuenching(0.2).recoil(1.0 * keV) == pytest.approx(5.0 * keV, rel=1e-15)
 
 
 def test_gaussian_resolution_formula():
@@ -108,6 +117,25 @@ def test_logistic_efficiency_half_at_threshold():
     eff = LogisticEfficiency(0.3, 0.02, 0.9)
     assert eff(0.3 * keV) == pytest.approx(0.45, abs=1e-12)
     assert eff((0.3 + 0.02 * np.log(3)) * keV) == pytest.approx(0.675, abs=1e-12)
+
+
+def test_pe_acceptance_is_paper_002_eq_12_with_the_release_steps():
+    """0.6655 / (1 + exp(-0.4942 (n - 10.8507))) (paper 002 Eq. (12)): plateau/2 at the
+    midpoint, 3/4 plateau at midpoint + ln 3 / slope (exact); weight 0 below 5 PE and 1/2 in
+    5-6 PE (release coherent_parameters.yaml); no steps: the logistic alone."""
+    acceptance = LogisticPEAcceptance(0.6655, 0.4942, 10.8507, (5.0, 6.0), (0.0, 0.5))
+    assert acceptance(10.8507) == pytest.approx(0.6655 / 2, rel=1e-12)
+    assert acceptance(10.8507 + np.log(3) / 0.4942) == pytest.approx(0.75 * 0.6655, rel=1e-12)
+    logistic = LogisticPEAcceptance(0.6655, 0.4942, 10.8507)
+    values = acceptance(np.array([4.99, 5.0, 5.5, 5.99, 6.0, 20.0]))
+    assert values == pytest.approx([0.0, *(0.5 * logistic([5.0, 5.5, 5.99])), *logistic([6, 20])])
+    assert build_piece("acceptance", "logistic", plateau=1, slope_per_pe=1, midpoint_pe=0)(0) == 0.5
+    with pytest.raises(ParameterError, match="one entry per below_pe edge"):
+        LogisticPEAcceptance(0.6655, 0.4942, 10.8507, (5.0, 6.0), (0.0,))
+    with pytest.raises(ParameterError, match="below_pe must be increasing"):
+        LogisticPEAcceptance(0.6655, 0.4942, 10.8507, (6.0, 5.0), (0.0, 0.5))
+    with pytest.raises(ParameterError, match=r"plateau must be in \(0, 1\]"):
+        LogisticPEAcceptance(1.5, 0.4942, 10.8507)
 
 
 def test_registry_and_bad_options():

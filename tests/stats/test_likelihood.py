@@ -393,3 +393,37 @@ def test_secant_correction_gives_superlinear_convergence():
     assert plain[-1] == pytest.approx(0.0, abs=1e-6)
     linear = plain[(plain > 1e-6) & (np.arange(plain.size) >= 3)]  # past the first steps
     assert linear.size >= 4 and np.all(linear[1:] / linear[:-1] > 0.1)
+
+
+def test_template_gaussian_likelihood_is_the_written_out_chi2():
+    """N_th = S (1 + a + c r) + B1 (1 + b + d q) + B2 with Gaussian pulls (widths 0.3, 0.2, 1, 1;
+    B2 without pulls): the exact profile equals a BFGS minimisation of that chi^2 written out
+    here (1e-8), and the parameters come in the order given."""
+    from scipy.optimize import minimize
+
+    from upscatter.stats.likelihood import Pull, template_gaussian_likelihood
+
+    rng = np.random.default_rng(11)
+    n = 6
+    s, b1, b2 = rng.uniform(5, 10, n), rng.uniform(1, 3, n), rng.uniform(0, 2, n)
+    r, q = rng.normal(0, 0.1, n), rng.normal(0, 0.2, n)
+    observed, sigma = rng.uniform(10, 20, n), rng.uniform(2, 4, n)
+    likelihood = template_gaussian_likelihood(
+        "toy",
+        observed,
+        sigma,
+        [Pull("a", 0.3), Pull("c", 1.0, r)],
+        [(b1, [Pull("b", 0.2), Pull("d", 1.0, q)]), (b2, [])],
+    )
+    assert likelihood.names == ("a", "c", "b", "d")
+
+    def chi2(p):
+        a, c, b, d = p
+        model = s * (1 + a + c * r) + b1 * (1 + b + d * q) + b2
+        pulls = (a / 0.3) ** 2 + c**2 + (b / 0.2) ** 2 + d**2
+        return np.sum(((observed - model) / sigma) ** 2) + pulls
+
+    best = minimize(chi2, np.zeros(4), method="BFGS", options={"gtol": 1e-10})
+    fit = likelihood.profile(s)
+    assert fit.chi2 == pytest.approx(best.fun, abs=1e-8)
+    assert [fit.values[k] for k in ("a", "c", "b", "d")] == pytest.approx(best.x, abs=1e-5)

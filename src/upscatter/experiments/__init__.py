@@ -17,16 +17,12 @@ from pathlib import Path
 from .._validate import lookup
 from ..errors import ParameterError
 from .base import Analysis, Experiment
-from .coherent_csi_2017 import CoherentCsI2017
 from .coherent_csi_2021 import CoherentCsI2021
-from .coherent_lar_2020 import CoherentLAr2020
 from .combined import CoherentCombined, CombinedAnalysis, XenonntCoherent
 from .xenonnt_b8 import XenonntB8
 
 EXPERIMENTS: dict[str, Callable[..., Analysis]] = {
-    CoherentCsI2017.name: CoherentCsI2017,
     CoherentCsI2021.name: CoherentCsI2021,
-    CoherentLAr2020.name: CoherentLAr2020,
     CoherentCombined.name: CoherentCombined,
     XenonntCoherent.name: XenonntCoherent,
     XenonntB8.name: XenonntB8,

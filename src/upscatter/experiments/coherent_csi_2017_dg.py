@@ -18,9 +18,14 @@ The set-up (re-implemented from the description of their public code and data, r
   (:func:`upscatter.xsec.sm.weak_charge`); nu_mu and nubar_mu are unchanged.
 
 Differences from their code, kept because they are this project's physics defaults: the signal
-is computed with the Helm form factor and the stopped-pion source of
-:mod:`upscatter.experiments.coherent_csi_2017` (acceptance at 1-PE bin centres; their code
-evaluates it at the lower edge of each 1-PE bin). At eps = 0 this gives chi^2 = 2.10 where their
+is computed with the Helm form factor, the stopped-pion source and the photoelectron response of
+the ``coherent-csi-2017`` spec (acceptance at 1-PE bin centres; their code evaluates it at the
+lower edge of each 1-PE bin).
+
+This set-up stays code: its analysis bins are arrival-time bins of one energy bin (the spec
+schema bins in n_PE within one time window) and it adds the NSI prediction
+:meth:`CoherentCsI2017DentonGehrlein.nsi_ee_prediction`; its detector, source, release and
+exposure are those of the spec. At eps = 0 this gives chi^2 = 2.10 where their
 published curve (``datafiles_out/chi2_eeonly_2t1e_nomarg_nosmear_gauss006.txt``) has 1.97.
 """
 
@@ -30,6 +35,7 @@ from functools import cached_property
 
 import numpy as np
 
+from .. import data
 from ..errors import ParameterError
 from ..models import sm_channels
 from ..rates import binned_counts
@@ -37,15 +43,8 @@ from ..response import SteppedPEResponse
 from ..stats.likelihood import Parameter, PoissonLikelihood
 from ..stats.modifiers import ResponseMatrix, Sample, SampleModel
 from ..xsec.sm import weak_charge
+from . import get_experiment
 from .base import Experiment, fit_summary
-from .coherent_csi_2017 import (
-    DATASET,
-    DETECTOR_MASS_KG,
-    EXPOSURE_GWH,
-    CoherentCsI2017,
-    _read_numeric_rows,
-    acceptance,
-)
 
 #: Arrival-time bins (us) and the energy bin (PE) of the set-up.
 TIME_BINS_US = ((0.0, 1.0), (1.0, 6.0))
@@ -71,18 +70,19 @@ class CoherentCsI2017DentonGehrlein(Experiment):
     form_factor = "helm"
 
     def __init__(self):
-        reference = CoherentCsI2017()
+        reference = get_experiment("coherent-csi-2017")
         self.material = reference.material
-        self.detector_mass_kg = DETECTOR_MASS_KG
+        self.detector_mass_kg = reference.detector_mass_kg
         self.source = reference.source
         self.response = SteppedPEResponse(
-            reference.response.pe_per_kev, ENERGY_EDGES_PE, acceptance
+            reference.response.pe_per_kev, ENERGY_EDGES_PE, reference.response.acceptance
         )
+        self.dataset = reference.spec.data.dataset
+        self.exposure_gwh = reference.spec.exposure.beam_energy_gwh
 
-    @staticmethod
-    def _fractions(filename: str) -> np.ndarray:
+    def _fractions(self, filename: str) -> np.ndarray:
         """Arrival-time fraction of a PDF in each time bin."""
-        table = _read_numeric_rows(DATASET, filename)
+        table = data.numeric_rows(self.dataset, filename)
         return np.array(
             [table[(table[:, 0] > lo) & (table[:, 0] < hi), 1].sum() for lo, hi in TIME_BINS_US]
         )
@@ -102,10 +102,9 @@ class CoherentCsI2017DentonGehrlein(Experiment):
         summed = counts[:, :, 0]
         return np.einsum("mc...,ct->mt...", summed, weights)
 
-    @staticmethod
-    def _counts(filename: str) -> np.ndarray:
+    def _counts(self, filename: str) -> np.ndarray:
         """Counts of a release table in 6-30 PE, per time bin."""
-        table = _read_numeric_rows(DATASET, filename)
+        table = data.numeric_rows(self.dataset, filename)
         pe, t, n = table[:, 0], table[:, 1], table[:, 2]
         inside = (pe > ENERGY_EDGES_PE[0]) & (pe < ENERGY_EDGES_PE[1])
         return np.array([n[inside & (t > lo) & (t < hi)].sum() for lo, hi in TIME_BINS_US])
@@ -124,10 +123,11 @@ class CoherentCsI2017DentonGehrlein(Experiment):
     @cached_property
     def neutrons(self) -> np.ndarray:
         """N: prompt neutrons x exposure x acceptance in 6-30 PE, per time bin."""
-        table = _read_numeric_rows(DATASET, "promptPDF.txt")
+        table = data.numeric_rows(self.dataset, "promptPDF.txt")
         pe, per_gwh = table[:, 0], table[:, 1]
         inside = (pe > ENERGY_EDGES_PE[0]) & (pe < ENERGY_EDGES_PE[1])
-        total = float(np.sum(per_gwh[inside] * EXPOSURE_GWH * acceptance(pe[inside])))
+        accepted = self.response.acceptance(pe[inside])
+        total = float(np.sum(per_gwh[inside] * self.exposure_gwh * accepted))
         return total * self._fractions("arrivalTimePDF_promptNeutrons.txt")
 
     @cached_property

@@ -19,8 +19,14 @@ from ..models import Model
 from ..stats.likelihood import SumLikelihood, combine
 from .base import Analysis, with_default_convention
 from .coherent_csi_2021 import CoherentCsI2021
-from .coherent_lar_2020 import CoherentLAr2020
 from .xenonnt_b8 import XenonntB8
+
+
+def _lar_2020(**options) -> Analysis:
+    """COHERENT LAr 2020, the shipped spec ``specs/coherent-lar-2020.toml``, with options."""
+    from . import get_experiment  # the registry imports this module
+
+    return get_experiment("coherent-lar-2020", **options)
 
 
 class CombinedAnalysis(Analysis):
@@ -164,7 +170,7 @@ class CoherentCombined(CombinedAnalysis):
     quenching, quenching_nuisance : str
         Passed to :class:`~upscatter.experiments.coherent_csi_2021.CoherentCsI2021`.
     shape_convention : str
-        Passed to :class:`~upscatter.experiments.coherent_lar_2020.CoherentLAr2020`.
+        Passed to the ``coherent-lar-2020`` spec (``likelihood.shape_convention``).
     """
 
     name = "coherent-combined"
@@ -179,7 +185,7 @@ class CoherentCombined(CombinedAnalysis):
             self.name,
             [
                 CoherentCsI2021(quenching=quenching, quenching_nuisance=quenching_nuisance),
-                CoherentLAr2020(shape_convention=shape_convention),
+                _lar_2020(shape_convention=shape_convention),
             ],
         )
 
@@ -198,4 +204,4 @@ class XenonntCoherent(CombinedAnalysis):
     name = "xenonnt-coherent"
 
     def __init__(self, runs: Sequence[str] = ("sr0", "sr1", "sr2")):
-        super().__init__(self.name, [XenonntB8(runs=runs), CoherentCsI2021(), CoherentLAr2020()])
+        super().__init__(self.name, [XenonntB8(runs=runs), CoherentCsI2021(), _lar_2020()])

@@ -94,18 +94,21 @@ def recoil_edges(threshold_kev: float, max_recoil_kev: float, bin_width_kev: flo
 def sns_exposure(
     material: Material,
     edges: np.ndarray,
-    years: float,
+    years: float | None,
     distance_m: float,
     pot_per_year: float = SNS_POT_PER_YEAR,
     nu_per_pot: float = 0.08,
+    pot: float | None = None,
 ) -> Source:
-    """Stopped-pion source of a future SNS run: ``years`` x ``pot_per_year`` protons on target,
-    ``nu_per_pot`` neutrinos per flavour per proton, ``distance_m`` metres away (paper 002
-    Eq. (9)). ``material`` and ``edges`` (MeV) are not needed for this source."""
-    years = as_float("years", years, allow_zero=False)
-    pot_per_year = as_float("pot_per_year", pot_per_year, allow_zero=False)
+    """Stopped-pion source of an SNS run: ``years`` x ``pot_per_year`` protons on target (a
+    future run, paper 002 Eq. (9)), or the ``pot`` protons on target of a past run (``years``
+    is then not used), ``nu_per_pot`` neutrinos per flavour per proton, ``distance_m`` metres
+    away. ``material`` and ``edges`` (MeV) are not needed for this source."""
     distance_m = as_float("distance_m", distance_m, allow_zero=False)
-    return stopped_pion_source(years * pot_per_year, nu_per_pot, distance_m * metre)
+    if pot is None:
+        years = as_float("years", years, allow_zero=False)
+        pot = years * as_float("pot_per_year", pot_per_year, allow_zero=False)
+    return stopped_pion_source(pot, nu_per_pot, distance_m * metre)
 
 
 def reactor_exposure(

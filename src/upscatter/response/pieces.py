@@ -5,13 +5,15 @@ Every piece is a :class:`ResponsePiece`: a frozen dataclass with a ``kind`` and 
 
 * quenching, ``kind = "quenching"``: nuclear recoil T -> electron-equivalent energy E_ee (MeV);
 * resolution, ``kind = "resolution"``: E_ee -> standard deviation of the observed energy (MeV);
-* efficiency, ``kind = "efficiency"``: observed energy -> detection probability in [0, 1].
+* efficiency, ``kind = "efficiency"``: observed energy -> detection probability in [0, 1];
+* acceptance, ``kind = "acceptance"``: a number of photoelectrons n_PE (dimensionless) ->
+  detection probability in [0, 1] (:class:`~upscatter.response.stepped_pe.SteppedPEResponse`).
 
 Their parameters are stored in the human units their names carry (``k``, ``noise_kev``). The
-registries :data:`QUENCHING`, :data:`RESOLUTION`, :data:`EFFICIENCY` map the names a spec file
-uses (``"lindhard"``, ``"gaussian"``, ``"table"``...) to the classes; :func:`build_piece` builds
-one with one-line errors. :class:`upscatter.response.chain.DetectorResponse` composes them into a
-response matrix.
+registries :data:`QUENCHING`, :data:`RESOLUTION`, :data:`EFFICIENCY`, :data:`ACCEPTANCE` map the
+names a spec file uses (``"lindhard"``, ``"gaussian"``, ``"table"``...) to the classes;
+:func:`build_piece` builds one with one-line errors.
+:class:`upscatter.response.chain.DetectorResponse` composes them into a response matrix.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .._validate import as_array, as_float, lookup
 from ..errors import ParameterError
 from ..units import keV
 
-KINDS = ("quenching", "resolution", "efficiency")
+KINDS = ("quenching", "resolution", "efficiency", "acceptance")
 
 
 class ResponsePiece(Protocol):
@@ -92,6 +94,13 @@ class Lindhard:
         """E_ee = Y(T) T (MeV)."""
         return self.quenching_factor(T) * np.asarray(T, dtype=float)
 
+    def recoil(self, e_ee) -> np.ndarray:
+        """The inverse: the nuclear recoil T (MeV) of E_ee (MeV), the positive root of
+        slope T^2/keV + factor T = E_ee (NaN beyond the largest E_ee of a negative slope)."""
+        x = as_array("electron-equivalent energy", e_ee) / keV
+        a, b = self.factor, self.slope_per_kev
+        return 2.0 * x / (a + np.sqrt(a**2 + 4.0 * b * x)) * keV
+
 
 @dataclass(frozen=True)
 class LinearQuenching:
@@ -117,6 +126,13 @@ class LinearQuenching:
     def __call__(self, T) -> np.ndarray:
         """E_ee = Y(T) T (MeV)."""
         return self.quenching_factor(T) * np.asarray(T, dtype=float)
+
+    def recoil(self, e_ee) -> np.ndarray:
+        """The inverse: the nuclear recoil T (MeV) of E_ee (MeV), the positive root of
+        slope T^2/keV + factor T = E_ee (NaN beyond the largest E_ee of a negative slope)."""
+        x = as_array("electron-equivalent energy", e_ee) / keV
+        a, b = self.factor, self.slope_per_kev
+        return 2.0 * x / (a + np.sqrt(a**2 + 4.0 * b * x)) * keV
 
 
 # --------------------------------------------------------------------------------- resolution
@@ -205,18 +221,86 @@ class TabulatedEfficiency:
         return np.interp(e, self.energies_kev, self.values)
 
 
+# --------------------------------------------------------------------------------- acceptance
+@dataclass(frozen=True)
+class LogisticPEAcceptance:
+    """An acceptance in photoelectrons: a logistic times step weights at low n_PE,
+
+        a(n) = w(n) plateau / (1 + exp(-slope_per_pe (n - midpoint_pe))),
+
+    with the step weight w(n) = ``weights[i]`` below the edge ``below_pe[i]`` (and from the
+    previous edge on), 1 from the last edge on: COHERENT CsI 2017, paper 002 Eq. (12)
+    (0.6655, 0.4942, 10.8507) with the release's half weight for 5 <= n_PE < 6.
+
+    Attributes
+    ----------
+    plateau : float
+        Acceptance far above the midpoint, in (0, 1].
+    slope_per_pe : float
+        Steepness (1/PE), positive.
+    midpoint_pe : float
+        n_PE where the logistic is plateau/2.
+    below_pe : tuple of float
+        Increasing n_PE edges of the low-n_PE steps (empty: no steps; CsI 2017: 5, 6).
+    weights : tuple of float
+        The weight below each edge, in [0, 1], one per edge (CsI 2017: 0, 0.5).
+    """
+
+    plateau: float
+    slope_per_pe: float
+    midpoint_pe: float
+    below_pe: tuple[float, ...] = ()
+    weights: tuple[float, ...] = ()
+    kind: ClassVar[str] = "acceptance"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "plateau", _fraction("acceptance plateau", self.plateau))
+        slope = as_float("acceptance slope_per_pe", self.slope_per_pe, allow_zero=False)
+        midpoint = as_float("acceptance midpoint_pe", self.midpoint_pe, allow_negative=True)
+        edges = as_array("acceptance below_pe", self.below_pe).reshape(-1)
+        weights = as_array("acceptance weights", self.weights).reshape(-1)
+        if np.any(np.diff(edges) <= 0):
+            raise ParameterError("acceptance below_pe must be increasing")
+        if weights.shape != edges.shape:
+            raise ParameterError(
+                f"acceptance weights need one entry per below_pe edge ({edges.size}), "
+                f"got {weights.size}"
+            )
+        if np.any(weights > 1):
+            raise ParameterError("acceptance weights must be in [0, 1]")
+        object.__setattr__(self, "slope_per_pe", slope)
+        object.__setattr__(self, "midpoint_pe", midpoint)
+        object.__setattr__(self, "below_pe", tuple(edges.tolist()))
+        object.__setattr__(self, "weights", tuple(weights.tolist()))
+
+    def __call__(self, pe) -> np.ndarray:
+        """a(n_PE), same shape as ``pe``."""
+        pe = np.asarray(pe, dtype=float)
+        logistic = self.plateau / (1.0 + np.exp(-self.slope_per_pe * (pe - self.midpoint_pe)))
+        step = np.array((*self.weights, 1.0))[np.searchsorted(self.below_pe, pe, side="right")]
+        return step * logistic
+
+
 QUENCHING = {"lindhard": Lindhard, "linear": LinearQuenching}
 """Quenching models by spec name."""
 RESOLUTION = {"gaussian": GaussianResolution}
 """Resolution models by spec name."""
 EFFICIENCY = {"logistic": LogisticEfficiency, "table": TabulatedEfficiency}
 """Efficiency models by spec name."""
-REGISTRIES = {"quenching": QUENCHING, "resolution": RESOLUTION, "efficiency": EFFICIENCY}
+ACCEPTANCE = {"logistic": LogisticPEAcceptance}
+"""Photoelectron acceptance models by spec name."""
+REGISTRIES = {
+    "quenching": QUENCHING,
+    "resolution": RESOLUTION,
+    "efficiency": EFFICIENCY,
+    "acceptance": ACCEPTANCE,
+}
 
 
 def build_piece(kind: str, name: str, **options) -> ResponsePiece:
     """The response piece registered as ``name`` for ``kind`` (quenching, resolution,
-    efficiency), built from its options; an unknown kind, name or option is a ParameterError."""
+    efficiency, acceptance), built from its options; an unknown kind, name or option is a
+    ParameterError."""
     registry = lookup("response kind", REGISTRIES, kind)
     cls = lookup(f"{kind} model", registry, name)
     try:

@@ -10,9 +10,11 @@ from .likelihood import (
     Parameter,
     PoissonLikelihood,
     PseudoData,
+    Pull,
     SumLikelihood,
     combine,
     gaussian_pull_likelihood,
+    template_gaussian_likelihood,
 )
 from .poisson import poisson_chi2
 
@@ -23,9 +25,11 @@ __all__ = [
     "Parameter",
     "PoissonLikelihood",
     "PseudoData",
+    "Pull",
     "SumLikelihood",
     "combine",
     "delta_chi2_threshold",
     "gaussian_pull_likelihood",
     "poisson_chi2",
+    "template_gaussian_likelihood",
 ]

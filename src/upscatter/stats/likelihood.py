@@ -936,6 +936,72 @@ class LinearGaussianLikelihood(Likelihood):
         )
 
 
+@dataclass(frozen=True)
+class Pull:
+    """A Gaussian-constrained nuisance of :func:`template_gaussian_likelihood` acting on one
+    sample: its normalisation, factor (1 + theta), when ``shape`` is None, else the shape change
+    theta x ``shape`` (the relative change per bin at theta = 1: the Delta of paper 003
+    Eq. (24)).
+
+    Attributes
+    ----------
+    name : str
+    sigma : float or None
+        Width of the Gaussian constraint (None: free).
+    shape : numpy.ndarray or None
+        Relative change per bin, shape (n_bins,).
+    """
+
+    name: str
+    sigma: float | None
+    shape: np.ndarray | None = None
+
+
+def template_gaussian_likelihood(
+    name: str,
+    observed,
+    sigma,
+    signal: Sequence[Pull],
+    backgrounds: Sequence[tuple[Any, Sequence[Pull]]],
+) -> LinearGaussianLikelihood:
+    """Gaussian bins with pulls on the signal and on background templates::
+
+        N_th = S (1 + sum_k theta_k r_k) + sum_b B_b (1 + sum_l theta_l r_l),
+
+    r = 1 for a normalisation and the pull's ``shape`` otherwise: paper 000 Eq. (34) (pulls
+    alpha on S and beta on B_on) and paper 003 Eqs. (22)-(24) (LAr 2020: normalisations and
+    shape variants) as a :class:`LinearGaussianLikelihood`, parameters in the order given.
+
+    Parameters
+    ----------
+    name : str
+    observed, sigma : array_like
+        N_obs and the Gaussian uncertainty per bin, shape (n_bins,).
+    signal : sequence of Pull
+        The pulls on the signal.
+    backgrounds : sequence of (array_like, sequence of Pull)
+        Each background's counts per bin at theta = 0 and its pulls (possibly none).
+    """
+    observed = np.asarray(observed, dtype=float)
+    ones, zeros = np.ones_like(observed), np.zeros_like(observed)
+    total = zeros
+    parameters, relative, absolute = [], [], []
+    for pull in signal:
+        parameters.append(Parameter(pull.name, sigma=pull.sigma))
+        relative.append(ones if pull.shape is None else pull.shape)
+        absolute.append(zeros)
+    for counts, pulls in backgrounds:
+        counts = np.broadcast_to(np.asarray(counts, dtype=float), observed.shape)
+        total = total + counts
+        for pull in pulls:
+            parameters.append(Parameter(pull.name, sigma=pull.sigma))
+            relative.append(zeros)
+            absolute.append(counts if pull.shape is None else counts * pull.shape)
+    return LinearGaussianLikelihood(
+        name, observed, sigma, total, np.array(relative), np.array(absolute), parameters
+    )
+
+
 def gaussian_pull_likelihood(
     name: str, observed, sigma, background, sigma_alpha: float, sigma_beta: float | None
 ) -> LinearGaussianLikelihood:
@@ -944,21 +1010,13 @@ def gaussian_pull_likelihood(
         chi^2 = sum_i [(N_meas,i - N_th,i (1 + alpha) - B_on,i (1 + beta)) / sigma_i]^2
                 + (alpha / sigma_alpha)^2 + (beta / sigma_beta)^2
 
-    as a :class:`LinearGaussianLikelihood` with r = (1, 0) and a = (0, B_on). With
+    (:func:`template_gaussian_likelihood` with r = (1, 0) and a = (0, B_on)). With
     ``sigma_beta=None`` there is no beam-on background pull (paper 002's projections, B_on = 0):
     the only parameter is alpha.
     """
-    observed = np.asarray(observed, dtype=float)
-    ones, zeros = np.ones_like(observed), np.zeros_like(observed)
-    background = np.broadcast_to(np.asarray(background, dtype=float), observed.shape)
-    parameters = [Parameter("alpha", sigma=sigma_alpha)]
-    relative, absolute = [ones], [zeros]
-    if sigma_beta is not None:
-        parameters.append(Parameter("beta", sigma=sigma_beta))
-        relative.append(zeros)
-        absolute.append(background)
-    return LinearGaussianLikelihood(
-        name, observed, sigma, background, np.array(relative), np.array(absolute), parameters
+    pulls = [] if sigma_beta is None else [Pull("beta", sigma_beta)]
+    return template_gaussian_likelihood(
+        name, observed, sigma, [Pull("alpha", sigma_alpha)], [(background, pulls)]
     )
 
 
