@@ -45,6 +45,8 @@ def binned_counts(channels, source, response, detector_mass_kg, params=None, chu
         part = {k: v[start : start + chunk] for k, v in params.items()}
         for channel in channels:
             T, wT = recoil_quadrature(channel, source, response, part, 6)
+            rows = (len(next(iter(part.values()))) if part else 1, T.shape[1])
+            T, wT = np.broadcast_to(T, rows), np.broadcast_to(wT, rows)  # one row per mass point
             rate = fluence_weighted_xsec(channel, source, T, part)
             prob = response.probabilities(T, channel.recoil) * wT[..., None]
             counts = np.einsum("mtb,mct...->mcb...", prob, rate)

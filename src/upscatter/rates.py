@@ -20,6 +20,7 @@ arrival-time distributions per component), then bins, then the basis axes.
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,7 +32,6 @@ from ._validate import MAX_MEV, as_array, as_float
 from .errors import ParameterError
 from .fluxes.base import Source
 from .kinematics import e_nu_min, recoil_range
-from .xsec.sm import energy_series
 
 NUCLEAR = "nuclear"
 ELECTRON = "electron"
@@ -61,14 +61,18 @@ class Channel:
     basis_shape : tuple of int
         Shape of the trailing basis axes of ``dsigma`` (``()`` for a plain cross section).
     energy_terms : callable or None
-        ``energy_terms(T, flavour, **params)``: the coefficients c_k(T) (MeV^-3 MeV^k) of
-        dsigma/dT = sum_{k=0}^{2} c_k(T) E^-k, exact wherever E >= E_min(T) (dsigma is zero below),
-        with shape T.shape + (3,) + basis_shape. Given, the energy integral over a polynomial
-        spectrum is done in closed form; ``None`` (default) for cross sections of any other form,
-        which are integrated by quadrature.
+        ``energy_terms(T, flavour, **params)``: the coefficients c_k(T) (MeV^-3 MeV^(k-p), p =
+        ``energy_power``) of dsigma/dT = sum_{k=0}^{K-1} c_k(T) E^(p-k), exact wherever
+        E >= E_min(T) (dsigma is zero below) and zero at T = 0, with shape T.shape + (K,) +
+        basis_shape. Given, the energy integral over a polynomial spectrum and a line is done in
+        closed form; ``None`` (default) for cross sections of any other form, which are
+        integrated by quadrature.
     flavour_blind : bool
         True if ``dsigma`` and ``energy_terms`` are the same for every flavour, so that the
         engine evaluates them once for all flux components (default False).
+    energy_power : int
+        Highest power p of E in ``energy_terms`` (default 0: the series c_0 + c_1/E + c_2/E^2
+        of the tree-level cross sections; 2 for the loop-induced E^2 ... E^-2).
     """
 
     label: str
@@ -80,10 +84,15 @@ class Channel:
     basis_shape: tuple[int, ...] = field(default=())
     energy_terms: Callable[..., np.ndarray] | None = None
     flavour_blind: bool = False
+    energy_power: int = 0
 
 
 class Response(Protocol):
-    """Maps true recoil energy to analysis bins (probabilities include efficiencies)."""
+    """Maps true recoil energy to analysis bins (probabilities include efficiencies).
+
+    Responses are immutable: the folding engine memoises what it derives from one (the bins of
+    its recoil nodes) for as long as the response object lives.
+    """
 
     @property
     def n_bins(self) -> int: ...
@@ -130,6 +139,8 @@ class RecoilBins:
         edges = as_array("recoil bin edges", self.edges)
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0:
             raise ParameterError("recoil bin edges must be increasing, non-negative, at least two")
+        edges = edges.copy()  # immutable: the folding engine memoises the bins of its nodes
+        edges.flags.writeable = False
         object.__setattr__(self, "edges", edges)
 
     @property
@@ -169,14 +180,6 @@ def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
 def _expand(params: Mapping[str, np.ndarray], extra_axes: int) -> dict[str, np.ndarray]:
     """Reshape every (n_mass,) parameter to (n_mass, 1, ..., 1) with ``extra_axes`` ones."""
     return {k: v.reshape(v.shape + (1,) * extra_axes) for k, v in params.items()}
-
-
-def _kinematic_breakpoints(channel: Channel, source: Source, params, n_mass: int) -> np.ndarray:
-    """Recoil endpoints of every line and spectrum edge, shape (n_mass, k)."""
-    m_out = params[channel.m_out_param] if channel.m_out_param else np.zeros(n_mass)
-    energies = sorted({c.e_max for c in source.components} | {c.e_min for c in source.components})
-    t_lo, t_hi = recoil_range(np.asarray(energies)[:, None], channel.target_mass, m_out)
-    return np.concatenate([t_lo, t_hi]).T
 
 
 #: Largest ratio b/a of a recoil segment [a, b]: wider segments of the response's fixed grid are
@@ -219,6 +222,186 @@ def _scaled(key: bytes) -> np.ndarray:
     return scaled
 
 
+class _Nodes:
+    """The recoil quadrature of one channel and the energy moments of flux components on it.
+
+    ``T`` (MeV), ``wT`` (MeV) and ``threshold`` (E_min(T), MeV) have shape (n_rows, n_T): one row
+    per mass point, or a single row shared by every mass point when the kinematics do not depend
+    on the parameters (elastic channels). The moments of :meth:`moments` are memoised, so that a
+    cached set of nodes (:func:`_shared_nodes`) carries them from one call to the next.
+    """
+
+    __slots__ = ("T", "_keep", "_memo", "threshold", "wT")
+
+    def __init__(
+        self, T: np.ndarray, wT: np.ndarray | None, threshold: np.ndarray, keep: bool = False
+    ) -> None:
+        self.T, self.wT, self.threshold = T, wT, threshold
+        self._keep = keep  # memoise the moments too (nodes cached between calls)
+        self._memo: dict[tuple, np.ndarray] = {}
+
+    def _cached(self, key: tuple, build: Callable[[], np.ndarray], keep: bool = True):
+        if key in self._memo:
+            return self._memo[key]
+        value = build()
+        value.flags.writeable = False
+        if keep:
+            self._memo[key] = value
+        return value
+
+    def lower(self, e_min: float, e_max: float) -> np.ndarray:
+        """max(E_min(T), e_min), clamped to e_max so that closed ranges stay finite."""
+        return self._cached(
+            ("lower", e_min, e_max),
+            lambda: np.minimum(np.maximum(self.threshold, e_min), e_max),
+        )
+
+    def _integral(self, e_min: float, e_max: float, power: int) -> np.ndarray:
+        return self._cached(
+            ("integral", e_min, e_max, power),
+            lambda: power_integral(power, self.lower(e_min, e_max), e_max),
+        )
+
+    def moments(self, comp, power: int, n_terms: int) -> np.ndarray:
+        """fluence x int dE dn/dE E^(power - k) over [max(E_min(T), e_min), e_max], k <
+        ``n_terms``, shape (n_terms, n_rows, n_T): a line at E_0 gives E_0^(power - k) where T > 0
+        is reachable at E_0; a polynomial spectrum sum_n p_n E^n the closed form
+        sum_n p_n int E^(n + power - k) dE (:func:`power_integral`)."""
+        key = ("moments", *_energy_key(comp))
+
+        def build() -> np.ndarray:
+            if comp.is_line:
+                open_range = (self.threshold <= comp.e_max) & (self.T > 0)
+                rows = [
+                    np.where(open_range, comp.fluence * comp.e_max ** float(power - k), 0.0)
+                    for k in range(n_terms)
+                ]
+            else:
+                rows = []
+                for k in range(n_terms):
+                    total = np.zeros(self.T.shape)
+                    for n, p in enumerate(comp.polynomial):
+                        if p:
+                            integral = self._integral(comp.e_min, comp.e_max, n + power - k)
+                            total = total + p * integral
+                    rows.append(comp.fluence * total)
+            return np.stack(rows)
+
+        return self._cached((*key, power, n_terms), build, self._keep)
+
+    def bins(self, response: SingleBinResponse, recoil: str) -> tuple:
+        """How the nodes fall into the bins of ``response``: (bins, order, starts, weights).
+
+        ``weights`` are P(bin | T) w_T of the nodes, flattened over the rows; ``order`` (None
+        when they are already sorted) sorts the keys (the bin, plus n_bins x the row when there
+        are several rows), and the segments starting at ``starts`` hold the nodes of bin
+        ``bins`` (key). Memoised per response object (responses are immutable), so that the
+        cached nodes of an elastic channel keep them between calls; the entry goes with the
+        response."""
+        key = ("bins", id(response), recoil)
+        entry = self._memo.get(key)
+        if entry is not None and entry[0]() is response:
+            return entry[1]
+        index, probability = response.bin_index(self.T, recoil)
+        keys = (np.arange(self.T.shape[0])[:, None] * response.n_bins + index).ravel()
+        weights = (probability * self.wT).ravel()
+        order = None
+        if np.any(keys[1:] < keys[:-1]):
+            order = np.argsort(keys, kind="stable")
+            keys = keys[order]
+        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+        plan = (keys[starts], order, starts, weights)
+        try:
+            ref = weakref.ref(response, lambda _, memo=self._memo, key=key: memo.pop(key, None))
+        except TypeError:  # a response without weak references: not memoised
+            return plan
+        self._memo[key] = (ref, plan)
+        return plan
+
+    def source_moments(self, components, power: int, n_terms: int) -> np.ndarray:
+        """:meth:`moments` of every component, shape (n_components, n_terms, n_rows, n_T)."""
+        key = ("source", *(_energy_key(c) for c in components), power, n_terms)
+        return self._cached(
+            key, lambda: np.stack([self.moments(c, power, n_terms) for c in components]), self._keep
+        )
+
+
+def _energy_key(comp) -> tuple:
+    """What the energy moments of a flux component depend on (hashable values, no identity)."""
+    return comp.is_line, comp.polynomial, comp.e_min, comp.e_max, comp.fluence
+
+
+def _fixed_breakpoints(response: Response, recoil: str) -> tuple[float, float, np.ndarray]:
+    """(lo, hi, the response's breakpoints as a float array) of ``response`` for ``recoil``."""
+    lo, hi = response.t_range(recoil)
+    return lo, hi, np.asarray(response.breakpoints(recoil), dtype=float)
+
+
+def _build_nodes(
+    target_mass: float,
+    m_out: np.ndarray,
+    energies: tuple[float, ...],
+    lo: float,
+    hi: float,
+    breakpoints: np.ndarray,
+    n_per_segment: int,
+    keep: bool = False,
+) -> _Nodes:
+    """Composite Gauss-Legendre recoil nodes for outgoing masses ``m_out`` (shape (n_rows,));
+    ``keep``: the nodes are cached, so their energy moments are memoised too."""
+    fixed = scale_breakpoints(np.clip(np.concatenate([breakpoints, [lo, hi]]), lo, hi))
+    t_lo, t_hi = recoil_range(np.asarray(energies)[:, None], target_mass, m_out)
+    kin = np.concatenate([t_lo, t_hi]).T  # recoil endpoints of every spectrum edge, (n_rows, k)
+    n_rows = kin.shape[0]
+    points = np.concatenate(
+        [np.broadcast_to(fixed, (n_rows, fixed.size)), kin, np.full((n_rows, 2), [lo, hi])],
+        axis=1,
+    )
+    points = np.sort(np.clip(points, lo, hi), axis=1)
+    a, b = points[:, :-1, None], points[:, 1:, None]
+    x, w = gauss_legendre(n_per_segment)
+    T = (a + (b - a) * x).reshape(n_rows, -1)
+    wT = ((b - a) * w).reshape(n_rows, -1)
+    threshold = e_nu_min(T, target_mass, m_out[:, None])
+    for array in (T, wT, threshold):
+        array.flags.writeable = False
+    return _Nodes(T, wT, threshold, keep)
+
+
+@lru_cache(maxsize=64)
+def _shared_nodes(
+    target_mass: float,
+    energies: tuple[float, ...],
+    lo: float,
+    hi: float,
+    breakpoints: bytes,
+    n_per_segment: int,
+) -> _Nodes:
+    """:func:`_build_nodes` of an elastic channel (m_out = 0), one row shared by every mass
+    point, cached on the values it depends on (``breakpoints``: the float64 bytes)."""
+    points = np.frombuffer(breakpoints, dtype=float)
+    return _build_nodes(target_mass, np.zeros(1), energies, lo, hi, points, n_per_segment, True)
+
+
+def _recoil_nodes(
+    channel: Channel,
+    source: Source,
+    response: Response,
+    params: Mapping[str, np.ndarray],
+    n_per_segment: int,
+) -> _Nodes:
+    """The recoil nodes of ``channel``: shared and cached for elastic channels, else per mass."""
+    lo, hi, breakpoints = _fixed_breakpoints(response, channel.recoil)
+    components = source.components
+    energies = tuple(sorted({c.e_max for c in components} | {c.e_min for c in components}))
+    if channel.m_out_param is None:
+        return _shared_nodes(
+            channel.target_mass, energies, lo, hi, breakpoints.tobytes(), n_per_segment
+        )
+    m_out = params[channel.m_out_param]
+    return _build_nodes(channel.target_mass, m_out, energies, lo, hi, breakpoints, n_per_segment)
+
+
 def recoil_quadrature(
     channel: Channel,
     source: Source,
@@ -230,23 +413,11 @@ def recoil_quadrature(
 
     Returns
     -------
-    (T, w) : arrays of shape (n_mass, n_nodes), MeV and MeV.
+    (T, w) : read-only arrays of shape (n_mass, n_nodes), MeV and MeV; (1, n_nodes), the same
+        nodes for every mass point, for an elastic channel (``m_out_param`` None).
     """
-    lo, hi = response.t_range(channel.recoil)
-    n_mass = len(next(iter(params.values()))) if params else 1
-    kin = _kinematic_breakpoints(channel, source, params, n_mass)
-    fixed = np.asarray(response.breakpoints(channel.recoil), dtype=float)
-    fixed = scale_breakpoints(np.clip(np.concatenate([fixed, [lo, hi]]), lo, hi))
-    points = np.concatenate(
-        [np.broadcast_to(fixed, (n_mass, fixed.size)), kin, np.full((n_mass, 2), [lo, hi])],
-        axis=1,
-    )
-    points = np.sort(np.clip(points, lo, hi), axis=1)
-    a, b = points[:, :-1, None], points[:, 1:, None]
-    x, w = gauss_legendre(n_per_segment)
-    nodes = a + (b - a) * x
-    weights = (b - a) * w
-    return nodes.reshape(n_mass, -1), weights.reshape(n_mass, -1)
+    nodes = _recoil_nodes(channel, source, response, params, n_per_segment)
+    return nodes.T, nodes.wT
 
 
 def power_integral(power: int, a: np.ndarray, b: float) -> np.ndarray:
@@ -288,14 +459,15 @@ def fluence_weighted_xsec(
 
     * a line at E_0: dsigma/dT(E_0, T), exactly;
     * a polynomial spectrum sum_n p_n E^n (``FluxComponent.polynomial``) and a cross section
-      given as sum_k c_k(T) E^-k (``Channel.energy_terms``): the closed form
-      sum_k c_k(T) sum_n p_n int_a^{e_max} E^(n-k) dE (:func:`power_integral`), exact;
+      given as sum_k c_k(T) E^(p-k) (``Channel.energy_terms``): the closed form
+      sum_k c_k(T) sum_n p_n int_a^{e_max} E^(n+p-k) dE (:func:`power_integral`), exact;
     * anything else: ``n_energy`` Gauss-Legendre nodes mapped onto [a, e_max].
 
     Parameters
     ----------
     T : numpy.ndarray
-        Recoil energies (MeV), shape (n_mass, n_T) (n_mass may be 1 with no parameters).
+        Recoil energies (MeV), shape (n_mass, n_T); n_mass may be 1 with no parameters or for
+        nodes shared by every mass point.
     params : mapping of str to numpy.ndarray
         Model parameters, each of shape (n_mass,).
 
@@ -305,52 +477,73 @@ def fluence_weighted_xsec(
         Shape (n_mass, n_components, n_T) + basis_shape, in MeV^-1 (events per target per
         recoil energy).
     """
-    n_basis = len(channel.basis_shape)
-    m_out = params[channel.m_out_param] if channel.m_out_param else 0.0
-    m_out_t = np.reshape(m_out, (*np.shape(m_out), 1)) if channel.m_out_param else 0.0
-    e_threshold = e_nu_min(T, channel.target_mass, m_out_t)  # (n_mass, n_T)
-    x, w = gauss_legendre(n_energy)
+    T = np.asarray(T, dtype=float)
+    m_out = params[channel.m_out_param][:, None] if channel.m_out_param else 0.0
+    nodes = _Nodes(T, None, e_nu_min(T, channel.target_mass, m_out))
+    return _rates(channel, source, nodes, params, n_energy)
+
+
+def _rates(
+    channel: Channel,
+    source: Source,
+    nodes: _Nodes,
+    params: Mapping[str, np.ndarray],
+    n_energy: int,
+) -> np.ndarray:
+    """:func:`fluence_weighted_xsec` on the recoil nodes ``nodes``.
+
+    When every component has a closed form and the cross section is flavour-blind, the moments
+    of all components are contracted with the one set of ``energy_terms`` in a single product.
+    """
+    T = nodes.T
+    n_rows = max(T.shape[0], len(next(iter(params.values()))) if params else 1)
+    shape = (n_rows, T.shape[1], *channel.basis_shape)
     p_line = _expand(params, 1)
-    p_cont = _expand(params, 2)
     terms: dict[str, np.ndarray] = {}  # energy_terms per flavour (one entry if flavour-blind)
-    integrals: dict[tuple, np.ndarray] = {}  # power integrals per (e_min, e_max, power)
 
     def flavour_terms(flavour):
         key = "" if channel.flavour_blind else flavour
         if key not in terms:
-            terms[key] = channel.energy_terms(T, flavour, **p_line)
+            value = np.asarray(channel.energy_terms(T, flavour, **p_line))
+            terms[key] = _rows(value, n_rows)
         return terms[key]
 
+    components = source.components
+    closed_form = [c.is_line or c.polynomial is not None for c in components]
+    if channel.energy_terms is not None and channel.flavour_blind and all(closed_form):
+        series = flavour_terms("")
+        moments = nodes.source_moments(components, channel.energy_power, series.shape[2])
+        return np.einsum("ckmt,mtk...->mct...", _rows(moments, n_rows, axis=2), series)
     out = []
-    for comp in source.components:
-        # clamp to e_max so that closed ranges (T = 0, above threshold) stay finite
-        a = np.minimum(np.maximum(e_threshold, comp.e_min), comp.e_max)
-        if comp.is_line and channel.energy_terms is not None:
-            series = energy_series(np.moveaxis(flavour_terms(comp.flavour), 2, -1), comp.e_max)
-            open_range = (e_threshold <= comp.e_max) & (T > 0)
-            value = np.where(open_range.reshape(open_range.shape + (1,) * n_basis), series, 0.0)
+    for comp, closed in zip(components, closed_form, strict=True):
+        if closed and channel.energy_terms is not None:
+            series = flavour_terms(comp.flavour)
+            moments = nodes.moments(comp, channel.energy_power, series.shape[2])
+            value = np.einsum("kmt,mtk...->mt...", _rows(moments, n_rows, axis=1), series)
         elif comp.is_line:
-            value = channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
-        elif comp.polynomial is not None and channel.energy_terms is not None:
-            moments = []
-            for k in range(3):
-                total = 0.0
-                for n, p in enumerate(comp.polynomial):
-                    if p:
-                        key = (comp.e_min, comp.e_max, n - k)
-                        if key not in integrals:
-                            integrals[key] = power_integral(n - k, a, comp.e_max)
-                        total = total + p * integrals[key]
-                moments.append(np.broadcast_to(total, a.shape))
-            value = np.einsum("kmt,mtk...->mt...", moments, flavour_terms(comp.flavour))
+            value = comp.fluence * channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
         else:
-            width = (comp.e_max - a)[..., None]  # (n_mass, n_T, 1), zero where closed
-            E = a[..., None] + width * x
-            integrand = channel.dsigma(E, T[..., None], comp.flavour, **p_cont)
-            integrand = integrand * (comp.shape(E) * width * w).reshape(E.shape + (1,) * n_basis)
-            value = integrand.sum(axis=2)
-        out.append(comp.fluence * np.broadcast_to(value, T.shape + channel.basis_shape))
+            value = comp.fluence * _quadrature(channel, comp, nodes, params, n_energy)
+        out.append(value if value.shape == shape else np.broadcast_to(value, shape))
     return np.stack(out, axis=1)
+
+
+def _rows(array: np.ndarray, n_rows: int, axis: int = 0) -> np.ndarray:
+    """``array`` with its mass axis ``axis`` broadcast to ``n_rows`` (a view; as is if equal)."""
+    if array.shape[axis] == n_rows:
+        return array
+    return np.broadcast_to(array, (*array.shape[:axis], n_rows, *array.shape[axis + 1 :]))
+
+
+def _quadrature(channel: Channel, comp, nodes: _Nodes, params, n_energy: int) -> np.ndarray:
+    """int dE dn/dE dsigma/dT of one component by ``n_energy`` Gauss-Legendre nodes per recoil."""
+    x, w = gauss_legendre(n_energy)
+    a = nodes.lower(comp.e_min, comp.e_max)
+    width = (comp.e_max - a)[..., None]  # (n_rows, n_T, 1), zero where closed
+    E = a[..., None] + width * x
+    integrand = channel.dsigma(E, nodes.T[..., None], comp.flavour, **_expand(params, 2))
+    weights = comp.shape(E) * width * w
+    return (integrand * weights.reshape(E.shape + (1,) * len(channel.basis_shape))).sum(axis=2)
 
 
 #: Largest mass parameter (MeV) a rate accepts: the cross sections' limit
@@ -386,28 +579,31 @@ CHUNK_ELEMENTS = 1 << 21
 
 def _fold_single_bin(
     response: SingleBinResponse,
-    T: np.ndarray,
-    wT: np.ndarray,
+    nodes: _Nodes,
     rate: np.ndarray,
     recoil: str,
 ) -> np.ndarray:
     """sum_t P(bin | T_t) w_t rate_t for a response with one bin per recoil, (m, c, bins, ...).
 
-    Nodes are accumulated into their bin by one segmented sum (np.add.reduceat) over the
-    (mass point, bin) keys, which the sorted recoil nodes make non-decreasing.
+    Nodes are accumulated into their bin by one segmented sum (np.add.reduceat,
+    :meth:`_Nodes.bins`): along the recoil axis when the nodes are shared by every mass point,
+    else over the flattened (mass point, bin) keys.
     """
-    n_mass, n_t = T.shape
-    n_bins = response.n_bins
-    index, probability = response.bin_index(T, recoil)
-    keys = (np.arange(n_mass)[:, None] * n_bins + index).ravel()
-    weights = (probability * wT).ravel()
+    n_rows, n_t = nodes.T.shape
+    n_mass, n_bins = rate.shape[0], response.n_bins
+    bins, order, starts, weights = nodes.bins(response, recoil)
+    if n_rows == 1:
+        values = rate * weights.reshape((n_t,) + (1,) * (rate.ndim - 3))
+        if order is not None:
+            values = values[:, :, order]
+        folded = np.zeros((*rate.shape[:2], n_bins, *rate.shape[3:]))
+        folded[:, :, bins] = np.add.reduceat(values, starts, axis=2)
+        return folded
     values = np.moveaxis(rate, 2, 1).reshape(n_mass * n_t, -1) * weights[:, None]
-    if np.any(keys[1:] < keys[:-1]):
-        order = np.argsort(keys, kind="stable")
-        keys, values = keys[order], values[order]
-    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    if order is not None:
+        values = values[order]
     folded = np.zeros((n_mass * n_bins, values.shape[1]))
-    folded[keys[starts]] = np.add.reduceat(values, starts, axis=0)
+    folded[bins] = np.add.reduceat(values, starts, axis=0)
     folded = folded.reshape(n_mass, n_bins, *rate.shape[1:2], *rate.shape[3:])
     return np.moveaxis(folded, 1, 2)
 
@@ -427,7 +623,9 @@ def binned_counts(
 
     A response with a ``bin_index`` method (:class:`SingleBinResponse`: every recoil in at most
     one bin, e.g. :class:`RecoilBins`) is folded by accumulating each recoil node into its bin;
-    any other response through its dense ``probabilities`` matrix.
+    any other response through its dense ``probabilities`` matrix. The recoil nodes of an
+    elastic channel (``m_out_param`` None) are shared by every mass point and cached with their
+    energy moments between calls.
 
     Parameters
     ----------
@@ -476,16 +674,20 @@ def binned_counts(
             size = int(max(1, min(n_mass, CHUNK_ELEMENTS // (n_t * per_node))))
         else:
             size = int(chunk)
+        scale = channel.targets_per_kg * detector_mass_kg
         for start in range(0, n_mass, size):
             part = {k: v[start : start + size] for k, v in params.items()}
-            T, wT = recoil_quadrature(channel, source, response, part, n_per_segment)
-            rate = fluence_weighted_xsec(channel, source, T, part, n_energy)
+            nodes = _recoil_nodes(channel, source, response, part, n_per_segment)
+            rate = _rates(channel, source, nodes, part, n_energy)
             if single_bin:
-                counts = _fold_single_bin(response, T, wT, rate, channel.recoil)
+                counts = _fold_single_bin(response, nodes, rate, channel.recoil)
             else:
-                prob = response.probabilities(T, channel.recoil) * wT[..., None]  # (m, nT, bins)
-                counts = np.einsum("mtb,mct...->mcb...", prob, rate)
-            total[start : start + size] += channel.targets_per_kg * detector_mass_kg * counts
+                prob = response.probabilities(nodes.T, channel.recoil) * nodes.wT[..., None]
+                if prob.shape[0] == 1:  # nodes shared by every mass point
+                    counts = np.einsum("tb,mct...->mcb...", prob[0], rate)
+                else:
+                    counts = np.einsum("mtb,mct...->mcb...", prob, rate)
+            total[start : start + size] += scale * counts
     return total
 
 

@@ -53,6 +53,8 @@ class SteppedPEResponse:
             raise ParameterError("PE bin edges must lie on the fine acceptance grid")
         if not self.pe_per_kev > 0:
             raise ParameterError("pe_per_kev must be positive")
+        edges = edges.copy()  # immutable (the folding engine memoises the bins of its nodes)
+        edges.flags.writeable = False
         object.__setattr__(self, "edges_pe", edges)
 
     @property

@@ -45,7 +45,9 @@ def vector_bracket_terms(T, M, m_out=0.0):
     m2 = np.asarray(m_out, dtype=float) ** 2
     b1 = -2.0 * T - m2 / M
     b2 = T * (T - M) - 0.5 * m2 * (1.0 - T / M)
-    return np.stack(np.broadcast_arrays(np.full_like(b1, 2.0), b1, b2), axis=-1)
+    terms = np.empty((*np.broadcast_shapes(b1.shape, b2.shape), 3))
+    terms[..., 0], terms[..., 1], terms[..., 2] = 2.0, b1, b2
+    return terms
 
 
 def energy_series(terms, E):
