@@ -347,9 +347,13 @@ def _zprime_channels(
     from .xsec.loops import (  # scipy only when used
         BEYOND_PAPER,
         DEFAULT_TWIST2,
+        INTERFERENCE_ENERGY_POWER,
+        LOOP_ENERGY_POWER,
         TWIST2_READINGS,
         loop_dsigma_dT_per_x4,
+        loop_dsigma_terms_per_x4,
         loop_sm_interference_dsigma_dT_per_x2,
+        loop_sm_interference_terms_per_x2,
     )
 
     if twist2 is not None and not loops and case == "A":
@@ -373,9 +377,11 @@ def _zprime_channels(
     channels = []
     ff_options = {"form_factor": form_factor, "radius_scale": radius_scale}
     if case == "B" and tree and spin_dependent:
-        from .xsec.spin_dependent import axial_nucleus_dsigma_dT
+        from .xsec.spin_dependent import axial_nucleus_dsigma_dT, axial_nucleus_dsigma_terms
 
-        channels += _tree_entry(axial_nucleus_dsigma_dT, None, material, **ff_options)
+        channels += _tree_entry(
+            axial_nucleus_dsigma_dT, axial_nucleus_dsigma_terms, material, **ff_options
+        )
     if case == "A" and tree:
         channels += _tree_entry(
             vector_nucleus_dsigma_dT,
@@ -391,19 +397,19 @@ def _zprime_channels(
         "twist2": twist2,
     }
 
-    def make_loop(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return loop_dsigma_dT_per_x4(
-                E, T, isotope=isotope, m_chi=m_chi, m_zprime=m_med, **loop_options
-            )
+    # the closures take (E, T, flavour) for the cross section, (T, flavour) for its terms
+    def make_loop(isotope, func):
+        def value(*args, m_chi, m_med):
+            *energies, _flavour = args
+            return func(*energies, isotope=isotope, m_chi=m_chi, m_zprime=m_med, **loop_options)
 
-        return dsigma
+        return value
 
-    def make_interference(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return loop_sm_interference_dsigma_dT_per_x2(
-                E,
-                T,
+    def make_interference(isotope, func):
+        def value(*args, m_chi, m_med):
+            *energies, flavour = args
+            return func(
+                *energies,
                 isotope=isotope,
                 m_chi=m_chi,
                 m_zprime=m_med,
@@ -411,21 +417,34 @@ def _zprime_channels(
                 **loop_options,
             )
 
-        return dsigma
+        return value
 
-    pieces = [("loop", make_loop, 2)] if loops else []
+    # (label, closure, cross section, its coefficients in E, highest power of E, flavour-blind,
+    # basis entry)
+    pieces = []
+    if loops:
+        pieces.append(
+            ("loop", make_loop, loop_dsigma_dT_per_x4, loop_dsigma_terms_per_x4,
+             LOOP_ENERGY_POWER, True, 2)
+        )  # fmt: skip
     if loops and interference:
-        pieces.append(("loop-SM interference", make_interference, 1))
-    for label, make, index in pieces:
+        pieces.append(
+            ("loop-SM interference", make_interference, loop_sm_interference_dsigma_dT_per_x2,
+             loop_sm_interference_terms_per_x2, INTERFERENCE_ENERGY_POWER, False, 1)
+        )  # fmt: skip
+    for label, make, func, terms, power, blind, index in pieces:
         channels += [
             Channel(
                 f"{iso.name} {label}",
                 iso.mass,
                 n,
                 NUCLEAR,
-                partial(_place, make(iso), index),
+                partial(_place, make(iso, func), index),
                 None,
                 (3,),
+                partial(_place_terms, make(iso, terms), index),
+                blind,
+                power,
             )
             for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
         ]

@@ -223,12 +223,13 @@ def _scaled(key: bytes) -> np.ndarray:
 
 
 class _Nodes:
-    """The recoil quadrature of one channel and the energy moments of flux components on it.
+    """The recoil quadrature of one channel and what the engine derives from it.
 
     ``T`` (MeV), ``wT`` (MeV) and ``threshold`` (E_min(T), MeV) have shape (n_rows, n_T): one row
     per mass point, or a single row shared by every mass point when the kinematics do not depend
-    on the parameters (elastic channels). The moments of :meth:`moments` are memoised, so that a
-    cached set of nodes (:func:`_shared_nodes`) carries them from one call to the next.
+    on the parameters (elastic channels). Energy moments of flux components and, for shared
+    nodes, the response matrix and the folded moments are memoised: the shared nodes are cached
+    (:func:`_shared_nodes`), so they carry them from one call to the next (``keep``).
     """
 
     __slots__ = ("T", "_keep", "_memo", "threshold", "wT")
@@ -237,8 +238,8 @@ class _Nodes:
         self, T: np.ndarray, wT: np.ndarray | None, threshold: np.ndarray, keep: bool = False
     ) -> None:
         self.T, self.wT, self.threshold = T, wT, threshold
-        self._keep = keep  # memoise the moments too (nodes cached between calls)
-        self._memo: dict[tuple, np.ndarray] = {}
+        self._keep = keep
+        self._memo: dict[tuple, object] = {}
 
     def _cached(self, key: tuple, build: Callable[[], np.ndarray], keep: bool = True):
         if key in self._memo:
@@ -247,6 +248,22 @@ class _Nodes:
         value.flags.writeable = False
         if keep:
             self._memo[key] = value
+        return value
+
+    def _per_response(self, key: tuple, response, build: Callable[[], np.ndarray]):
+        """:meth:`_cached` for what depends on the response object (responses are immutable):
+        memoised while ``response`` lives (the entry goes with it)."""
+        key = (*key, id(response))
+        entry = self._memo.get(key)
+        if entry is not None and entry[0]() is response:
+            return entry[1]
+        value = build()
+        value.flags.writeable = False
+        try:
+            ref = weakref.ref(response, lambda _, memo=self._memo, key=key: memo.pop(key, None))
+        except TypeError:  # a response without weak references: not memoised
+            return value
+        self._memo[key] = (ref, value)
         return value
 
     def lower(self, e_min: float, e_max: float) -> np.ndarray:
@@ -264,10 +281,9 @@ class _Nodes:
 
     def moments(self, comp, power: int, n_terms: int) -> np.ndarray:
         """fluence x int dE dn/dE E^(power - k) over [max(E_min(T), e_min), e_max], k <
-        ``n_terms``, shape (n_terms, n_rows, n_T): a line at E_0 gives E_0^(power - k) where T > 0
-        is reachable at E_0; a polynomial spectrum sum_n p_n E^n the closed form
+        ``n_terms``, shape (n_rows, n_T, n_terms): a line at E_0 gives E_0^(power - k) where
+        T > 0 is reachable at E_0; a polynomial spectrum sum_n p_n E^n the closed form
         sum_n p_n int E^(n + power - k) dE (:func:`power_integral`)."""
-        key = ("moments", *_energy_key(comp))
 
         def build() -> np.ndarray:
             if comp.is_line:
@@ -285,45 +301,37 @@ class _Nodes:
                             integral = self._integral(comp.e_min, comp.e_max, n + power - k)
                             total = total + p * integral
                     rows.append(comp.fluence * total)
-            return np.stack(rows)
+            return np.stack(rows, axis=-1)
 
-        return self._cached((*key, power, n_terms), build, self._keep)
+        return self._cached(("moments", *_energy_key(comp), power, n_terms), build, self._keep)
 
-    def bins(self, response: SingleBinResponse, recoil: str) -> tuple:
-        """How the nodes fall into the bins of ``response``: (bins, order, starts, weights).
+    def response_matrix(self, response: Response, recoil: str) -> np.ndarray:
+        """P(bin | T) w_T of shared nodes, shape (n_T, n_bins): from the bin of each node for a
+        :class:`SingleBinResponse`, else from the response's probabilities."""
 
-        ``weights`` are P(bin | T) w_T of the nodes, flattened over the rows; ``order`` (None
-        when they are already sorted) sorts the keys (the bin, plus n_bins x the row when there
-        are several rows), and the segments starting at ``starts`` hold the nodes of bin
-        ``bins`` (key). Memoised per response object (responses are immutable), so that the
-        cached nodes of an elastic channel keep them between calls; the entry goes with the
-        response."""
-        key = ("bins", id(response), recoil)
-        entry = self._memo.get(key)
-        if entry is not None and entry[0]() is response:
-            return entry[1]
-        index, probability = response.bin_index(self.T, recoil)
-        keys = (np.arange(self.T.shape[0])[:, None] * response.n_bins + index).ravel()
-        weights = (probability * self.wT).ravel()
-        order = None
-        if np.any(keys[1:] < keys[:-1]):
-            order = np.argsort(keys, kind="stable")
-            keys = keys[order]
-        starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
-        plan = (keys[starts], order, starts, weights)
-        try:
-            ref = weakref.ref(response, lambda _, memo=self._memo, key=key: memo.pop(key, None))
-        except TypeError:  # a response without weak references: not memoised
-            return plan
-        self._memo[key] = (ref, plan)
-        return plan
+        def build() -> np.ndarray:
+            T, wT = self.T[0], self.wT[0]
+            if hasattr(response, "bin_index"):
+                index, probability = response.bin_index(T, recoil)
+                matrix = np.zeros((T.size, response.n_bins))
+                matrix[np.arange(T.size), index] = probability * wT
+                return matrix
+            return np.asarray(response.probabilities(T, recoil), dtype=float) * wT[:, None]
 
-    def source_moments(self, components, power: int, n_terms: int) -> np.ndarray:
-        """:meth:`moments` of every component, shape (n_components, n_terms, n_rows, n_T)."""
-        key = ("source", *(_energy_key(c) for c in components), power, n_terms)
-        return self._cached(
-            key, lambda: np.stack([self.moments(c, power, n_terms) for c in components]), self._keep
-        )
+        return self._per_response(("response", recoil), response, build)
+
+    def folded_moments(self, comp, power: int, n_terms: int, response, recoil: str):
+        """sum_t P(bin | T_t) w_t x :meth:`moments` of shared nodes, shape (n_bins, n_T x
+        n_terms): the counts per bin of a closed-form component are this matrix times the
+        cross section's coefficients (n_T x n_terms)."""
+
+        def build() -> np.ndarray:
+            matrix = self.response_matrix(response, recoil)  # (n_T, n_bins)
+            moments = self.moments(comp, power, n_terms)[0]  # (n_T, n_terms)
+            return (matrix.T[:, :, None] * moments).reshape(matrix.shape[1], -1)
+
+        key = ("folded", recoil, *_energy_key(comp), power, n_terms)
+        return self._per_response(key, response, build)
 
 
 def _energy_key(comp) -> tuple:
@@ -483,6 +491,35 @@ def fluence_weighted_xsec(
     return _rates(channel, source, nodes, params, n_energy)
 
 
+class _Terms:
+    """``channel.energy_terms`` on the nodes, per flavour (once if flavour-blind), with the
+    basis axes flattened: shape (n_rows, n_T, n_terms, n_basis)."""
+
+    def __init__(self, channel: Channel, T: np.ndarray, params, n_rows: int) -> None:
+        self.channel, self.T, self.n_rows = channel, T, n_rows
+        self.params = _expand(params, 1)
+        self.values: dict[str, np.ndarray] = {}
+
+    def __call__(self, flavour: str) -> np.ndarray:
+        key = "" if self.channel.flavour_blind else flavour
+        if key not in self.values:
+            value = np.asarray(self.channel.energy_terms(self.T, flavour, **self.params))
+            value = value.reshape(*value.shape[:3], -1)
+            if value.shape[0] != self.n_rows:
+                value = np.broadcast_to(value, (self.n_rows, *value.shape[1:]))
+            self.values[key] = value
+        return self.values[key]
+
+
+def _n_rows(nodes: _Nodes, params: Mapping[str, np.ndarray]) -> int:
+    return max(nodes.T.shape[0], len(next(iter(params.values()))) if params else 1)
+
+
+def _closed_form(channel: Channel, comp) -> bool:
+    """Whether the energy integral of ``comp`` is done in closed form for ``channel``."""
+    return channel.energy_terms is not None and (comp.is_line or comp.polynomial is not None)
+
+
 def _rates(
     channel: Channel,
     source: Source,
@@ -490,60 +527,71 @@ def _rates(
     params: Mapping[str, np.ndarray],
     n_energy: int,
 ) -> np.ndarray:
-    """:func:`fluence_weighted_xsec` on the recoil nodes ``nodes``.
-
-    When every component has a closed form and the cross section is flavour-blind, the moments
-    of all components are contracted with the one set of ``energy_terms`` in a single product.
-    """
-    T = nodes.T
-    n_rows = max(T.shape[0], len(next(iter(params.values()))) if params else 1)
-    shape = (n_rows, T.shape[1], *channel.basis_shape)
-    p_line = _expand(params, 1)
-    terms: dict[str, np.ndarray] = {}  # energy_terms per flavour (one entry if flavour-blind)
-
-    def flavour_terms(flavour):
-        key = "" if channel.flavour_blind else flavour
-        if key not in terms:
-            value = np.asarray(channel.energy_terms(T, flavour, **p_line))
-            terms[key] = _rows(value, n_rows)
-        return terms[key]
-
-    components = source.components
-    closed_form = [c.is_line or c.polynomial is not None for c in components]
-    if channel.energy_terms is not None and channel.flavour_blind and all(closed_form):
-        series = flavour_terms("")
-        moments = nodes.source_moments(components, channel.energy_power, series.shape[2])
-        return np.einsum("ckmt,mtk...->mct...", _rows(moments, n_rows, axis=2), series)
+    """:func:`fluence_weighted_xsec` on the recoil nodes ``nodes``."""
+    n_rows, n_t = _n_rows(nodes, params), nodes.T.shape[1]
+    shape = (n_rows, n_t, *channel.basis_shape)
+    terms = _Terms(channel, nodes.T, params, n_rows)
     out = []
-    for comp, closed in zip(components, closed_form, strict=True):
-        if closed and channel.energy_terms is not None:
-            series = flavour_terms(comp.flavour)
+    for comp in source.components:
+        if _closed_form(channel, comp):
+            series = terms(comp.flavour)
             moments = nodes.moments(comp, channel.energy_power, series.shape[2])
-            value = np.einsum("kmt,mtk...->mt...", _rows(moments, n_rows, axis=1), series)
-        elif comp.is_line:
-            value = comp.fluence * channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
+            value = (moments[..., None, :] @ series)[..., 0, :].reshape(shape)
         else:
-            value = comp.fluence * _quadrature(channel, comp, nodes, params, n_energy)
+            value = _component_rate(channel, comp, nodes, params, n_energy)
         out.append(value if value.shape == shape else np.broadcast_to(value, shape))
     return np.stack(out, axis=1)
 
 
-def _rows(array: np.ndarray, n_rows: int, axis: int = 0) -> np.ndarray:
-    """``array`` with its mass axis ``axis`` broadcast to ``n_rows`` (a view; as is if equal)."""
-    if array.shape[axis] == n_rows:
-        return array
-    return np.broadcast_to(array, (*array.shape[:axis], n_rows, *array.shape[axis + 1 :]))
-
-
-def _quadrature(channel: Channel, comp, nodes: _Nodes, params, n_energy: int) -> np.ndarray:
-    """int dE dn/dE dsigma/dT of one component by ``n_energy`` Gauss-Legendre nodes per recoil."""
+def _component_rate(channel: Channel, comp, nodes: _Nodes, params, n_energy: int) -> np.ndarray:
+    """fluence x int dE dn/dE dsigma/dT of a component without a closed form: a line evaluated
+    exactly, a spectrum by ``n_energy`` Gauss-Legendre nodes per recoil node."""
+    if comp.is_line:
+        return comp.fluence * channel.dsigma(
+            comp.e_max, nodes.T, comp.flavour, **_expand(params, 1)
+        )
     x, w = gauss_legendre(n_energy)
     a = nodes.lower(comp.e_min, comp.e_max)
     width = (comp.e_max - a)[..., None]  # (n_rows, n_T, 1), zero where closed
     E = a[..., None] + width * x
     integrand = channel.dsigma(E, nodes.T[..., None], comp.flavour, **_expand(params, 2))
     weights = comp.shape(E) * width * w
-    return (integrand * weights.reshape(E.shape + (1,) * len(channel.basis_shape))).sum(axis=2)
+    value = (integrand * weights.reshape(E.shape + (1,) * len(channel.basis_shape))).sum(axis=2)
+    return comp.fluence * value
+
+
+def _shared_counts(
+    channel: Channel,
+    source: Source,
+    response: Response,
+    nodes: _Nodes,
+    params: Mapping[str, np.ndarray],
+    n_energy: int,
+) -> np.ndarray:
+    """Counts (n_rows, n_components, n_bins) + basis_shape on nodes shared by every mass point.
+
+    A closed-form component is one matrix product, :meth:`_Nodes.folded_moments` (bins x
+    nodes x terms) times the cross section's coefficients; any other component's rate is
+    folded with :meth:`_Nodes.response_matrix`. Both matrices are cached with the nodes.
+    """
+    n_rows, n_t = _n_rows(nodes, params), nodes.T.shape[1]
+    n_bins = response.n_bins
+    terms = _Terms(channel, nodes.T, params, n_rows)
+    counts = np.empty((n_rows, len(source.components), n_bins, *channel.basis_shape))
+    flat = counts.reshape(n_rows, len(source.components), n_bins, -1)
+    for c, comp in enumerate(source.components):
+        if _closed_form(channel, comp):
+            series = terms(comp.flavour)
+            matrix = nodes.folded_moments(
+                comp, channel.energy_power, series.shape[2], response, channel.recoil
+            )
+            flat[:, c] = matrix @ series.reshape(n_rows, -1, series.shape[3])
+        else:
+            value = _component_rate(channel, comp, nodes, params, n_energy)
+            value = np.broadcast_to(value, (n_rows, n_t, *channel.basis_shape))
+            matrix = nodes.response_matrix(response, channel.recoil)
+            flat[:, c] = matrix.T @ value.reshape(n_rows, n_t, -1)
+    return counts
 
 
 #: Largest mass parameter (MeV) a rate accepts: the cross sections' limit
@@ -576,34 +624,36 @@ def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarra
 #: memory does not grow with the number of mass points beyond the result itself.
 CHUNK_ELEMENTS = 1 << 21
 
+#: Coefficients in E per recoil node of a closed-form cross section the chunk size allows for on
+#: shared nodes (5 for the loop-induced E^2 ... E^-2, 3 at tree level).
+_TERMS_PER_NODE = 5
+
 
 def _fold_single_bin(
     response: SingleBinResponse,
-    nodes: _Nodes,
+    T: np.ndarray,
+    wT: np.ndarray,
     rate: np.ndarray,
     recoil: str,
 ) -> np.ndarray:
-    """sum_t P(bin | T_t) w_t rate_t for a response with one bin per recoil, (m, c, bins, ...).
+    """sum_t P(bin | T_t) w_t rate_t for a response with one bin per recoil, (m, c, bins, ...),
+    on nodes of one row per mass point.
 
-    Nodes are accumulated into their bin by one segmented sum (np.add.reduceat,
-    :meth:`_Nodes.bins`): along the recoil axis when the nodes are shared by every mass point,
-    else over the flattened (mass point, bin) keys.
+    Nodes are accumulated into their bin by one segmented sum (np.add.reduceat) over the
+    (mass point, bin) keys, which the sorted recoil nodes make non-decreasing.
     """
-    n_rows, n_t = nodes.T.shape
-    n_mass, n_bins = rate.shape[0], response.n_bins
-    bins, order, starts, weights = nodes.bins(response, recoil)
-    if n_rows == 1:
-        values = rate * weights.reshape((n_t,) + (1,) * (rate.ndim - 3))
-        if order is not None:
-            values = values[:, :, order]
-        folded = np.zeros((*rate.shape[:2], n_bins, *rate.shape[3:]))
-        folded[:, :, bins] = np.add.reduceat(values, starts, axis=2)
-        return folded
+    n_mass, n_t = T.shape
+    n_bins = response.n_bins
+    index, probability = response.bin_index(T, recoil)
+    keys = (np.arange(n_mass)[:, None] * n_bins + index).ravel()
+    weights = (probability * wT).ravel()
     values = np.moveaxis(rate, 2, 1).reshape(n_mass * n_t, -1) * weights[:, None]
-    if order is not None:
-        values = values[order]
+    if np.any(keys[1:] < keys[:-1]):
+        order = np.argsort(keys, kind="stable")
+        keys, values = keys[order], values[order]
+    starts = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
     folded = np.zeros((n_mass * n_bins, values.shape[1]))
-    folded[bins] = np.add.reduceat(values, starts, axis=0)
+    folded[keys[starts]] = np.add.reduceat(values, starts, axis=0)
     folded = folded.reshape(n_mass, n_bins, *rate.shape[1:2], *rate.shape[3:])
     return np.moveaxis(folded, 1, 2)
 
@@ -624,8 +674,9 @@ def binned_counts(
     A response with a ``bin_index`` method (:class:`SingleBinResponse`: every recoil in at most
     one bin, e.g. :class:`RecoilBins`) is folded by accumulating each recoil node into its bin;
     any other response through its dense ``probabilities`` matrix. The recoil nodes of an
-    elastic channel (``m_out_param`` None) are shared by every mass point and cached with their
-    energy moments between calls.
+    elastic channel (``m_out_param`` None) are shared by every mass point and cached between
+    calls with their energy moments and the response matrix, so that a closed-form component
+    is one matrix product per call.
 
     Parameters
     ----------
@@ -668,9 +719,13 @@ def binned_counts(
             n_t = n_per_segment * (
                 np.size(response.breakpoints(channel.recoil)) + 24 + 4 * n_components
             )
-            per_node = n_basis * max(n_components, n_energy) + (
-                0 if single_bin else response.n_bins
-            )
+            # (on nodes shared by the mass points, only the closed form's coefficients or the
+            # energy nodes are per mass point, not the moments, rates and bins)
+            shared = channel.m_out_param is None
+            closed = shared and all(_closed_form(channel, c) for c in source.components)
+            width = max(n_components, _TERMS_PER_NODE if closed else n_energy)
+            dense = not (single_bin or shared)  # P(bin | T) per mass point
+            per_node = n_basis * width + (response.n_bins if dense else 0)
             size = int(max(1, min(n_mass, CHUNK_ELEMENTS // (n_t * per_node))))
         else:
             size = int(chunk)
@@ -678,15 +733,15 @@ def binned_counts(
         for start in range(0, n_mass, size):
             part = {k: v[start : start + size] for k, v in params.items()}
             nodes = _recoil_nodes(channel, source, response, part, n_per_segment)
-            rate = _rates(channel, source, nodes, part, n_energy)
-            if single_bin:
-                counts = _fold_single_bin(response, nodes, rate, channel.recoil)
+            if nodes.T.shape[0] == 1:  # shared by every mass point
+                counts = _shared_counts(channel, source, response, nodes, part, n_energy)
+            elif single_bin:
+                rate = _rates(channel, source, nodes, part, n_energy)
+                counts = _fold_single_bin(response, nodes.T, nodes.wT, rate, channel.recoil)
             else:
+                rate = _rates(channel, source, nodes, part, n_energy)
                 prob = response.probabilities(nodes.T, channel.recoil) * nodes.wT[..., None]
-                if prob.shape[0] == 1:  # nodes shared by every mass point
-                    counts = np.einsum("tb,mct...->mcb...", prob[0], rate)
-                else:
-                    counts = np.einsum("mtb,mct...->mcb...", prob, rate)
+                counts = np.einsum("mtb,mct...->mcb...", prob, rate)
             total[start : start + size] += scale * counts
     return total
 

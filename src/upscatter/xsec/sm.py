@@ -50,17 +50,20 @@ def vector_bracket_terms(T, M, m_out=0.0):
     return terms
 
 
-def energy_series(terms, E):
-    """sum_k terms[..., k] E^-k: a cross section from its coefficients in powers of 1/E.
+def energy_series(terms, E, power: int = 0):
+    """sum_k terms[..., k] E^(power - k): a cross section from its coefficients in powers of E.
 
-    ``terms`` has shape X + (n,), broadcastable against E without the last axis; E in MeV.
+    ``terms`` has shape X + (n,), broadcastable against E without the last axis; E in MeV;
+    ``power`` is the highest power of E (0: a series in 1/E, as for the tree-level cross
+    sections; :attr:`upscatter.rates.Channel.energy_power`).
     """
     terms = np.asarray(terms, dtype=float)
-    inverse = 1.0 / np.asarray(E, dtype=float)
+    E = np.asarray(E, dtype=float)
+    inverse = 1.0 / E
     value = terms[..., -1]
     for k in range(terms.shape[-1] - 2, -1, -1):
         value = terms[..., k] + inverse * value
-    return value
+    return value * E**power if power else value
 
 
 def vector_kinematic_bracket(E, T, M, m_out=0.0):
