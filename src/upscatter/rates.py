@@ -28,7 +28,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ._validate import MAX_MEV, as_array, as_float
+from ._validate import MAX_MEV, as_array, as_float, read_only
 from .errors import ParameterError
 from .fluxes.base import Source
 from .kinematics import e_nu_min, recoil_range
@@ -139,9 +139,7 @@ class RecoilBins:
         edges = as_array("recoil bin edges", self.edges)
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0:
             raise ParameterError("recoil bin edges must be increasing, non-negative, at least two")
-        edges = edges.copy()  # immutable: the folding engine memoises the bins of its nodes
-        edges.flags.writeable = False
-        object.__setattr__(self, "edges", edges)
+        object.__setattr__(self, "edges", read_only(edges))
 
     @property
     def n_bins(self) -> int:
