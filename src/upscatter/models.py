@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -439,12 +439,12 @@ def _zprime_channels(
                 iso.mass,
                 n,
                 NUCLEAR,
-                partial(_place, make(iso, func), index),
-                None,
-                (3,),
-                partial(_place_terms, make(iso, terms), index),
-                blind,
-                power,
+                make(iso, func),
+                basis_shape=(3,),
+                energy_terms=make(iso, terms),
+                flavour_blind=blind,
+                energy_power=power,
+                basis_entry=index,
             )
             for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
         ]
@@ -455,37 +455,20 @@ def _tree_entry(func, terms_func, material: Material, **xsec_options) -> list[Ch
     """Per-isotope nu N -> chi N channels (:func:`_nuclear_basis`) in entry 0 of the Z' basis
     (``terms_func`` None: no closed-form energy terms)."""
     return [
-        Channel(
-            c.label,
-            c.target_mass,
-            c.targets_per_kg,
-            c.recoil,
-            partial(_place, c.dsigma, 0),
-            c.m_out_param,
-            (3,),
-            None if c.energy_terms is None else partial(_place_terms, c.energy_terms, 0),
-            c.flavour_blind,
+        replace(
+            c,
+            dsigma=partial(_only_entry, c.dsigma),
+            energy_terms=None if c.energy_terms is None else partial(_only_entry, c.energy_terms),
+            basis_shape=(3,),
+            basis_entry=0,
         )
         for c in _nuclear_basis(func, terms_func, material, **xsec_options)
     ]
 
 
-def _place(dsigma, index, E, T, flavour, **params):
-    """Put a plain (or one-entry) cross section into entry ``index`` of the Z' basis."""
-    return _place_value(np.asarray(dsigma(E, T, flavour, **params)), index)
-
-
-def _place_terms(energy_terms, index, T, flavour, **params):
-    """:func:`_place` for the 1/E coefficients of a one-entry basis (``Channel.energy_terms``)."""
-    return _place_value(np.asarray(energy_terms(T, flavour, **params)), index)
-
-
-def _place_value(value, index):
-    if value.ndim and value.shape[-1:] == (1,) and index == 0:
-        value = value[..., 0]
-    out = np.zeros((*value.shape, 3))
-    out[..., index] = value
-    return out
+def _only_entry(func, *args, **params):
+    """``func`` of a one-entry basis without its basis axis (``Channel.basis_entry``)."""
+    return np.asarray(func(*args, **params))[..., 0]
 
 
 LOOP_SHARE_LIMIT = 0.1

@@ -20,6 +20,7 @@ arrival-time distributions per component), then bins, then the basis axes.
 from __future__ import annotations
 
 import itertools
+import math
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -73,6 +74,11 @@ class Channel:
     energy_power : int
         Highest power p of E in ``energy_terms`` (default 0: the series c_0 + c_1/E + c_2/E^2
         of the tree-level cross sections; 2 for the loop-induced E^2 ... E^-2).
+    basis_entry : int or None
+        Flat (C-order) index of the one basis entry the channel contributes to: ``dsigma`` and
+        ``energy_terms`` then give that entry without the basis axes, and the engine adds the
+        counts there (the other entries are zero, and no zero-filled axes are computed). None
+        (default): they give every entry.
     """
 
     label: str
@@ -85,6 +91,12 @@ class Channel:
     energy_terms: Callable[..., np.ndarray] | None = None
     flavour_blind: bool = False
     energy_power: int = 0
+    basis_entry: int | None = None
+
+
+def _value_shape(channel: Channel) -> tuple[int, ...]:
+    """Trailing axes of the channel's cross section: its basis, or none for one basis entry."""
+    return () if channel.basis_entry is not None else channel.basis_shape
 
 
 class Response(Protocol):
@@ -486,7 +498,12 @@ def fluence_weighted_xsec(
     T = np.asarray(T, dtype=float)
     m_out = params[channel.m_out_param][:, None] if channel.m_out_param else 0.0
     nodes = _Nodes(T, None, e_nu_min(T, channel.target_mass, m_out))
-    return _rates(channel, source, nodes, params, n_energy)
+    rate = _rates(channel, source, nodes, params, n_energy)
+    if channel.basis_entry is None:
+        return rate
+    full = np.zeros((*rate.shape, *channel.basis_shape))
+    full.reshape(*rate.shape, -1)[..., channel.basis_entry] = rate
+    return full
 
 
 class _Terms:
@@ -527,18 +544,20 @@ def _rates(
 ) -> np.ndarray:
     """:func:`fluence_weighted_xsec` on the recoil nodes ``nodes``."""
     n_rows, n_t = _n_rows(nodes, params), nodes.T.shape[1]
-    shape = (n_rows, n_t, *channel.basis_shape)
     terms = _Terms(channel, nodes.T, params, n_rows)
-    out = []
-    for comp in source.components:
+    components = source.components
+    rate = np.empty((n_rows, len(components), n_t, *_value_shape(channel)))
+    flat = rate.reshape(n_rows, len(components), n_t, -1)  # a view with the basis flattened
+    for c, comp in enumerate(components):
         if _closed_form(channel, comp):
             series = terms(comp.flavour)
             moments = nodes.moments(comp, channel.energy_power, series.shape[2])
-            value = (moments[..., None, :] @ series)[..., 0, :].reshape(shape)
+            if moments.shape[0] != n_rows:  # nodes shared by the mass points
+                moments = np.broadcast_to(moments, (n_rows, *moments.shape[1:]))
+            np.einsum("mtk,mtkb->mtb", moments, series, out=flat[:, c])
         else:
-            value = _component_rate(channel, comp, nodes, params, n_energy)
-        out.append(value if value.shape == shape else np.broadcast_to(value, shape))
-    return np.stack(out, axis=1)
+            rate[:, c] = _component_rate(channel, comp, nodes, params, n_energy)
+    return rate
 
 
 def _component_rate(channel: Channel, comp, nodes: _Nodes, params, n_energy: int) -> np.ndarray:
@@ -554,7 +573,7 @@ def _component_rate(channel: Channel, comp, nodes: _Nodes, params, n_energy: int
     E = a[..., None] + width * x
     integrand = channel.dsigma(E, nodes.T[..., None], comp.flavour, **_expand(params, 2))
     weights = comp.shape(E) * width * w
-    value = (integrand * weights.reshape(E.shape + (1,) * len(channel.basis_shape))).sum(axis=2)
+    value = (integrand * weights.reshape(E.shape + (1,) * len(_value_shape(channel)))).sum(axis=2)
     return comp.fluence * value
 
 
@@ -566,7 +585,8 @@ def _shared_counts(
     params: Mapping[str, np.ndarray],
     n_energy: int,
 ) -> np.ndarray:
-    """Counts (n_rows, n_components, n_bins) + basis_shape on nodes shared by every mass point.
+    """Counts (n_rows, n_components, n_bins) + the value shape (:func:`_value_shape`) on nodes
+    shared by every mass point.
 
     A closed-form component is one matrix product, :meth:`_Nodes.folded_moments` (bins x
     nodes x terms) times the cross section's coefficients; any other component's rate is
@@ -575,7 +595,7 @@ def _shared_counts(
     n_rows, n_t = _n_rows(nodes, params), nodes.T.shape[1]
     n_bins = response.n_bins
     terms = _Terms(channel, nodes.T, params, n_rows)
-    counts = np.empty((n_rows, len(source.components), n_bins, *channel.basis_shape))
+    counts = np.empty((n_rows, len(source.components), n_bins, *_value_shape(channel)))
     flat = counts.reshape(n_rows, len(source.components), n_bins, -1)
     for c, comp in enumerate(source.components):
         if _closed_form(channel, comp):
@@ -586,7 +606,7 @@ def _shared_counts(
             flat[:, c] = matrix @ series.reshape(n_rows, -1, series.shape[3])
         else:
             value = _component_rate(channel, comp, nodes, params, n_energy)
-            value = np.broadcast_to(value, (n_rows, n_t, *channel.basis_shape))
+            value = np.broadcast_to(value, (n_rows, n_t, *_value_shape(channel)))
             matrix = nodes.response_matrix(response, channel.recoil)
             flat[:, c] = matrix.T @ value.reshape(n_rows, n_t, -1)
     return counts
@@ -706,10 +726,17 @@ def binned_counts(
     if len(basis) != 1:
         raise ParameterError("all channels of one rate must share the same basis shape")
     basis_shape = basis.pop()
+    n_basis = math.prod(basis_shape)
+    for channel in channels:
+        entry = channel.basis_entry
+        if entry is not None and not (isinstance(entry, int) and 0 <= entry < n_basis):
+            raise ParameterError(
+                f"channel {channel.label!r}: basis_entry must be an index in [0, {n_basis}), "
+                f"got {entry!r}"
+            )
     n_components = len(source.components)
     total = np.zeros((n_mass, n_components, response.n_bins, *basis_shape))
     single_bin = hasattr(response, "bin_index")
-    n_basis = int(np.prod(basis_shape))
     for channel in channels:
         if chunk is None:
             # recoil nodes per mass point (fixed segments, their geometric refinement, two
@@ -723,7 +750,7 @@ def binned_counts(
             closed = shared and all(_closed_form(channel, c) for c in source.components)
             width = max(n_components, _TERMS_PER_NODE if closed else n_energy)
             dense = not (single_bin or shared)  # P(bin | T) per mass point
-            per_node = n_basis * width + (response.n_bins if dense else 0)
+            per_node = math.prod(_value_shape(channel)) * width + (response.n_bins if dense else 0)
             size = int(max(1, min(n_mass, CHUNK_ELEMENTS // (n_t * per_node))))
         else:
             size = int(chunk)
@@ -740,7 +767,10 @@ def binned_counts(
                 rate = _rates(channel, source, nodes, part, n_energy)
                 prob = response.probabilities(nodes.T, channel.recoil) * nodes.wT[..., None]
                 counts = np.einsum("mtb,mct...->mcb...", prob, rate)
-            total[start : start + size] += scale * counts
+            target = total[start : start + size]
+            if channel.basis_entry is not None:
+                target = target.reshape(*target.shape[:3], -1)[..., channel.basis_entry]
+            target += scale * counts
     return total
 
 
