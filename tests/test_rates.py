@@ -410,6 +410,22 @@ def test_shared_nodes_equal_the_per_mass_path(case, quadrature):
         assert np.all(np.abs(shared[:, :, :-1]).reshape(n, -1).sum(axis=1) > 0)
 
 
+def test_shared_nodes_without_the_folded_moment_cache(monkeypatch):
+    """Above :data:`upscatter.rates.FOLDED_CACHE_ELEMENTS` (a smeared response with many bins)
+    the folded moments are rebuilt at each call instead of held: the same counts."""
+    from upscatter import rates
+
+    channels, response, params = _shared_cases()["Z' B loops, paper"]
+    kept = binned_counts(channels, SOURCE, response, 14.57, params)
+    monkeypatch.setattr(rates, "FOLDED_CACHE_ELEMENTS", 0)
+    fresh = _DenseOnly(response._response)  # a new response object: nothing memoised for it
+    for _ in range(2):
+        rebuilt = binned_counts(channels, SOURCE, fresh, 14.57, params)
+        for k in range(3):  # per basis entry: they differ by many orders of magnitude
+            atol = 1e-15 * np.abs(kept[..., k]).max()
+            np.testing.assert_allclose(rebuilt[..., k], kept[..., k], rtol=1e-13, atol=atol)
+
+
 class _Scaled(_DenseOnly):
     """A response that counts ``factor`` times P(bin | T) of another: the same breakpoints, so
     the same cached recoil nodes, but different counts."""

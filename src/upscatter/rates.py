@@ -232,6 +232,12 @@ def _scaled(key: bytes) -> np.ndarray:
     return scaled
 
 
+#: Largest folded-moment matrix (elements) that shared recoil nodes keep per flux component and
+#: response (:meth:`_Nodes.folded_moments`): 0.5 MiB, far above the few thousand elements of a
+#: binned spectrum, so that many-bin smeared responses do not hold megabytes per object.
+FOLDED_CACHE_ELEMENTS = 1 << 16
+
+
 class _Nodes:
     """The recoil quadrature of one channel and what the engine derives from it.
 
@@ -260,15 +266,17 @@ class _Nodes:
             self._memo[key] = value
         return value
 
-    def _per_response(self, key: tuple, response, build: Callable[[], np.ndarray]):
+    def _per_response(self, key: tuple, response, build: Callable[[], np.ndarray], keep=True):
         """:meth:`_cached` for what depends on the response object (responses are immutable):
-        memoised while ``response`` lives (the entry goes with it)."""
+        memoised while ``response`` lives (the entry goes with it), if ``keep``."""
         key = (*key, id(response))
         entry = self._memo.get(key)
         if entry is not None and entry[0]() is response:
             return entry[1]
         value = build()
         value.flags.writeable = False
+        if not keep:
+            return value
         try:
             ref = weakref.ref(response, lambda _, memo=self._memo, key=key: memo.pop(key, None))
         except TypeError:  # a response without weak references: not memoised
@@ -333,7 +341,9 @@ class _Nodes:
     def folded_moments(self, comp, power: int, n_terms: int, response, recoil: str):
         """sum_t P(bin | T_t) w_t x :meth:`moments` of shared nodes, shape (n_bins, n_T x
         n_terms): the counts per bin of a closed-form component are this matrix times the
-        cross section's coefficients (n_T x n_terms)."""
+        cross section's coefficients (n_T x n_terms). Memoised up to
+        :data:`FOLDED_CACHE_ELEMENTS` elements (a smeared response with many bins is rebuilt
+        at each call instead of held)."""
 
         def build() -> np.ndarray:
             matrix = self.response_matrix(response, recoil)  # (n_T, n_bins)
@@ -341,7 +351,8 @@ class _Nodes:
             return (matrix.T[:, :, None] * moments).reshape(matrix.shape[1], -1)
 
         key = ("folded", recoil, *_energy_key(comp), power, n_terms)
-        return self._per_response(key, response, build)
+        keep = response.n_bins * self.T.shape[1] * n_terms <= FOLDED_CACHE_ELEMENTS
+        return self._per_response(key, response, build, keep)
 
 
 def _energy_key(comp) -> tuple:
