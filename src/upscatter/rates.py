@@ -102,8 +102,8 @@ def _value_shape(channel: Channel) -> tuple[int, ...]:
 class Response(Protocol):
     """Maps true recoil energy to analysis bins (probabilities include efficiencies).
 
-    Responses are immutable: the folding engine memoises what it derives from one (the bins of
-    its recoil nodes) for as long as the response object lives.
+    Responses are immutable: the folding engine memoises what it derives from one (its matrix on
+    the shared recoil nodes of elastic channels) for as long as the response object lives.
     """
 
     @property
@@ -538,6 +538,7 @@ class _Terms:
 
 
 def _n_rows(nodes: _Nodes, params: Mapping[str, np.ndarray]) -> int:
+    """Mass points of a batch: the rows of the nodes, or of the parameters for shared nodes."""
     return max(nodes.T.shape[0], len(next(iter(params.values()))) if params else 1)
 
 
@@ -769,7 +770,7 @@ def binned_counts(
         for start in range(0, n_mass, size):
             part = {k: v[start : start + size] for k, v in params.items()}
             nodes = _recoil_nodes(channel, source, response, part, n_per_segment)
-            if nodes.T.shape[0] == 1:  # shared by every mass point
+            if nodes.T.shape[0] == 1:  # shared by every mass point (or a single one)
                 counts = _shared_counts(channel, source, response, nodes, part, n_energy)
             elif single_bin:
                 rate = _rates(channel, source, nodes, part, n_energy)
