@@ -541,3 +541,22 @@ def test_one_entry_channels_equal_their_zero_padded_form(case):
         assert full.shape[-1] == 3 and np.all(np.delete(full, channel.basis_entry, -1) == 0)
     with pytest.raises(ParameterError, match="basis_entry"):
         binned_counts([replace(channels[0], basis_entry=3)], SOURCE, RecoilBins(EDGES), 1.0, params)
+
+
+@pytest.mark.parametrize(
+    ("name", "options"), [("vector", {}), ("zprime", {"case": "B"}), ("zprime", {"tree": False})]
+)
+def test_counts_do_not_depend_on_the_batch(name, options):
+    """Each mass point's counts are the same bit for bit whether it is computed alone, in a
+    chunk or in the whole batch (progress blocks and process pools split batches), on nodes per
+    mass point (vector: m_chi) and on shared nodes (the elastic loop channels)."""
+    channels = get_model(name).channels(CSI, **options)
+    params = {"m_chi": np.array([0.5, 3.0, 30.0, 90.0]), "m_med": np.array([5.0, 9.0, 60.0, 1e3])}
+    whole = binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, params)
+    for i in range(4):
+        one = {k: v[i : i + 1] for k, v in params.items()}
+        np.testing.assert_array_equal(
+            binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, one)[0], whole[i]
+        )
+    pairs = binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, params, chunk=3)
+    np.testing.assert_array_equal(pairs, whole)

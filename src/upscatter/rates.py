@@ -770,7 +770,7 @@ def binned_counts(
         for start in range(0, n_mass, size):
             part = {k: v[start : start + size] for k, v in params.items()}
             nodes = _recoil_nodes(channel, source, response, part, n_per_segment)
-            if nodes.T.shape[0] == 1:  # shared by every mass point (or a single one)
+            if channel.m_out_param is None:  # nodes shared by every mass point
                 counts = _shared_counts(channel, source, response, nodes, part, n_energy)
             elif single_bin:
                 rate = _rates(channel, source, nodes, part, n_energy)
