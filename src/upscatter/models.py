@@ -419,19 +419,18 @@ def _zprime_channels(
 
         return value
 
-    # (label, closure, cross section, its coefficients in E, highest power of E, flavour-blind,
-    # basis entry)
-    pieces = []
-    if loops:
-        pieces.append(
-            ("loop", make_loop, loop_dsigma_dT_per_x4, loop_dsigma_terms_per_x4,
-             LOOP_ENERGY_POWER, True, 2)
-        )  # fmt: skip
+    loop = ("loop", make_loop, loop_dsigma_dT_per_x4, loop_dsigma_terms_per_x4)
+    interference_piece = (
+        "loop-SM interference",
+        make_interference,
+        loop_sm_interference_dsigma_dT_per_x2,
+        loop_sm_interference_terms_per_x2,
+    )
+    # (label, closure, cross section, its coefficients in E) + (highest power of E,
+    # flavour-blind, basis entry)
+    pieces = [(*loop, LOOP_ENERGY_POWER, True, 2)] if loops else []
     if loops and interference:
-        pieces.append(
-            ("loop-SM interference", make_interference, loop_sm_interference_dsigma_dT_per_x2,
-             loop_sm_interference_terms_per_x2, INTERFERENCE_ENERGY_POWER, False, 1)
-        )  # fmt: skip
+        pieces.append((*interference_piece, INTERFERENCE_ENERGY_POWER, False, 1))
     for label, make, func, terms, power, blind, index in pieces:
         channels += [
             Channel(
