@@ -1,16 +1,23 @@
 """The folding engine before issue 18, kept here as the benchmarks' in-process baseline.
 
 Gauss-Legendre quadrature in neutrino energy for every spectrum (24 nodes per recoil node) and
-a dense 0/1 response matrix contracted with einsum, in chunks of 128 mass points. Not part of
-the package; only the benchmarks import it.
+a dense 0/1 response matrix contracted with einsum, in chunks of 128 mass points, one row of
+recoil nodes per mass point, every channel over its whole basis (zeros in the entries it does
+not give). Not part of the package; only the benchmarks import it. :func:`old_engine` makes
+``Experiment.signal_basis`` (and so ``coupling_bound`` and the reproductions) use it.
 """
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import replace
+
 import numpy as np
 
+import upscatter.experiments.base as experiments_base
 from upscatter.kinematics import e_nu_min
 from upscatter.rates import _check_params, _expand, gauss_legendre, recoil_quadrature
+from upscatter.xsec.loops import two_loop
 
 
 def fluence_weighted_xsec(channel, source, T, params, n_energy=24):
@@ -36,8 +43,27 @@ def fluence_weighted_xsec(channel, source, T, params, n_energy=24):
     return np.stack(out, axis=1)
 
 
+def whole_basis(channel):
+    """``channel`` giving its whole basis: a one-entry channel (``basis_entry``, issue 18) padded
+    with zeros, as the Z' channels were before."""
+    if channel.basis_entry is None:
+        return channel
+
+    def pad(func):
+        def padded(*args, **params):
+            value = np.asarray(func(*args, **params))
+            out = np.zeros((*value.shape, *channel.basis_shape))
+            out.reshape(*value.shape, -1)[..., channel.basis_entry] = value
+            return out
+
+        return padded
+
+    return replace(channel, dsigma=pad(channel.dsigma), basis_entry=None)
+
+
 def binned_counts(channels, source, response, detector_mass_kg, params=None, chunk=128):
     """Old engine: dense P(bin | T) matrix for every response."""
+    channels = [whole_basis(c) for c in channels]
     params, n_mass = _check_params(params or {})
     basis_shape = channels[0].basis_shape
     total = np.zeros((n_mass, len(source.components), response.n_bins, *basis_shape))
@@ -45,8 +71,23 @@ def binned_counts(channels, source, response, detector_mass_kg, params=None, chu
         part = {k: v[start : start + chunk] for k, v in params.items()}
         for channel in channels:
             T, wT = recoil_quadrature(channel, source, response, part, 6)
+            rows = (len(next(iter(part.values()))) if part else 1, T.shape[1])
+            T, wT = np.broadcast_to(T, rows), np.broadcast_to(wT, rows)  # one row per mass point
             rate = fluence_weighted_xsec(channel, source, T, part)
             prob = response.probabilities(T, channel.recoil) * wT[..., None]
             counts = np.einsum("mtb,mct...->mcb...", prob, rate)
             total[start : start + chunk] += channel.targets_per_kg * detector_mass_kg * counts
     return total
+
+
+@contextlib.contextmanager
+def old_engine():
+    """Within the block, experiments fold their signal basis with this engine, and the two-loop
+    F_G is not cached (it was computed at every cross-section call before issue 18)."""
+    new, cached = experiments_base.binned_counts, two_loop._f_g_cached
+    experiments_base.binned_counts = binned_counts
+    two_loop._f_g_cached = cached.__wrapped__
+    try:
+        yield
+    finally:
+        experiments_base.binned_counts, two_loop._f_g_cached = new, cached

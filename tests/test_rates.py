@@ -195,6 +195,12 @@ def _closed_form_cases():
             vector.channels(CSI, electrons=True)[-1],
             {"m_chi": [0.5], "m_med": [0.1]},
         ),
+        # the Z' channels of case B: spin-dependent tree, loop (E^2..E^-2), interference
+        *(
+            (f"zprime B {c.label}", c, {"m_chi": [8.0], "m_med": [20.0]})
+            for c in get_model("zprime").channels(CSI, case="B")[::2]
+        ),
+        ("zprime A loop", get_model("zprime").channels(CSI)[2], {"m_chi": [0.3], "m_med": [3.0]}),
     ]
 
 
@@ -209,7 +215,7 @@ def test_closed_form_energy_integral_matches_quad(name, channel, params):
 
     assert channel.energy_terms is not None
     p = {k: np.asarray(v, dtype=float) for k, v in params.items()}
-    m_out = p["m_chi"][0] if p else 0.0
+    m_out = p[channel.m_out_param][0] if channel.m_out_param else 0.0
     t_end = float(recoil_range(SOURCE.e_max, channel.target_mass, m_out)[1])
     T = t_end * np.array([[1e-6, 1e-3, 0.1, 0.5, 0.9, 0.999]])
     closed = fluence_weighted_xsec(channel, SOURCE, T, p)
@@ -233,18 +239,25 @@ def test_closed_form_energy_integral_matches_quad(name, channel, params):
             assert value == pytest.approx(ref, rel=rel, abs=1e-300), (name, comp.flavour, t)
 
 
-@pytest.mark.parametrize("name", ["sm", "vector", "scalar", "zprime"])
+@pytest.mark.parametrize(
+    "name", ["sm", "vector", "scalar", "zprime", "zprime A", "zprime B", "zprime B paper"]
+)
 def test_closed_form_equals_the_quadrature_path(name):
     """The closed form and the Gauss-Legendre path (channels without energy_terms) agree to
-    1e-12: 24 nodes integrate the E^0..E^3 products of the Michel spectra exactly."""
+    1e-12: 24 nodes integrate the E^0..E^5 products of the Michel spectra and the tree-level
+    (E^0..E^-2) or loop-induced (E^2..E^-2) cross sections exactly."""
     from dataclasses import replace
 
+    params = {"m_chi": np.array([0.0, 3.0, 30.0]), "m_med": np.array([1.0, 30.0, 300.0])}
     if name == "sm":
         channels, params = sm_channels(CSI), {}
+    elif name.startswith("zprime "):
+        options = {"case": name.split()[1], "twist2": "paper" if "paper" in name else None}
+        channels = get_model("zprime").channels(CSI, **options)
+        params["m_chi"][0] = 0.5  # the loop functions need m_chi > 0
     else:
         options = {"loops": False} if name == "zprime" else {"electrons": True}
         channels = get_model(name).channels(CSI, **options)
-        params = {"m_chi": np.array([0.0, 3.0, 30.0]), "m_med": np.array([1.0, 30.0, 300.0])}
     quadrature = [replace(c, energy_terms=None) for c in channels]
     assert all(c.energy_terms is not None for c in channels)
     fast = binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, params)
@@ -323,3 +336,227 @@ def test_memory_budget_chunks_give_the_same_counts(monkeypatch):
     np.testing.assert_allclose(split, whole, rtol=1e-13, atol=0)
     with pytest.raises(ParameterError, match="chunk"):
         binned_counts(model.channels(CSI), SOURCE, RecoilBins(EDGES), 1.0, params, chunk=0)
+
+
+# ------------------------------------------- recoil nodes shared by every mass point (issue 18)
+def _per_mass_nodes(channel):
+    """``channel`` with a zero outgoing mass as a parameter (``m_zero``): the engine then builds
+    one row of recoil nodes per mass point, uncached (the general path), instead of the cached
+    row an elastic channel shares between mass points and calls."""
+    from dataclasses import replace
+
+    def dsigma(E, T, flavour, m_zero, **params):
+        return channel.dsigma(E, T, flavour, **params)
+
+    def terms(T, flavour, m_zero, **params):
+        return channel.energy_terms(T, flavour, **params)
+
+    closed = channel.energy_terms is not None
+    return replace(
+        channel, dsigma=dsigma, energy_terms=terms if closed else None, m_out_param="m_zero"
+    )
+
+
+# the last bin is above the recoil endpoint of 52.8 MeV neutrinos on Cs and I (45-47 keV)
+SHARED_EDGES = np.array([0.0, 2.0, 5.0, 10.0, 15.0, 25.0, 40.0, 50.0, 60.0]) * keV
+
+
+def _shared_cases():
+    from upscatter.response import SteppedPEResponse
+
+    stepped = SteppedPEResponse(
+        1.17, np.arange(4.0, 31.0, 2.0), lambda pe: np.clip((pe - 3.0) / 20.0, 0.0, 1.0)
+    )
+    masses = {"m_chi": np.array([0.5, 8.0, 120.0]), "m_med": np.array([5.0, 16.0, 1200.0])}
+    zprime = get_model("zprime")
+    return {
+        "SM, recoil bins": (sm_channels(CSI), RecoilBins(SHARED_EDGES), {}),
+        "SM, stepped PE": (sm_channels(CSI), stepped, {}),
+        "SM, dense matrix": (sm_channels(CSI), _DenseOnly(RecoilBins(SHARED_EDGES)), {}),
+        "Z' A loops": (zprime.channels(CSI, tree=False), RecoilBins(SHARED_EDGES), masses),
+        "Z' B loops, paper": (
+            zprime.channels(CSI, case="B", twist2="paper"),
+            _DenseOnly(RecoilBins(SHARED_EDGES)),
+            masses,
+        ),
+    }
+
+
+@pytest.mark.parametrize("quadrature", [False, True], ids=["closed form", "quadrature"])
+@pytest.mark.parametrize("case", list(_shared_cases()))
+def test_shared_nodes_equal_the_per_mass_path(case, quadrature):
+    """Elastic channels fold on one row of recoil nodes shared by every mass point (cached with
+    their moments and response matrix); they give the counts of the general path, one uncached
+    row per mass point, to 1e-12, called twice, with the closed-form energy integral or the
+    quadrature; bins above the kinematic endpoint are exactly zero on both paths."""
+    from dataclasses import replace
+
+    channels, response, params = _shared_cases()[case]
+    if quadrature:
+        channels = [replace(c, energy_terms=None) for c in channels]
+    n = len(next(iter(params.values()))) if params else 1
+    general = binned_counts(
+        [_per_mass_nodes(c) for c in channels],
+        SOURCE,
+        response,
+        14.57,
+        {**params, "m_zero": np.zeros(n)},
+    )
+    for _ in range(2):
+        shared = binned_counts(channels, SOURCE, response, 14.57, params)
+        np.testing.assert_allclose(shared, general, rtol=1e-12, atol=1e-14 * np.abs(general).max())
+    if isinstance(response, RecoilBins | _DenseOnly):
+        assert np.all(shared[:, :, -1] == 0.0) and np.all(general[:, :, -1] == 0.0)
+        assert np.all(np.abs(shared[:, :, :-1]).reshape(n, -1).sum(axis=1) > 0)
+
+
+def test_shared_nodes_without_the_folded_moment_cache(monkeypatch):
+    """Above :data:`upscatter.rates.FOLDED_CACHE_ELEMENTS` (a smeared response with many bins)
+    the folded moments are rebuilt at each call instead of held: the same counts."""
+    from upscatter import rates
+
+    channels, response, params = _shared_cases()["Z' B loops, paper"]
+    kept = binned_counts(channels, SOURCE, response, 14.57, params)
+    monkeypatch.setattr(rates, "FOLDED_CACHE_ELEMENTS", 0)
+    fresh = _DenseOnly(response._response)  # a new response object: nothing memoised for it
+    for _ in range(2):
+        rebuilt = binned_counts(channels, SOURCE, fresh, 14.57, params)
+        for k in range(3):  # per basis entry: they differ by many orders of magnitude
+            atol = 1e-15 * np.abs(kept[..., k]).max()
+            np.testing.assert_allclose(rebuilt[..., k], kept[..., k], rtol=1e-13, atol=atol)
+
+
+class _Scaled(_DenseOnly):
+    """A response that counts ``factor`` times P(bin | T) of another: the same breakpoints, so
+    the same cached recoil nodes, but different counts."""
+
+    def __init__(self, response, factor):
+        super().__init__(response)
+        self.factor = factor
+
+    def probabilities(self, T, recoil):
+        return self.factor * self._response.probabilities(T, recoil)
+
+
+class _ScaledSingleBin(_Scaled):
+    def bin_index(self, T, recoil):
+        index, probability = self._response.bin_index(T, recoil)
+        return index, self.factor * probability
+
+
+@pytest.mark.parametrize("kind", [_Scaled, _ScaledSingleBin])
+def test_cached_nodes_follow_each_response_object(kind):
+    """What the cached shared nodes derive from a response is memoised per response object: a
+    sequence of responses on the same breakpoints, each dropped before the next is made (so
+    that a new one may reuse the old one's id), gives each its own counts."""
+    base = RecoilBins(EDGES)
+    reference = binned_counts(sm_channels(CSI), SOURCE, base, 14.57)
+    for factor in (1.0, 2.0, 0.5, 3.0, 1.0):
+        response = kind(base, factor)
+        counts = binned_counts(sm_channels(CSI), SOURCE, response, 14.57)
+        np.testing.assert_allclose(
+            counts, factor * reference, rtol=1e-13, atol=1e-15 * counts.max()
+        )
+        del response
+
+
+def test_recoil_bins_keep_read_only_copies_of_their_edges():
+    """A response is immutable (the engine memoises its bins): changing the caller's array later
+    does not change the bins, and the edges cannot be written."""
+    edges = EDGES.copy()
+    bins = RecoilBins(edges)
+    edges[0] = 30.0 * keV
+    assert bins.edges[0] == EDGES[0]
+    with pytest.raises(ValueError, match="read-only"):
+        bins.edges[0] = 1.0
+
+
+def test_bad_input_on_the_cached_paths_names_the_argument():
+    """The checks stay at the boundary of the fast paths: a bad mass of an elastic (shared-node)
+    channel, a bad radius scale (checked without numpy when it is a float) and a bad detector
+    mass raise a ParameterError naming the argument, also after the caches are warm."""
+    from upscatter.form_factors import nuclear_form_factor
+
+    channels = get_model("zprime").channels(CSI, tree=False)
+    good = {"m_chi": np.array([1.0]), "m_med": np.array([10.0])}
+    binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, good)  # warm the caches
+    with pytest.raises(ParameterError, match="m_chi"):
+        binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, {**good, "m_chi": [-1.0]})
+    with pytest.raises(ParameterError, match="m_med"):
+        binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, {**good, "m_med": [np.inf]})
+    with pytest.raises(ParameterError, match="detector mass"):
+        binned_counts(sm_channels(CSI), SOURCE, RecoilBins(EDGES), 0.0)
+    for scale in (0.0, -1.0, 10.5, float("nan"), np.array([1.0, 0.0])):
+        with pytest.raises(ParameterError, match="radius_scale"):
+            nuclear_form_factor(np.array([1e-3]), CS133, "helm", scale)
+    assert nuclear_form_factor(np.array([0.0]), CS133, "helm", 10.0)[0] == 1.0
+
+
+def _padded(channel):
+    """A ``basis_entry`` channel written out over its whole basis (zeros elsewhere): the
+    general form of the same contribution."""
+    from dataclasses import replace
+
+    def pad(func):
+        def padded(*args, **params):
+            value = np.asarray(func(*args, **params))
+            out = np.zeros((*value.shape, *channel.basis_shape))
+            out.reshape(*value.shape, -1)[..., channel.basis_entry] = value
+            return out
+
+        return padded
+
+    terms = channel.energy_terms
+    return replace(
+        channel,
+        dsigma=pad(channel.dsigma),
+        energy_terms=None if terms is None else pad(terms),
+        basis_entry=None,
+    )
+
+
+@pytest.mark.parametrize("case", ["A", "B"])
+def test_one_entry_channels_equal_their_zero_padded_form(case):
+    """The Z' channels give one basis entry each (tree, interference, loop) and the engine adds
+    their counts there; written out with zeros in the other entries they give the same counts
+    and spectra (1e-13, or 1e-15 of the entry's largest count where a bin holds only a rounding
+    remainder at a kinematic endpoint), and a basis entry outside the basis is a ParameterError."""
+    from dataclasses import replace
+
+    channels = get_model("zprime").channels(CSI, case=case)
+    assert [c.basis_entry for c in channels] == [0, 0, 2, 2, 1, 1]
+    params = {"m_chi": np.array([0.5, 30.0]), "m_med": np.array([5.0, 60.0])}
+    placed = binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, params)
+    padded = binned_counts([_padded(c) for c in channels], SOURCE, RecoilBins(EDGES), 1.0, params)
+    for k in range(3):  # the entries differ by many orders of magnitude
+        scale = np.abs(padded[..., k]).max()
+        np.testing.assert_allclose(placed[..., k], padded[..., k], rtol=1e-13, atol=1e-15 * scale)
+    assert np.all(placed.sum(axis=(0, 1, 2)) != 0)
+    T = np.array([1e-3, 1e-2]) * np.ones((2, 1))
+    for channel in channels[::2]:
+        full = differential_rate([channel], SOURCE, T[0], 1.0, params)
+        np.testing.assert_allclose(
+            full, differential_rate([_padded(channel)], SOURCE, T[0], 1.0, params), rtol=1e-13
+        )
+        assert full.shape[-1] == 3 and np.all(np.delete(full, channel.basis_entry, -1) == 0)
+    with pytest.raises(ParameterError, match="basis_entry"):
+        binned_counts([replace(channels[0], basis_entry=3)], SOURCE, RecoilBins(EDGES), 1.0, params)
+
+
+@pytest.mark.parametrize(
+    ("name", "options"), [("vector", {}), ("zprime", {"case": "B"}), ("zprime", {"tree": False})]
+)
+def test_counts_do_not_depend_on_the_batch(name, options):
+    """Each mass point's counts are the same bit for bit whether it is computed alone, in a
+    chunk or in the whole batch (progress blocks and process pools split batches), on nodes per
+    mass point (vector: m_chi) and on shared nodes (the elastic loop channels)."""
+    channels = get_model(name).channels(CSI, **options)
+    params = {"m_chi": np.array([0.5, 3.0, 30.0, 90.0]), "m_med": np.array([5.0, 9.0, 60.0, 1e3])}
+    whole = binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, params)
+    for i in range(4):
+        one = {k: v[i : i + 1] for k, v in params.items()}
+        np.testing.assert_array_equal(
+            binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, one)[0], whole[i]
+        )
+    pairs = binned_counts(channels, SOURCE, RecoilBins(EDGES), 14.57, params, chunk=3)
+    np.testing.assert_array_equal(pairs, whole)

@@ -76,6 +76,14 @@ def as_array(
     return arr
 
 
+def read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only copy of ``array``, for the arrays of immutable objects (responses), which
+    the folding engine memoises derived quantities of."""
+    array = np.array(array, dtype=float)
+    array.flags.writeable = False
+    return array
+
+
 def as_float(name: str, value, *, allow_zero: bool = True, allow_negative: bool = False) -> float:
     """Scalar version of :func:`as_array`."""
     arr = as_array(name, value, allow_zero=allow_zero, allow_negative=allow_negative)

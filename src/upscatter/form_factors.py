@@ -12,6 +12,7 @@ q is the magnitude of the three-momentum transfer in MeV.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -32,9 +33,11 @@ def _three_j1_over_x(x):
     x = np.asarray(x, dtype=float)
     small = np.abs(x) < 1e-3
     xs = np.where(small, 1.0, x)
-    exact = 3.0 * ((np.sin(xs) - xs * np.cos(xs)) / xs) / xs / xs  # no overflow at huge x
-    x2 = np.where(small, x * x, 0.0)
-    return np.where(small, 1.0 - x2 / 10.0 + x2 * x2 / 280.0, exact)
+    value = 3.0 * ((np.sin(xs) - xs * np.cos(xs)) / xs) / xs / xs  # no overflow at huge x
+    if np.any(small):
+        x2 = np.where(small, x * x, 0.0)
+        value = np.where(small, 1.0 - x2 / 10.0 + x2 * x2 / 280.0, value)
+    return np.asarray(value)
 
 
 def helm(q, A: int, radius_scale: float = 1.0):
@@ -42,7 +45,7 @@ def helm(q, A: int, radius_scale: float = 1.0):
     s = 0.9 * fm
     c = (1.23 * A ** (1.0 / 3.0) - 0.60) * fm
     a = 0.52 * fm
-    r0 = radius_scale * np.sqrt(c * c + 7.0 / 3.0 * np.pi**2 * a * a - 5.0 * s * s)
+    r0 = radius_scale * math.sqrt(c * c + 7.0 / 3.0 * math.pi**2 * a * a - 5.0 * s * s)
     q = np.asarray(q, dtype=float)
     return _three_j1_over_x(q * r0) * np.exp(-0.5 * (q * s) ** 2)
 
@@ -103,8 +106,11 @@ def nuclear_form_factor(
         raise ParameterError(
             f"isotope must be an Isotope (upscatter.nuclei.get_isotope(name)), got {isotope!r}"
         )
-    scale = np.asarray(radius_scale, dtype=float)
-    if not (np.all(scale > 0) and np.all(scale <= MAX_RADIUS_SCALE)):
+    in_range = isinstance(radius_scale, float) and 0.0 < radius_scale <= MAX_RADIUS_SCALE
+    if not in_range:  # the common case, a float in range, is checked without numpy
+        scale = np.asarray(radius_scale, dtype=float)
+        in_range = bool(np.all(scale > 0) and np.all(scale <= MAX_RADIUS_SCALE))
+    if not in_range:
         raise ParameterError(
             f"radius_scale must be in (0, {MAX_RADIUS_SCALE:g}], got {radius_scale!r}"
         )

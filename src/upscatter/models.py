@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -347,9 +347,13 @@ def _zprime_channels(
     from .xsec.loops import (  # scipy only when used
         BEYOND_PAPER,
         DEFAULT_TWIST2,
+        INTERFERENCE_ENERGY_POWER,
+        LOOP_ENERGY_POWER,
         TWIST2_READINGS,
         loop_dsigma_dT_per_x4,
+        loop_dsigma_terms_per_x4,
         loop_sm_interference_dsigma_dT_per_x2,
+        loop_sm_interference_terms_per_x2,
     )
 
     if twist2 is not None and not loops and case == "A":
@@ -373,9 +377,11 @@ def _zprime_channels(
     channels = []
     ff_options = {"form_factor": form_factor, "radius_scale": radius_scale}
     if case == "B" and tree and spin_dependent:
-        from .xsec.spin_dependent import axial_nucleus_dsigma_dT
+        from .xsec.spin_dependent import axial_nucleus_dsigma_dT, axial_nucleus_dsigma_terms
 
-        channels += _tree_entry(axial_nucleus_dsigma_dT, None, material, **ff_options)
+        channels += _tree_entry(
+            axial_nucleus_dsigma_dT, axial_nucleus_dsigma_terms, material, **ff_options
+        )
     if case == "A" and tree:
         channels += _tree_entry(
             vector_nucleus_dsigma_dT,
@@ -391,19 +397,19 @@ def _zprime_channels(
         "twist2": twist2,
     }
 
-    def make_loop(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return loop_dsigma_dT_per_x4(
-                E, T, isotope=isotope, m_chi=m_chi, m_zprime=m_med, **loop_options
-            )
+    # the closures take (E, T, flavour) for the cross section, (T, flavour) for its terms
+    def make_loop(isotope, func):
+        def value(*args, m_chi, m_med):
+            *energies, _flavour = args
+            return func(*energies, isotope=isotope, m_chi=m_chi, m_zprime=m_med, **loop_options)
 
-        return dsigma
+        return value
 
-    def make_interference(isotope):
-        def dsigma(E, T, flavour, m_chi, m_med):
-            return loop_sm_interference_dsigma_dT_per_x2(
-                E,
-                T,
+    def make_interference(isotope, func):
+        def value(*args, m_chi, m_med):
+            *energies, flavour = args
+            return func(
+                *energies,
                 isotope=isotope,
                 m_chi=m_chi,
                 m_zprime=m_med,
@@ -411,21 +417,33 @@ def _zprime_channels(
                 **loop_options,
             )
 
-        return dsigma
+        return value
 
-    pieces = [("loop", make_loop, 2)] if loops else []
+    loop = ("loop", make_loop, loop_dsigma_dT_per_x4, loop_dsigma_terms_per_x4)
+    interference_piece = (
+        "loop-SM interference",
+        make_interference,
+        loop_sm_interference_dsigma_dT_per_x2,
+        loop_sm_interference_terms_per_x2,
+    )
+    # (label, closure, cross section, its coefficients in E) + (highest power of E,
+    # flavour-blind, basis entry)
+    pieces = [(*loop, LOOP_ENERGY_POWER, True, 2)] if loops else []
     if loops and interference:
-        pieces.append(("loop-SM interference", make_interference, 1))
-    for label, make, index in pieces:
+        pieces.append((*interference_piece, INTERFERENCE_ENERGY_POWER, False, 1))
+    for label, make, func, terms, power, blind, index in pieces:
         channels += [
             Channel(
                 f"{iso.name} {label}",
                 iso.mass,
                 n,
                 NUCLEAR,
-                partial(_place, make(iso), index),
-                None,
-                (3,),
+                make(iso, func),
+                basis_shape=(3,),
+                energy_terms=make(iso, terms),
+                flavour_blind=blind,
+                energy_power=power,
+                basis_entry=index,
             )
             for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
         ]
@@ -436,37 +454,20 @@ def _tree_entry(func, terms_func, material: Material, **xsec_options) -> list[Ch
     """Per-isotope nu N -> chi N channels (:func:`_nuclear_basis`) in entry 0 of the Z' basis
     (``terms_func`` None: no closed-form energy terms)."""
     return [
-        Channel(
-            c.label,
-            c.target_mass,
-            c.targets_per_kg,
-            c.recoil,
-            partial(_place, c.dsigma, 0),
-            c.m_out_param,
-            (3,),
-            None if c.energy_terms is None else partial(_place_terms, c.energy_terms, 0),
-            c.flavour_blind,
+        replace(
+            c,
+            dsigma=partial(_only_entry, c.dsigma),
+            energy_terms=None if c.energy_terms is None else partial(_only_entry, c.energy_terms),
+            basis_shape=(3,),
+            basis_entry=0,
         )
         for c in _nuclear_basis(func, terms_func, material, **xsec_options)
     ]
 
 
-def _place(dsigma, index, E, T, flavour, **params):
-    """Put a plain (or one-entry) cross section into entry ``index`` of the Z' basis."""
-    return _place_value(np.asarray(dsigma(E, T, flavour, **params)), index)
-
-
-def _place_terms(energy_terms, index, T, flavour, **params):
-    """:func:`_place` for the 1/E coefficients of a one-entry basis (``Channel.energy_terms``)."""
-    return _place_value(np.asarray(energy_terms(T, flavour, **params)), index)
-
-
-def _place_value(value, index):
-    if value.ndim and value.shape[-1:] == (1,) and index == 0:
-        value = value[..., 0]
-    out = np.zeros((*value.shape, 3))
-    out[..., index] = value
-    return out
+def _only_entry(func, *args, **params):
+    """``func`` of a one-entry basis without its basis axis (``Channel.basis_entry``)."""
+    return np.asarray(func(*args, **params))[..., 0]
 
 
 LOOP_SHARE_LIMIT = 0.1

@@ -20,6 +20,8 @@ arrival-time distributions per component), then bins, then the basis axes.
 from __future__ import annotations
 
 import itertools
+import math
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -27,11 +29,10 @@ from typing import Protocol
 
 import numpy as np
 
-from ._validate import MAX_MEV, as_array, as_float
+from ._validate import MAX_MEV, as_array, as_float, read_only
 from .errors import ParameterError
 from .fluxes.base import Source
 from .kinematics import e_nu_min, recoil_range
-from .xsec.sm import energy_series
 
 NUCLEAR = "nuclear"
 ELECTRON = "electron"
@@ -61,14 +62,23 @@ class Channel:
     basis_shape : tuple of int
         Shape of the trailing basis axes of ``dsigma`` (``()`` for a plain cross section).
     energy_terms : callable or None
-        ``energy_terms(T, flavour, **params)``: the coefficients c_k(T) (MeV^-3 MeV^k) of
-        dsigma/dT = sum_{k=0}^{2} c_k(T) E^-k, exact wherever E >= E_min(T) (dsigma is zero below),
-        with shape T.shape + (3,) + basis_shape. Given, the energy integral over a polynomial
-        spectrum is done in closed form; ``None`` (default) for cross sections of any other form,
-        which are integrated by quadrature.
+        ``energy_terms(T, flavour, **params)``: the coefficients c_k(T) (MeV^-3 MeV^(k-p), p =
+        ``energy_power``) of dsigma/dT = sum_{k=0}^{K-1} c_k(T) E^(p-k), exact wherever
+        E >= E_min(T) (dsigma is zero below) and zero at T = 0, with shape T.shape + (K,) +
+        basis_shape. Given, the energy integral over a polynomial spectrum and a line is done in
+        closed form; ``None`` (default) for cross sections of any other form, which are
+        integrated by quadrature.
     flavour_blind : bool
         True if ``dsigma`` and ``energy_terms`` are the same for every flavour, so that the
         engine evaluates them once for all flux components (default False).
+    energy_power : int
+        Highest power p of E in ``energy_terms`` (default 0: the series c_0 + c_1/E + c_2/E^2
+        of the tree-level cross sections; 2 for the loop-induced E^2 ... E^-2).
+    basis_entry : int or None
+        Flat (C-order) index of the one basis entry the channel contributes to: ``dsigma`` and
+        ``energy_terms`` then give that entry without the basis axes, and the engine adds the
+        counts there (the other entries are zero, and no zero-filled axes are computed). None
+        (default): they give every entry.
     """
 
     label: str
@@ -80,10 +90,21 @@ class Channel:
     basis_shape: tuple[int, ...] = field(default=())
     energy_terms: Callable[..., np.ndarray] | None = None
     flavour_blind: bool = False
+    energy_power: int = 0
+    basis_entry: int | None = None
+
+
+def _value_shape(channel: Channel) -> tuple[int, ...]:
+    """Trailing axes of the channel's cross section: its basis, or none for one basis entry."""
+    return () if channel.basis_entry is not None else channel.basis_shape
 
 
 class Response(Protocol):
-    """Maps true recoil energy to analysis bins (probabilities include efficiencies)."""
+    """Maps true recoil energy to analysis bins (probabilities include efficiencies).
+
+    Responses are immutable: the folding engine memoises what it derives from one (its matrix on
+    the shared recoil nodes of elastic channels) for as long as the response object lives.
+    """
 
     @property
     def n_bins(self) -> int: ...
@@ -130,7 +151,7 @@ class RecoilBins:
         edges = as_array("recoil bin edges", self.edges)
         if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0) or edges[0] < 0:
             raise ParameterError("recoil bin edges must be increasing, non-negative, at least two")
-        object.__setattr__(self, "edges", edges)
+        object.__setattr__(self, "edges", read_only(edges))
 
     @property
     def n_bins(self) -> int:
@@ -169,14 +190,6 @@ def gauss_legendre(n: int) -> tuple[np.ndarray, np.ndarray]:
 def _expand(params: Mapping[str, np.ndarray], extra_axes: int) -> dict[str, np.ndarray]:
     """Reshape every (n_mass,) parameter to (n_mass, 1, ..., 1) with ``extra_axes`` ones."""
     return {k: v.reshape(v.shape + (1,) * extra_axes) for k, v in params.items()}
-
-
-def _kinematic_breakpoints(channel: Channel, source: Source, params, n_mass: int) -> np.ndarray:
-    """Recoil endpoints of every line and spectrum edge, shape (n_mass, k)."""
-    m_out = params[channel.m_out_param] if channel.m_out_param else np.zeros(n_mass)
-    energies = sorted({c.e_max for c in source.components} | {c.e_min for c in source.components})
-    t_lo, t_hi = recoil_range(np.asarray(energies)[:, None], channel.target_mass, m_out)
-    return np.concatenate([t_lo, t_hi]).T
 
 
 #: Largest ratio b/a of a recoil segment [a, b]: wider segments of the response's fixed grid are
@@ -219,6 +232,205 @@ def _scaled(key: bytes) -> np.ndarray:
     return scaled
 
 
+#: Largest folded-moment matrix (elements) that shared recoil nodes keep per flux component and
+#: response (:meth:`_Nodes.folded_moments`): 0.5 MiB, far above the few thousand elements of a
+#: binned spectrum, so that many-bin smeared responses do not hold megabytes per object.
+FOLDED_CACHE_ELEMENTS = 1 << 16
+
+
+class _Nodes:
+    """The recoil quadrature of one channel and what the engine derives from it.
+
+    ``T`` (MeV), ``wT`` (MeV) and ``threshold`` (E_min(T), MeV) have shape (n_rows, n_T): one row
+    per mass point, or a single row shared by every mass point when the kinematics do not depend
+    on the parameters (elastic channels). Energy moments of flux components and, for shared
+    nodes, the response matrix and the folded moments are memoised: the shared nodes are cached
+    (:func:`_shared_nodes`), so they carry them from one call to the next (``keep``).
+    """
+
+    __slots__ = ("T", "_keep", "_memo", "threshold", "wT")
+
+    def __init__(
+        self, T: np.ndarray, wT: np.ndarray | None, threshold: np.ndarray, keep: bool = False
+    ) -> None:
+        self.T, self.wT, self.threshold = T, wT, threshold
+        self._keep = keep
+        self._memo: dict[tuple, object] = {}
+
+    def _cached(self, key: tuple, build: Callable[[], np.ndarray], keep: bool = True):
+        if key in self._memo:
+            return self._memo[key]
+        value = build()
+        value.flags.writeable = False
+        if keep:
+            self._memo[key] = value
+        return value
+
+    def _per_response(self, key: tuple, response, build: Callable[[], np.ndarray], keep=True):
+        """:meth:`_cached` for what depends on the response object (responses are immutable):
+        memoised while ``response`` lives (the entry goes with it), if ``keep``."""
+        key = (*key, id(response))
+        entry = self._memo.get(key)
+        if entry is not None and entry[0]() is response:
+            return entry[1]
+        value = build()
+        value.flags.writeable = False
+        if not keep:
+            return value
+        try:
+            ref = weakref.ref(response, lambda _, memo=self._memo, key=key: memo.pop(key, None))
+        except TypeError:  # a response without weak references: not memoised
+            return value
+        self._memo[key] = (ref, value)
+        return value
+
+    def lower(self, e_min: float, e_max: float) -> np.ndarray:
+        """max(E_min(T), e_min), clamped to e_max so that closed ranges stay finite."""
+        return self._cached(
+            ("lower", e_min, e_max),
+            lambda: np.minimum(np.maximum(self.threshold, e_min), e_max),
+        )
+
+    def _integral(self, e_min: float, e_max: float, power: int) -> np.ndarray:
+        return self._cached(
+            ("integral", e_min, e_max, power),
+            lambda: power_integral(power, self.lower(e_min, e_max), e_max),
+        )
+
+    def moments(self, comp, power: int, n_terms: int) -> np.ndarray:
+        """fluence x int dE dn/dE E^(power - k) over [max(E_min(T), e_min), e_max], k <
+        ``n_terms``, shape (n_rows, n_T, n_terms): a line at E_0 gives E_0^(power - k) where
+        T > 0 is reachable at E_0; a polynomial spectrum sum_n p_n E^n the closed form
+        sum_n p_n int E^(n + power - k) dE (:func:`power_integral`)."""
+
+        def build() -> np.ndarray:
+            if comp.is_line:
+                open_range = (self.threshold <= comp.e_max) & (self.T > 0)
+                rows = [
+                    np.where(open_range, comp.fluence * comp.e_max ** float(power - k), 0.0)
+                    for k in range(n_terms)
+                ]
+            else:
+                rows = []
+                for k in range(n_terms):
+                    total = np.zeros(self.T.shape)
+                    for n, p in enumerate(comp.polynomial):
+                        if p:
+                            integral = self._integral(comp.e_min, comp.e_max, n + power - k)
+                            total = total + p * integral
+                    rows.append(comp.fluence * total)
+            return np.stack(rows, axis=-1)
+
+        return self._cached(("moments", *_energy_key(comp), power, n_terms), build, self._keep)
+
+    def response_matrix(self, response: Response, recoil: str) -> np.ndarray:
+        """P(bin | T) w_T of shared nodes, shape (n_T, n_bins): from the bin of each node for a
+        :class:`SingleBinResponse`, else from the response's probabilities."""
+
+        def build() -> np.ndarray:
+            T, wT = self.T[0], self.wT[0]
+            if hasattr(response, "bin_index"):
+                index, probability = response.bin_index(T, recoil)
+                matrix = np.zeros((T.size, response.n_bins))
+                matrix[np.arange(T.size), index] = probability * wT
+                return matrix
+            return np.asarray(response.probabilities(T, recoil), dtype=float) * wT[:, None]
+
+        return self._per_response(("response", recoil), response, build)
+
+    def folded_moments(self, comp, power: int, n_terms: int, response, recoil: str):
+        """sum_t P(bin | T_t) w_t x :meth:`moments` of shared nodes, shape (n_bins, n_T x
+        n_terms): the counts per bin of a closed-form component are this matrix times the
+        cross section's coefficients (n_T x n_terms). Memoised up to
+        :data:`FOLDED_CACHE_ELEMENTS` elements (a smeared response with many bins is rebuilt
+        at each call instead of held)."""
+
+        def build() -> np.ndarray:
+            matrix = self.response_matrix(response, recoil)  # (n_T, n_bins)
+            moments = self.moments(comp, power, n_terms)[0]  # (n_T, n_terms)
+            return (matrix.T[:, :, None] * moments).reshape(matrix.shape[1], -1)
+
+        key = ("folded", recoil, *_energy_key(comp), power, n_terms)
+        keep = response.n_bins * self.T.shape[1] * n_terms <= FOLDED_CACHE_ELEMENTS
+        return self._per_response(key, response, build, keep)
+
+
+def _energy_key(comp) -> tuple:
+    """What the energy moments of a flux component depend on (hashable values, no identity)."""
+    return comp.is_line, comp.polynomial, comp.e_min, comp.e_max, comp.fluence
+
+
+def _fixed_breakpoints(response: Response, recoil: str) -> tuple[float, float, np.ndarray]:
+    """(lo, hi, the response's breakpoints as a float array) of ``response`` for ``recoil``."""
+    lo, hi = response.t_range(recoil)
+    return lo, hi, np.asarray(response.breakpoints(recoil), dtype=float)
+
+
+def _build_nodes(
+    target_mass: float,
+    m_out: np.ndarray,
+    energies: tuple[float, ...],
+    lo: float,
+    hi: float,
+    breakpoints: np.ndarray,
+    n_per_segment: int,
+    keep: bool = False,
+) -> _Nodes:
+    """Composite Gauss-Legendre recoil nodes for outgoing masses ``m_out`` (shape (n_rows,));
+    ``keep``: the nodes are cached, so their energy moments are memoised too."""
+    fixed = scale_breakpoints(np.clip(np.concatenate([breakpoints, [lo, hi]]), lo, hi))
+    t_lo, t_hi = recoil_range(np.asarray(energies)[:, None], target_mass, m_out)
+    kin = np.concatenate([t_lo, t_hi]).T  # recoil endpoints of every spectrum edge, (n_rows, k)
+    n_rows = kin.shape[0]
+    points = np.concatenate(
+        [np.broadcast_to(fixed, (n_rows, fixed.size)), kin, np.full((n_rows, 2), [lo, hi])],
+        axis=1,
+    )
+    points = np.sort(np.clip(points, lo, hi), axis=1)
+    a, b = points[:, :-1, None], points[:, 1:, None]
+    x, w = gauss_legendre(n_per_segment)
+    T = (a + (b - a) * x).reshape(n_rows, -1)
+    wT = ((b - a) * w).reshape(n_rows, -1)
+    threshold = e_nu_min(T, target_mass, m_out[:, None])
+    for array in (T, wT, threshold):
+        array.flags.writeable = False
+    return _Nodes(T, wT, threshold, keep)
+
+
+@lru_cache(maxsize=64)
+def _shared_nodes(
+    target_mass: float,
+    energies: tuple[float, ...],
+    lo: float,
+    hi: float,
+    breakpoints: bytes,
+    n_per_segment: int,
+) -> _Nodes:
+    """:func:`_build_nodes` of an elastic channel (m_out = 0), one row shared by every mass
+    point, cached on the values it depends on (``breakpoints``: the float64 bytes)."""
+    points = np.frombuffer(breakpoints, dtype=float)
+    return _build_nodes(target_mass, np.zeros(1), energies, lo, hi, points, n_per_segment, True)
+
+
+def _recoil_nodes(
+    channel: Channel,
+    source: Source,
+    response: Response,
+    params: Mapping[str, np.ndarray],
+    n_per_segment: int,
+) -> _Nodes:
+    """The recoil nodes of ``channel``: shared and cached for elastic channels, else per mass."""
+    lo, hi, breakpoints = _fixed_breakpoints(response, channel.recoil)
+    components = source.components
+    energies = tuple(sorted({c.e_max for c in components} | {c.e_min for c in components}))
+    if channel.m_out_param is None:
+        return _shared_nodes(
+            channel.target_mass, energies, lo, hi, breakpoints.tobytes(), n_per_segment
+        )
+    m_out = params[channel.m_out_param]
+    return _build_nodes(channel.target_mass, m_out, energies, lo, hi, breakpoints, n_per_segment)
+
+
 def recoil_quadrature(
     channel: Channel,
     source: Source,
@@ -230,23 +442,11 @@ def recoil_quadrature(
 
     Returns
     -------
-    (T, w) : arrays of shape (n_mass, n_nodes), MeV and MeV.
+    (T, w) : read-only arrays of shape (n_mass, n_nodes), MeV and MeV; (1, n_nodes), the same
+        nodes for every mass point, for an elastic channel (``m_out_param`` None).
     """
-    lo, hi = response.t_range(channel.recoil)
-    n_mass = len(next(iter(params.values()))) if params else 1
-    kin = _kinematic_breakpoints(channel, source, params, n_mass)
-    fixed = np.asarray(response.breakpoints(channel.recoil), dtype=float)
-    fixed = scale_breakpoints(np.clip(np.concatenate([fixed, [lo, hi]]), lo, hi))
-    points = np.concatenate(
-        [np.broadcast_to(fixed, (n_mass, fixed.size)), kin, np.full((n_mass, 2), [lo, hi])],
-        axis=1,
-    )
-    points = np.sort(np.clip(points, lo, hi), axis=1)
-    a, b = points[:, :-1, None], points[:, 1:, None]
-    x, w = gauss_legendre(n_per_segment)
-    nodes = a + (b - a) * x
-    weights = (b - a) * w
-    return nodes.reshape(n_mass, -1), weights.reshape(n_mass, -1)
+    nodes = _recoil_nodes(channel, source, response, params, n_per_segment)
+    return nodes.T, nodes.wT
 
 
 def power_integral(power: int, a: np.ndarray, b: float) -> np.ndarray:
@@ -288,14 +488,15 @@ def fluence_weighted_xsec(
 
     * a line at E_0: dsigma/dT(E_0, T), exactly;
     * a polynomial spectrum sum_n p_n E^n (``FluxComponent.polynomial``) and a cross section
-      given as sum_k c_k(T) E^-k (``Channel.energy_terms``): the closed form
-      sum_k c_k(T) sum_n p_n int_a^{e_max} E^(n-k) dE (:func:`power_integral`), exact;
+      given as sum_k c_k(T) E^(p-k) (``Channel.energy_terms``): the closed form
+      sum_k c_k(T) sum_n p_n int_a^{e_max} E^(n+p-k) dE (:func:`power_integral`), exact;
     * anything else: ``n_energy`` Gauss-Legendre nodes mapped onto [a, e_max].
 
     Parameters
     ----------
     T : numpy.ndarray
-        Recoil energies (MeV), shape (n_mass, n_T) (n_mass may be 1 with no parameters).
+        Recoil energies (MeV), shape (n_mass, n_T); n_mass may be 1 with no parameters or for
+        nodes shared by every mass point.
     params : mapping of str to numpy.ndarray
         Model parameters, each of shape (n_mass,).
 
@@ -305,52 +506,122 @@ def fluence_weighted_xsec(
         Shape (n_mass, n_components, n_T) + basis_shape, in MeV^-1 (events per target per
         recoil energy).
     """
-    n_basis = len(channel.basis_shape)
-    m_out = params[channel.m_out_param] if channel.m_out_param else 0.0
-    m_out_t = np.reshape(m_out, (*np.shape(m_out), 1)) if channel.m_out_param else 0.0
-    e_threshold = e_nu_min(T, channel.target_mass, m_out_t)  # (n_mass, n_T)
-    x, w = gauss_legendre(n_energy)
-    p_line = _expand(params, 1)
-    p_cont = _expand(params, 2)
-    terms: dict[str, np.ndarray] = {}  # energy_terms per flavour (one entry if flavour-blind)
-    integrals: dict[tuple, np.ndarray] = {}  # power integrals per (e_min, e_max, power)
+    T = np.asarray(T, dtype=float)
+    m_out = params[channel.m_out_param][:, None] if channel.m_out_param else 0.0
+    nodes = _Nodes(T, None, e_nu_min(T, channel.target_mass, m_out))
+    rate = _rates(channel, source, nodes, params, n_energy)
+    if channel.basis_entry is None:
+        return rate
+    full = np.zeros((*rate.shape, *channel.basis_shape))
+    full.reshape(*rate.shape, -1)[..., channel.basis_entry] = rate
+    return full
 
-    def flavour_terms(flavour):
-        key = "" if channel.flavour_blind else flavour
-        if key not in terms:
-            terms[key] = channel.energy_terms(T, flavour, **p_line)
-        return terms[key]
 
-    out = []
-    for comp in source.components:
-        # clamp to e_max so that closed ranges (T = 0, above threshold) stay finite
-        a = np.minimum(np.maximum(e_threshold, comp.e_min), comp.e_max)
-        if comp.is_line and channel.energy_terms is not None:
-            series = energy_series(np.moveaxis(flavour_terms(comp.flavour), 2, -1), comp.e_max)
-            open_range = (e_threshold <= comp.e_max) & (T > 0)
-            value = np.where(open_range.reshape(open_range.shape + (1,) * n_basis), series, 0.0)
-        elif comp.is_line:
-            value = channel.dsigma(comp.e_max, T, comp.flavour, **p_line)
-        elif comp.polynomial is not None and channel.energy_terms is not None:
-            moments = []
-            for k in range(3):
-                total = 0.0
-                for n, p in enumerate(comp.polynomial):
-                    if p:
-                        key = (comp.e_min, comp.e_max, n - k)
-                        if key not in integrals:
-                            integrals[key] = power_integral(n - k, a, comp.e_max)
-                        total = total + p * integrals[key]
-                moments.append(np.broadcast_to(total, a.shape))
-            value = np.einsum("kmt,mtk...->mt...", moments, flavour_terms(comp.flavour))
+class _Terms:
+    """``channel.energy_terms`` on the nodes, per flavour (once if flavour-blind), with the
+    basis axes flattened: shape (n_rows, n_T, n_terms, n_basis)."""
+
+    def __init__(self, channel: Channel, T: np.ndarray, params, n_rows: int) -> None:
+        self.channel, self.T, self.n_rows = channel, T, n_rows
+        self.params = _expand(params, 1)
+        self.values: dict[str, np.ndarray] = {}
+
+    def __call__(self, flavour: str) -> np.ndarray:
+        key = "" if self.channel.flavour_blind else flavour
+        if key not in self.values:
+            value = np.asarray(self.channel.energy_terms(self.T, flavour, **self.params))
+            value = value.reshape(*value.shape[:3], -1)
+            if value.shape[0] != self.n_rows:
+                value = np.broadcast_to(value, (self.n_rows, *value.shape[1:]))
+            self.values[key] = value
+        return self.values[key]
+
+
+def _n_rows(nodes: _Nodes, params: Mapping[str, np.ndarray]) -> int:
+    """Mass points of a batch: the rows of the nodes, or of the parameters for shared nodes."""
+    return max(nodes.T.shape[0], len(next(iter(params.values()))) if params else 1)
+
+
+def _closed_form(channel: Channel, comp) -> bool:
+    """Whether the energy integral of ``comp`` is done in closed form for ``channel``."""
+    return channel.energy_terms is not None and (comp.is_line or comp.polynomial is not None)
+
+
+def _rates(
+    channel: Channel,
+    source: Source,
+    nodes: _Nodes,
+    params: Mapping[str, np.ndarray],
+    n_energy: int,
+) -> np.ndarray:
+    """:func:`fluence_weighted_xsec` on the recoil nodes ``nodes``."""
+    n_rows, n_t = _n_rows(nodes, params), nodes.T.shape[1]
+    terms = _Terms(channel, nodes.T, params, n_rows)
+    components = source.components
+    rate = np.empty((n_rows, len(components), n_t, *_value_shape(channel)))
+    flat = rate.reshape(n_rows, len(components), n_t, -1)  # a view with the basis flattened
+    for c, comp in enumerate(components):
+        if _closed_form(channel, comp):
+            series = terms(comp.flavour)
+            moments = nodes.moments(comp, channel.energy_power, series.shape[2])
+            if moments.shape[0] != n_rows:  # nodes shared by the mass points
+                moments = np.broadcast_to(moments, (n_rows, *moments.shape[1:]))
+            np.einsum("mtk,mtkb->mtb", moments, series, out=flat[:, c])
         else:
-            width = (comp.e_max - a)[..., None]  # (n_mass, n_T, 1), zero where closed
-            E = a[..., None] + width * x
-            integrand = channel.dsigma(E, T[..., None], comp.flavour, **p_cont)
-            integrand = integrand * (comp.shape(E) * width * w).reshape(E.shape + (1,) * n_basis)
-            value = integrand.sum(axis=2)
-        out.append(comp.fluence * np.broadcast_to(value, T.shape + channel.basis_shape))
-    return np.stack(out, axis=1)
+            rate[:, c] = _component_rate(channel, comp, nodes, params, n_energy)
+    return rate
+
+
+def _component_rate(channel: Channel, comp, nodes: _Nodes, params, n_energy: int) -> np.ndarray:
+    """fluence x int dE dn/dE dsigma/dT of a component without a closed form: a line evaluated
+    exactly, a spectrum by ``n_energy`` Gauss-Legendre nodes per recoil node."""
+    if comp.is_line:
+        return comp.fluence * channel.dsigma(
+            comp.e_max, nodes.T, comp.flavour, **_expand(params, 1)
+        )
+    x, w = gauss_legendre(n_energy)
+    a = nodes.lower(comp.e_min, comp.e_max)
+    width = (comp.e_max - a)[..., None]  # (n_rows, n_T, 1), zero where closed
+    E = a[..., None] + width * x
+    integrand = channel.dsigma(E, nodes.T[..., None], comp.flavour, **_expand(params, 2))
+    weights = comp.shape(E) * width * w
+    value = (integrand * weights.reshape(E.shape + (1,) * len(_value_shape(channel)))).sum(axis=2)
+    return comp.fluence * value
+
+
+def _shared_counts(
+    channel: Channel,
+    source: Source,
+    response: Response,
+    nodes: _Nodes,
+    params: Mapping[str, np.ndarray],
+    n_energy: int,
+) -> np.ndarray:
+    """Counts (n_rows, n_components, n_bins) + the value shape (:func:`_value_shape`) on nodes
+    shared by every mass point.
+
+    A closed-form component is one matrix product, :meth:`_Nodes.folded_moments` (bins x
+    nodes x terms) times the cross section's coefficients; any other component's rate is
+    folded with :meth:`_Nodes.response_matrix`. Both matrices are cached with the nodes.
+    """
+    n_rows, n_t = _n_rows(nodes, params), nodes.T.shape[1]
+    n_bins = response.n_bins
+    terms = _Terms(channel, nodes.T, params, n_rows)
+    counts = np.empty((n_rows, len(source.components), n_bins, *_value_shape(channel)))
+    flat = counts.reshape(n_rows, len(source.components), n_bins, -1)
+    for c, comp in enumerate(source.components):
+        if _closed_form(channel, comp):
+            series = terms(comp.flavour)
+            matrix = nodes.folded_moments(
+                comp, channel.energy_power, series.shape[2], response, channel.recoil
+            )
+            flat[:, c] = matrix @ series.reshape(n_rows, -1, series.shape[3])
+        else:
+            value = _component_rate(channel, comp, nodes, params, n_energy)
+            value = np.broadcast_to(value, (n_rows, n_t, *_value_shape(channel)))
+            matrix = nodes.response_matrix(response, channel.recoil)
+            flat[:, c] = matrix.T @ value.reshape(n_rows, n_t, -1)
+    return counts
 
 
 #: Largest mass parameter (MeV) a rate accepts: the cross sections' limit
@@ -383,6 +654,10 @@ def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarra
 #: memory does not grow with the number of mass points beyond the result itself.
 CHUNK_ELEMENTS = 1 << 21
 
+#: Coefficients in E per recoil node of a closed-form cross section the chunk size allows for on
+#: shared nodes (5 for the loop-induced E^2 ... E^-2, 3 at tree level).
+_TERMS_PER_NODE = 5
+
 
 def _fold_single_bin(
     response: SingleBinResponse,
@@ -391,7 +666,8 @@ def _fold_single_bin(
     rate: np.ndarray,
     recoil: str,
 ) -> np.ndarray:
-    """sum_t P(bin | T_t) w_t rate_t for a response with one bin per recoil, (m, c, bins, ...).
+    """sum_t P(bin | T_t) w_t rate_t for a response with one bin per recoil, (m, c, bins, ...),
+    on nodes of one row per mass point.
 
     Nodes are accumulated into their bin by one segmented sum (np.add.reduceat) over the
     (mass point, bin) keys, which the sorted recoil nodes make non-decreasing.
@@ -427,7 +703,10 @@ def binned_counts(
 
     A response with a ``bin_index`` method (:class:`SingleBinResponse`: every recoil in at most
     one bin, e.g. :class:`RecoilBins`) is folded by accumulating each recoil node into its bin;
-    any other response through its dense ``probabilities`` matrix.
+    any other response through its dense ``probabilities`` matrix. The recoil nodes of an
+    elastic channel (``m_out_param`` None) are shared by every mass point and cached between
+    calls with their energy moments and the response matrix, so that a closed-form component
+    is one matrix product per call.
 
     Parameters
     ----------
@@ -459,10 +738,17 @@ def binned_counts(
     if len(basis) != 1:
         raise ParameterError("all channels of one rate must share the same basis shape")
     basis_shape = basis.pop()
+    n_basis = math.prod(basis_shape)
+    for channel in channels:
+        entry = channel.basis_entry
+        if entry is not None and not (isinstance(entry, int) and 0 <= entry < n_basis):
+            raise ParameterError(
+                f"channel {channel.label!r}: basis_entry must be an index in [0, {n_basis}), "
+                f"got {entry!r}"
+            )
     n_components = len(source.components)
     total = np.zeros((n_mass, n_components, response.n_bins, *basis_shape))
     single_bin = hasattr(response, "bin_index")
-    n_basis = int(np.prod(basis_shape))
     for channel in channels:
         if chunk is None:
             # recoil nodes per mass point (fixed segments, their geometric refinement, two
@@ -470,22 +756,33 @@ def binned_counts(
             n_t = n_per_segment * (
                 np.size(response.breakpoints(channel.recoil)) + 24 + 4 * n_components
             )
-            per_node = n_basis * max(n_components, n_energy) + (
-                0 if single_bin else response.n_bins
-            )
+            # (on nodes shared by the mass points, only the closed form's coefficients or the
+            # energy nodes are per mass point, not the moments, rates and bins)
+            shared = channel.m_out_param is None
+            closed = shared and all(_closed_form(channel, c) for c in source.components)
+            width = max(n_components, _TERMS_PER_NODE if closed else n_energy)
+            dense = not (single_bin or shared)  # P(bin | T) per mass point
+            per_node = math.prod(_value_shape(channel)) * width + (response.n_bins if dense else 0)
             size = int(max(1, min(n_mass, CHUNK_ELEMENTS // (n_t * per_node))))
         else:
             size = int(chunk)
+        scale = channel.targets_per_kg * detector_mass_kg
         for start in range(0, n_mass, size):
             part = {k: v[start : start + size] for k, v in params.items()}
-            T, wT = recoil_quadrature(channel, source, response, part, n_per_segment)
-            rate = fluence_weighted_xsec(channel, source, T, part, n_energy)
-            if single_bin:
-                counts = _fold_single_bin(response, T, wT, rate, channel.recoil)
+            nodes = _recoil_nodes(channel, source, response, part, n_per_segment)
+            if channel.m_out_param is None:  # nodes shared by every mass point
+                counts = _shared_counts(channel, source, response, nodes, part, n_energy)
+            elif single_bin:
+                rate = _rates(channel, source, nodes, part, n_energy)
+                counts = _fold_single_bin(response, nodes.T, nodes.wT, rate, channel.recoil)
             else:
-                prob = response.probabilities(T, channel.recoil) * wT[..., None]  # (m, nT, bins)
+                rate = _rates(channel, source, nodes, part, n_energy)
+                prob = response.probabilities(nodes.T, channel.recoil) * nodes.wT[..., None]
                 counts = np.einsum("mtb,mct...->mcb...", prob, rate)
-            total[start : start + size] += channel.targets_per_kg * detector_mass_kg * counts
+            target = total[start : start + size]
+            if channel.basis_entry is not None:
+                target = target.reshape(*target.shape[:3], -1)[..., channel.basis_entry]
+            target += scale * counts
     return total
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 from scipy.special import ndtr
 
-from .._validate import as_array
+from .._validate import as_array, read_only
 from ..errors import ParameterError
 from .pieces import ResponsePiece
 
@@ -31,7 +31,7 @@ def _check_edges(name: str, edges) -> np.ndarray:
     edges = as_array(name, edges)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ParameterError(f"{name} must be increasing, non-negative, at least two")
-    return edges
+    return read_only(edges)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ import numpy as np
 from scipy.interpolate import CubicSpline, PchipInterpolator
 from scipy.special import gammainc, gammaln
 
+from .._validate import read_only
 from ..errors import ParameterError, UpscatterError
 from ..fluxes.timing import TAU_MUON as TAU_MUON  # re-exported: the mu+ lifetime of the timing
 from ..fluxes.timing import arrival_time_pdf
@@ -225,7 +226,7 @@ class PESmearing:
             raise ParameterError("PE bin edges must be increasing and non-negative")
         if not np.allclose(np.round(edges / self.step) * self.step, edges):
             raise ParameterError("PE bin edges must be multiples of the sub-bin step")
-        object.__setattr__(self, "edges_pe", edges)
+        object.__setattr__(self, "edges_pe", read_only(edges))
 
     @property
     def n_bins(self) -> int:

@@ -23,7 +23,7 @@ from typing import ClassVar, Protocol
 
 import numpy as np
 
-from .._validate import as_array, as_float, lookup
+from .._validate import as_array, as_float, lookup, read_only
 from ..errors import ParameterError
 from ..units import keV
 
@@ -213,8 +213,8 @@ class TabulatedEfficiency:
             )
         if np.any(v > 1):
             raise ParameterError("efficiency values must be in [0, 1]")
-        object.__setattr__(self, "energies_kev", e)
-        object.__setattr__(self, "values", v)
+        object.__setattr__(self, "energies_kev", read_only(e))
+        object.__setattr__(self, "values", read_only(v))
 
     def __call__(self, energy) -> np.ndarray:
         e = as_array("energy", energy, allow_negative=True) / keV

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._validate import read_only
 from ..errors import ParameterError
 from ..rates import edge_index
 from ..units import keV
@@ -53,7 +54,7 @@ class SteppedPEResponse:
             raise ParameterError("PE bin edges must lie on the fine acceptance grid")
         if not self.pe_per_kev > 0:
             raise ParameterError("pe_per_kev must be positive")
-        object.__setattr__(self, "edges_pe", edges)
+        object.__setattr__(self, "edges_pe", read_only(edges))
 
     @property
     def n_bins(self) -> int:

@@ -45,20 +45,25 @@ def vector_bracket_terms(T, M, m_out=0.0):
     m2 = np.asarray(m_out, dtype=float) ** 2
     b1 = -2.0 * T - m2 / M
     b2 = T * (T - M) - 0.5 * m2 * (1.0 - T / M)
-    return np.stack(np.broadcast_arrays(np.full_like(b1, 2.0), b1, b2), axis=-1)
+    terms = np.empty((*np.broadcast_shapes(b1.shape, b2.shape), 3))
+    terms[..., 0], terms[..., 1], terms[..., 2] = 2.0, b1, b2
+    return terms
 
 
-def energy_series(terms, E):
-    """sum_k terms[..., k] E^-k: a cross section from its coefficients in powers of 1/E.
+def energy_series(terms, E, power: int = 0):
+    """sum_k terms[..., k] E^(power - k): a cross section from its coefficients in powers of E.
 
-    ``terms`` has shape X + (n,), broadcastable against E without the last axis; E in MeV.
+    ``terms`` has shape X + (n,), broadcastable against E without the last axis; E in MeV;
+    ``power`` is the highest power of E (0: a series in 1/E, as for the tree-level cross
+    sections; :attr:`upscatter.rates.Channel.energy_power`).
     """
     terms = np.asarray(terms, dtype=float)
-    inverse = 1.0 / np.asarray(E, dtype=float)
+    E = np.asarray(E, dtype=float)
+    inverse = 1.0 / E
     value = terms[..., -1]
     for k in range(terms.shape[-1] - 2, -1, -1):
         value = terms[..., k] + inverse * value
-    return value
+    return value * E**power if power else value
 
 
 def vector_kinematic_bracket(E, T, M, m_out=0.0):

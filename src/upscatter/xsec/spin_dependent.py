@@ -35,12 +35,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .._validate import MAX_MEV, MIN_NEUTRINO_MEV, as_array, as_float
+from .._validate import MAX_MEV, as_array, as_float
 from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..nuclei import Isotope, as_isotope
-from .mediators import as_mediator_mass
-from .sm import kinematically_allowed, vector_kinematic_bracket
+from .mediators import _nucleus_dsigma_from_terms, as_mediator_mass
+from .sm import energy_series, vector_bracket_terms
 
 NUCLEAR_SPINS: dict[str, tuple[float, float, float]] = {
     "Cs133": (3.5, -0.370, 0.003),
@@ -103,13 +103,59 @@ def nuclear_spin(isotope: Isotope) -> tuple[float, float, float]:
     )
 
 
+def axial_bracket_terms(T, M, m_out=0.0):
+    """The axial bracket as a polynomial in 1/E: those of the vector bracket
+    (:func:`upscatter.xsec.sm.vector_bracket_terms`) with 2 M T + m_out^2 added to b_2.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape broadcast(T, m_out) + (3,): (b_0 [1], b_1 [MeV], b_2 [MeV^2]).
+    """
+    terms = vector_bracket_terms(T, M, m_out)
+    terms[..., 2] += 2.0 * M * np.asarray(T, dtype=float) + np.asarray(m_out, dtype=float) ** 2
+    return terms
+
+
 def axial_kinematic_bracket(E, T, M, m_out=0.0):
     """B_V(E, T, M, m_out) + (2 M T + m_out^2)/E^2: spin-summed kinematic factor of a vector
-    lepton current on an axial target current (module docstring); dimensionless, not masked."""
-    E = np.asarray(E, dtype=float)
-    T = np.asarray(T, dtype=float)
-    m2 = np.asarray(m_out, dtype=float) ** 2
-    return vector_kinematic_bracket(E, T, M, m_out) + (2.0 * M * T + m2) / E**2
+    lepton current on an axial target current (module docstring), from its coefficients in 1/E
+    (:func:`axial_bracket_terms`); dimensionless, not masked."""
+    return energy_series(axial_bracket_terms(T, M, m_out), E)
+
+
+def axial_nucleus_dsigma_terms(
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_med,
+    quark_couplings: Mapping[str, float] | None = None,
+    form_factor: str = "helm",
+    radius_scale: float = 1.0,
+):
+    """:func:`axial_nucleus_dsigma_dT` as coefficients c_k(T) of E^-k, k = 0, 1, 2.
+
+    c_k = G_A^2 M F^2 / (4 pi (m_Z'^2 + 2 M T)^2) b_k with b_k the coefficients of the axial
+    bracket (:func:`axial_bracket_terms`). Exact above threshold, zero at T = 0 (the
+    folding engine integrates it in closed form). Arguments as :func:`axial_nucleus_dsigma_dT`
+    without E.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape broadcast(T, m_chi, m_med) + (3,), in MeV^-3 MeV^k per (g_chi g_q)^2.
+    """
+    isotope = as_isotope(isotope)  # the same input checks as the other nucleus cross sections
+    T = as_array("recoil energy T", T, maximum=MAX_MEV)
+    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
+    m_med = as_mediator_mass(m_med)
+    as_float("radius_scale", radius_scale, allow_zero=False)
+    charge_sq = spin_charge_sq(*nuclear_spin(isotope), *nucleon_axial_couplings(quark_couplings))
+    M = isotope.mass
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
+    scale = charge_sq * M * ff**2 / (4.0 * np.pi * (m_med**2 + 2.0 * M * T) ** 2)
+    return np.where(T > 0, scale, 0.0)[..., None] * axial_bracket_terms(T, M, m_chi)
 
 
 def axial_nucleus_dsigma_dT(
@@ -124,6 +170,8 @@ def axial_nucleus_dsigma_dT(
     radius_scale: float = 1.0,
 ):
     """Spin-dependent nu N -> chi N through an axially coupled vector, per (g_chi g_q)^2.
+
+    Evaluated from its coefficients in 1/E (:func:`axial_nucleus_dsigma_terms`).
 
     Parameters
     ----------
@@ -147,22 +195,14 @@ def axial_nucleus_dsigma_dT(
     numpy.ndarray
         dsigma/dT in MeV^-3; exactly zero outside the kinematic range (paper 003 Eq. (14)).
     """
-    isotope = as_isotope(isotope)  # the same input checks as the other nucleus cross sections
-    E = as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
-    T = as_array("recoil energy T", T, maximum=MAX_MEV)
-    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
-    m_med = as_mediator_mass(m_med)
-    as_float("radius_scale", radius_scale, allow_zero=False)
-    charge_sq = spin_charge_sq(*nuclear_spin(isotope), *nucleon_axial_couplings(quark_couplings))
-    M = isotope.mass
-    allowed = kinematically_allowed(E, T, M, m_chi)
-    E_safe = np.where(allowed, E, 1.0)
-    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
-    value = (
-        charge_sq
-        * M
-        * ff**2
-        / (4.0 * np.pi * (m_med**2 + 2.0 * M * T) ** 2)
-        * axial_kinematic_bracket(E_safe, T, M, m_chi)
+    return _nucleus_dsigma_from_terms(
+        axial_nucleus_dsigma_terms,
+        E,
+        T,
+        isotope,
+        m_chi,
+        m_med=m_med,
+        quark_couplings=quark_couplings,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
     )
-    return np.where(allowed, value, 0.0)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from upscatter.constants import M_BOTTOM, M_NEUTRON, M_PROTON
+from upscatter.constants import G_FERMI, M_BOTTOM, M_NEUTRON, M_PROTON
 from upscatter.errors import ParameterError
 from upscatter.nuclei import CS133
 from upscatter.xsec.loops import elastic, two_loop
@@ -489,3 +489,54 @@ def test_case_a_coefficients_for_m_chi_much_below_m_zprime():
     assert got.c1 == pytest.approx(c1, rel=1e-3)
     assert got.c2 == pytest.approx(loop * (16 / 3 * L - 20 / 3) * twist / m_zp**4, rel=1e-3)
     assert got.c3 == pytest.approx(-loop * 4 / 3 * twist / (m_chi * m_zp**4), rel=1e-3)
+
+
+@pytest.mark.parametrize("case", ["A", "B"])
+def test_loop_cross_section_from_its_energy_terms_is_eq26_as_printed(case):
+    """The cross section is evaluated from its coefficients in E^2..E^-2 (what the folding
+    engine integrates in closed form); it equals Eq. (26) written out from c1, c2, c3,
+    M^3/(8 pi) F^2 (2M + T) [T (c1/(M E) + c3 M E)^2 + c2^2 (2ME(E - T) - M^2 T)], to 1e-11 where
+    the recoil is reachable, from near the kinematic threshold to far above it; the terms are
+    zero at T = 0. The same for the interference (module docstring formula)."""
+    from upscatter.form_factors import nuclear_form_factor
+    from upscatter.xsec.loops import (
+        loop_dsigma_terms_per_x4,
+        loop_sm_interference_dsigma_dT_per_x2,
+    )
+    from upscatter.xsec.sm import weak_charge
+
+    M = CS133.mass
+    m_chi, m_zp = np.array([[[3.0]], [[40.0]]]), np.array([[[9.0]], [[100.0]]])
+    E = np.array([10.0, 30.0, 52.0])[:, None]
+    t_max = 2 * E**2 / (M + 2 * E)
+    T = t_max * np.array([1e-4, 0.3, 0.9, 0.999999])
+    coeff = loop_coefficients_per_x2(CS133, m_chi, m_zp, case)
+    c1, c2, c3 = coeff.c1, coeff.c2, coeff.c3
+    prefactor = M**3 / (8 * np.pi) * nuclear_form_factor(T, CS133) ** 2 * (2 * M + T)
+    bracket = 2 * M * E * (E - T) - M**2 * T
+    printed = prefactor * (T * (c1 / (M * E) + c3 * M * E) ** 2 + c2**2 * bracket)
+    value = loop_dsigma_dT_per_x4(E, T, isotope=CS133, m_chi=m_chi, m_zprime=m_zp, case=case)
+    np.testing.assert_allclose(value, printed, rtol=1e-11, atol=0)
+    a_sm = -np.sqrt(2) * G_FERMI * weak_charge(CS133) / M
+    for sign, antineutrino in ((1.0, False), (-1.0, True)):
+        printed = sign * prefactor * 2 * c2 * a_sm / (M * E) * bracket
+        value = loop_sm_interference_dsigma_dT_per_x2(
+            E, T, isotope=CS133, m_chi=m_chi, m_zprime=m_zp, antineutrino=antineutrino, case=case
+        )
+        np.testing.assert_allclose(value, printed, rtol=1e-9, atol=0)
+    terms = loop_dsigma_terms_per_x4(np.zeros(2), isotope=CS133, m_chi=5.0, m_zprime=20.0)
+    assert terms.shape == (2, 5) and np.all(terms == 0.0)
+
+
+def test_f_g_is_cached_by_value_and_returns_its_own_array():
+    """F_G (the costly two-loop integral) is cached on the values of its arguments, shared by
+    every isotope and twist-2 reading at one set of masses: repeated calls agree exactly, and
+    changing a returned array does not change the next call's result."""
+    m_chi, m_zp = np.array([2.0, 20.0]), np.array([4.0, 60.0])
+    first = two_loop.f_g(m_chi, m_zp, M_BOTTOM)
+    expected = first.copy()
+    first[:] = 0.0
+    np.testing.assert_array_equal(two_loop.f_g(m_chi, m_zp, M_BOTTOM), expected)
+    np.testing.assert_array_equal(two_loop.f_g(m_chi[1:], m_zp[1:], M_BOTTOM), expected[1:])
+    with pytest.raises(ParameterError, match="m_chi"):
+        two_loop.f_g(-1.0, 4.0, M_BOTTOM)

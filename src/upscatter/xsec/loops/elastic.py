@@ -73,7 +73,7 @@ from ...errors import ParameterError
 from ...form_factors import nuclear_form_factor
 from ...hadronic import get_hadronic_set
 from ...nuclei import Isotope
-from ..sm import kinematically_allowed, weak_charge
+from ..sm import energy_series, kinematically_allowed, weak_charge
 from . import passarino_veltman as pv
 from .two_loop import f_g
 
@@ -248,6 +248,63 @@ def loop_coefficients_per_x2(
     return LoopCoefficients(c1=c1, c2=c2, c3=c3)
 
 
+LOOP_ENERGY_POWER = 2
+"""Highest power of E in Eq. (26) expanded in E (:func:`loop_dsigma_terms_per_x4`)."""
+INTERFERENCE_ENERGY_POWER = 1
+"""Highest power of E in the c2-SM interference (:func:`loop_sm_interference_terms_per_x2`)."""
+
+
+def _nucleus_prefactor(T, isotope: Isotope, form_factor: str, radius_scale: float):
+    """M^3/(8 pi) F^2(q) (2M + T) of Eq. (26), zero at T <= 0 (MeV^3)."""
+    M = isotope.mass
+    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
+    return np.where(T > 0, M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T), 0.0)
+
+
+def loop_dsigma_terms_per_x4(
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_zprime,
+    case: str | LoopCase = "A",
+    form_factor: str = "helm",
+    radius_scale: float = 1.0,
+    twist2: str = DEFAULT_TWIST2,
+):
+    """Eq. (26) per x^4 as a polynomial in E: dsigma/dT = sum_{k=0}^{4} c_k(T) E^(2-k).
+
+    Expanding T (c1/(M E) + c3 M E)^2 + c2^2 (2ME(E - T) - M^2 T) at fixed T, with
+    P = M^3/(8 pi) F^2 (2M + T)::
+
+        c_0 = P (T c3^2 M^2 + 2 M c2^2),  c_1 = -2 P M T c2^2,  c_2 = P T (2 c1 c3 - M^2 c2^2),
+        c_3 = 0,  c_4 = P T c1^2/M^2.
+
+    Exact wherever the recoil is reachable (E >= E_min(T); there 2ME(E - T) - M^2 T >= 0, zero
+    at E_min), and zero at T = 0; the folding engine integrates it over polynomial spectra in
+    closed form (:attr:`upscatter.rates.Channel.energy_power` = :data:`LOOP_ENERGY_POWER`).
+    Arguments as :func:`loop_dsigma_dT_per_x4` without E.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape broadcast(T, m_chi, m_zprime) + (5,), in MeV^-3 MeV^(k-2).
+    """
+    T = as_array("T", T)
+    coeff = loop_coefficients_per_x2(isotope, m_chi, m_zprime, case, twist2=twist2)
+    M = isotope.mass
+    prefactor = _nucleus_prefactor(T, isotope, form_factor, radius_scale)
+    c1, c2, c3 = coeff.c1, coeff.c2, coeff.c3
+    c2_sq = c2 * c2
+    terms = np.empty((*np.broadcast_shapes(T.shape, np.shape(c1)), 5))
+    terms[..., 0] = prefactor * (T * (c3 * c3) * M**2 + 2.0 * M * c2_sq)
+    terms[..., 1] = prefactor * (-2.0 * M * T * c2_sq)
+    terms[..., 2] = prefactor * (T * (2.0 * c1 * c3 - M**2 * c2_sq))
+    terms[..., 3] = 0.0
+    terms[..., 4] = prefactor * (T * (c1 * c1) / M**2)
+    return terms
+
+
 def loop_dsigma_dT_per_x4(
     E,
     T,
@@ -261,6 +318,9 @@ def loop_dsigma_dT_per_x4(
     twist2: str = DEFAULT_TWIST2,
 ):
     """Loop-induced elastic cross section per recoil energy, paper 000 Eq. (26), per x^4.
+
+    Evaluated from its coefficients in powers of E (:func:`loop_dsigma_terms_per_x4`), which
+    the folding engine integrates in closed form.
 
     Parameters
     ----------
@@ -288,15 +348,64 @@ def loop_dsigma_dT_per_x4(
     """
     E = as_array("E", E)
     T = as_array("T", T)
-    coeff = loop_coefficients_per_x2(isotope, m_chi, m_zprime, case, twist2=twist2)
-    M = isotope.mass
-    allowed = kinematically_allowed(E, T, M)
+    terms = loop_dsigma_terms_per_x4(
+        T,
+        isotope=isotope,
+        m_chi=m_chi,
+        m_zprime=m_zprime,
+        case=case,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+        twist2=twist2,
+    )
+    allowed = kinematically_allowed(E, T, isotope.mass)
     E_safe = np.where(allowed, E, 1.0)
-    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
-    scalar_like = T * (coeff.c1 / (M * E_safe) + coeff.c3 * M * E_safe) ** 2
-    vector_like = coeff.c2**2 * np.maximum(2.0 * M * E_safe * (E_safe - T) - M**2 * T, 0.0)
-    value = M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T) * (scalar_like + vector_like)
-    return np.where(allowed, value, 0.0)
+    value = energy_series(terms, E_safe, LOOP_ENERGY_POWER)
+    # a sum of squares above threshold: the clip only removes rounding at E_min
+    return np.where(allowed, np.maximum(value, 0.0), 0.0)
+
+
+def loop_sm_interference_terms_per_x2(
+    T,
+    *,
+    isotope: Isotope,
+    m_chi,
+    m_zprime,
+    antineutrino: bool = False,
+    case: str | LoopCase = "A",
+    form_factor: str = "helm",
+    radius_scale: float = 1.0,
+    twist2: str = DEFAULT_TWIST2,
+):
+    """The c2-SM interference per x^2 as a polynomial in E: sum_{k=0}^{2} c_k(T) E^(1-k).
+
+    With f = s P 2 c2 a_SM/M (P as in :func:`loop_dsigma_terms_per_x4`)::
+
+        c_0 = 2 M f,  c_1 = -2 M T f,  c_2 = -M^2 T f,
+
+    exact wherever the recoil is reachable and zero at T = 0 (closed-form folding with
+    :attr:`upscatter.rates.Channel.energy_power` = :data:`INTERFERENCE_ENERGY_POWER`).
+    Arguments as :func:`loop_sm_interference_dsigma_dT_per_x2` without E.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape broadcast(T, m_chi, m_zprime) + (3,), in MeV^-3 MeV^(k-1), of either sign.
+    """
+    T = as_array("T", T)
+    if not isinstance(antineutrino, (bool, np.bool_)):
+        raise ParameterError(f"antineutrino must be True or False, got {antineutrino!r}")
+    c2 = loop_coefficients_per_x2(isotope, m_chi, m_zprime, case, twist2=twist2).c2
+    M = isotope.mass
+    a_sm = -np.sqrt(2.0) * G_FERMI * weak_charge(isotope) / M
+    sign = -1.0 if antineutrino else 1.0
+    prefactor = _nucleus_prefactor(T, isotope, form_factor, radius_scale)
+    f = sign * prefactor * 2.0 * c2 * a_sm / M
+    terms = np.empty((*np.shape(f), 3))
+    terms[..., 0] = 2.0 * M * f
+    terms[..., 1] = -2.0 * M * T * f
+    terms[..., 2] = -(M**2) * T * f
+    return terms
 
 
 def loop_sm_interference_dsigma_dT_per_x2(
@@ -317,7 +426,8 @@ def loop_sm_interference_dsigma_dT_per_x2(
     dsigma_int/dT = s M^3/(8 pi) F^2 (2M + T) 2 c2 a_SM/(M E) (2ME(E - T) - M^2 T) with
     a_SM = -sqrt(2) G_F Q_V/M and s = +1 (neutrino) or -1 (antineutrino); derivation in the
     module docstring and docs/physics-decisions.md ("Loops: c2-SM interference"). Not in paper 000
-    (its Eq. (22) adds only the squared loop amplitude).
+    (its Eq. (22) adds only the squared loop amplitude). Evaluated from its coefficients in
+    powers of E (:func:`loop_sm_interference_terms_per_x2`).
 
     Parameters
     ----------
@@ -340,18 +450,21 @@ def loop_sm_interference_dsigma_dT_per_x2(
     """
     E = as_array("E", E)
     T = as_array("T", T)
-    if not isinstance(antineutrino, (bool, np.bool_)):
-        raise ParameterError(f"antineutrino must be True or False, got {antineutrino!r}")
-    c2 = loop_coefficients_per_x2(isotope, m_chi, m_zprime, case, twist2=twist2).c2
-    M = isotope.mass
-    allowed = kinematically_allowed(E, T, M)
+    terms = loop_sm_interference_terms_per_x2(
+        T,
+        isotope=isotope,
+        m_chi=m_chi,
+        m_zprime=m_zprime,
+        antineutrino=antineutrino,
+        case=case,
+        form_factor=form_factor,
+        radius_scale=radius_scale,
+        twist2=twist2,
+    )
+    allowed = kinematically_allowed(E, T, isotope.mass)
     E_safe = np.where(allowed, E, 1.0)
-    ff = nuclear_form_factor(T, isotope, form_factor, radius_scale)
-    a_sm = -np.sqrt(2.0) * G_FERMI * weak_charge(isotope) / M
-    sign = -1.0 if antineutrino else 1.0
-    bracket = np.maximum(2.0 * M * E_safe * (E_safe - T) - M**2 * T, 0.0)
-    value = sign * M**3 / (8.0 * np.pi) * ff**2 * (2.0 * M + T) * 2.0 * c2 * a_sm / (M * E_safe)
-    return np.where(allowed, value * bracket, 0.0)
+    value = energy_series(terms, E_safe, INTERFERENCE_ENERGY_POWER)
+    return np.where(allowed, value, 0.0)
 
 
 def twist2_expansion_parameter(m_chi, m_zprime, e_nu):

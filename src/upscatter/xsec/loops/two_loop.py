@@ -33,6 +33,8 @@ below contributes less than 1e-10 relative).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from ..._validate import as_array
@@ -112,6 +114,17 @@ def f_g(m_chi, m_zprime, m_quark):
     m_zprime = as_array("m_zprime", m_zprime, allow_zero=False)
     m_q_sq = as_array("m_quark", m_quark, allow_zero=False) ** 2
     m_chi, m_zprime, m_q_sq = np.broadcast_arrays(m_chi, m_zprime, m_q_sq)
+    key = tuple(np.ascontiguousarray(a).tobytes() for a in (m_chi, m_zprime, m_q_sq))
+    return _f_g_cached(m_chi.shape, *key).copy()
+
+
+@lru_cache(maxsize=32)
+def _f_g_cached(shape: tuple[int, ...], m_chi: bytes, m_zprime: bytes, m_q_sq: bytes):
+    """:func:`f_g` of the float64 arrays of ``shape`` given by their bytes (with m_q^2), cached:
+    the loop coefficients of every isotope and twist-2 reading at one set of masses share it."""
+    m_chi, m_zprime, m_q_sq = (
+        np.frombuffer(b, dtype=float).reshape(shape) for b in (m_chi, m_zprime, m_q_sq)
+    )
     structure = np.minimum(0.25, m_q_sq / np.maximum(m_chi, m_zprime) ** 2)
     log_x, w = gauss_legendre_line(np.log(_X_CUTOFF * structure), np.log(0.5), _X_NODES)
     total = np.zeros(m_chi.shape)
