@@ -4,7 +4,8 @@ The work (issue 18): the standard-model nuclear-recoil spectrum of CsI in 20 bin
 0 to 50 keV, all three SNS flavours (prompt nu_mu line, delayed nu_e and nubar_mu), both
 isotopes, Helm form factor; one call, as a user would make it.
 
-* upscatter: ``rates.binned_counts`` with the SM channels (``models.sm_channels``).
+* upscatter: ``rates.binned_counts`` with the SM channels (``models.sm_channels``), each call
+  building its channels and ``RecoilBins`` afresh, as a script would.
 * pyCEvNS (https://github.com/Ikaroshu/pyCEvNS; not on PyPI, so install it from its repository
   to run this comparison): ``events.binned_events_nucleus`` per bin for its ``"sns"`` flux, flavours
   ``"e"`` (delayed nu_e) and ``"mu"`` (prompt nu_mu and delayed nubar_mu), detector ``"csi"``.

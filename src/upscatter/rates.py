@@ -103,7 +103,9 @@ class Response(Protocol):
     """Maps true recoil energy to analysis bins (probabilities include efficiencies).
 
     Responses are immutable: the folding engine memoises what it derives from one (its matrix on
-    the shared recoil nodes of elastic channels) for as long as the response object lives.
+    the shared recoil nodes of elastic channels) for as long as the response object lives, or,
+    for a response with a ``cache_key`` attribute (a hashable value that determines it, as
+    :class:`RecoilBins` has), for every response of the same key.
     """
 
     @property
@@ -156,6 +158,11 @@ class RecoilBins:
     @property
     def n_bins(self) -> int:
         return self.edges.size - 1
+
+    @property
+    def cache_key(self) -> tuple[str, bytes]:
+        """The value that determines the response (its edges), for the engine's memo."""
+        return "recoil-bins", self.edges.tobytes()
 
     def t_range(self, recoil: str) -> tuple[float, float]:
         return float(self.edges[0]), float(self.edges[-1])
@@ -238,6 +245,11 @@ def _scaled(key: bytes) -> np.ndarray:
 FOLDED_CACHE_ELEMENTS = 1 << 16
 
 
+MEMO_ENTRIES = 256
+"""Largest number of arrays memoised on one set of shared recoil nodes (then the memo starts
+afresh), so that a loop over many different responses does not grow memory."""
+
+
 class _Nodes:
     """The recoil quadrature of one channel and what the engine derives from it.
 
@@ -263,12 +275,18 @@ class _Nodes:
         value = build()
         value.flags.writeable = False
         if keep:
+            if len(self._memo) >= MEMO_ENTRIES:  # bounded: many different responses in turn
+                self._memo.clear()
             self._memo[key] = value
         return value
 
     def _per_response(self, key: tuple, response, build: Callable[[], np.ndarray], keep=True):
         """:meth:`_cached` for what depends on the response object (responses are immutable):
-        memoised while ``response`` lives (the entry goes with it), if ``keep``."""
+        memoised while ``response`` lives (the entry goes with it), or on the response's
+        ``cache_key`` value where it has one, if ``keep``."""
+        value_key = getattr(response, "cache_key", None)
+        if value_key is not None:
+            return self._cached((*key, value_key), build, keep)
         key = (*key, id(response))
         entry = self._memo.get(key)
         if entry is not None and entry[0]() is response:
