@@ -69,6 +69,20 @@ def test_bound_plot_range_follows_the_data(figures, tmp_path):
     assert ax.get_title() == "T"
 
 
+@pytest.mark.parametrize(("decades", "minor"), [(2, True), (8, False)])
+def test_bound_plot_minor_ticks_only_on_narrow_log_ranges(figures, tmp_path, decades, minor):
+    """A bound plot spanning more than MINOR_TICK_DECADES decades (with the factor-2 margins)
+    shows major y ticks only; a narrower one keeps its minor ticks."""
+    from matplotlib.ticker import NullLocator
+
+    x = np.geomspace(0.1, 100, 20)
+    y = np.geomspace(1e-9, 1e-9 * 10.0**decades, 20)
+    plotting.plot_bounds({"b": (x, y)}, tmp_path / "b.png", "m_chi (MeV)", "g")
+    (ax,) = figures[str(tmp_path / "b.png")].axes
+    assert isinstance(ax.yaxis.get_minor_locator(), NullLocator) is not minor
+    assert not isinstance(ax.xaxis.get_minor_locator(), NullLocator)
+
+
 def test_single_point_is_no_curve(tmp_path):
     with pytest.raises(ParameterError, match="no curve to draw"):
         plotting.plot_bounds(

@@ -51,13 +51,23 @@ def describe_scan(config: dict, masses: dict[str, np.ndarray]) -> str:
     return ", ".join(p for p in parts if p)
 
 
+MINOR_TICK_DECADES = 4.0
+"""A log y axis spanning more decades than this shows major ticks only: its minor ticks are too
+dense to read, and they were half the drawing time of a bound figure (issue 18)."""
+
+
 def _fit_log_ylim(ax, arrays) -> None:
-    """Log y range from the finite positive values of ``arrays`` (a factor 2 of margin)."""
+    """Log y range from the finite positive values of ``arrays`` (a factor 2 of margin); minor
+    ticks off beyond :data:`MINOR_TICK_DECADES` decades."""
     values = np.concatenate([np.ravel(np.asarray(a, dtype=float)) for a in arrays] or [[]])
     values = values[np.isfinite(values) & (values > 0)]
     if values.size:
-        lo, hi = values.min(), values.max()
-        ax.set_ylim(lo / 2.0, hi * 2.0)
+        lo, hi = values.min() / 2.0, values.max() * 2.0
+        ax.set_ylim(lo, hi)
+        if np.log10(hi / lo) > MINOR_TICK_DECADES:
+            from matplotlib.ticker import NullLocator
+
+            ax.yaxis.set_minor_locator(NullLocator())
 
 
 def drawable_points(y) -> int:
