@@ -36,7 +36,7 @@ from ..errors import ParameterError
 from ..form_factors import nuclear_form_factor
 from ..hadronic import scalar_nuclear_charge
 from ..nuclei import Isotope, as_isotope
-from .sm import energy_series, kinematically_allowed, vector_bracket_terms
+from .sm import series_above_threshold, vector_bracket_terms
 
 
 def vector_dsigma_terms(T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
@@ -73,11 +73,6 @@ def scalar_dsigma_terms(T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     return np.stack([zero, zero, c2], axis=-1)
 
 
-def _above_threshold(E, T, M, m_chi, terms) -> np.ndarray:
-    """The series ``terms`` in 1/E where the recoil T is reachable at E, exactly 0 elsewhere."""
-    return np.where(kinematically_allowed(E, T, M, m_chi), energy_series(terms, E), 0.0)
-
-
 def vector_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     """Vector-mediated nu + target -> chi + target, generic target (MeV^-3).
 
@@ -97,7 +92,7 @@ def vector_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     terms = vector_dsigma_terms(
         T, M=M, charge_sq=charge_sq, m_chi=m_chi, m_med=m_med, form_factor_sq=form_factor_sq
     )
-    return _above_threshold(E, T, M, m_chi, terms)
+    return series_above_threshold(terms, E, T, M, m_chi)
 
 
 def scalar_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
@@ -105,7 +100,7 @@ def scalar_dsigma_dT(E, T, *, M, charge_sq, m_chi, m_med, form_factor_sq=1.0):
     terms = scalar_dsigma_terms(
         T, M=M, charge_sq=charge_sq, m_chi=m_chi, m_med=m_med, form_factor_sq=form_factor_sq
     )
-    return _above_threshold(E, T, M, m_chi, terms)
+    return series_above_threshold(terms, E, T, M, m_chi)
 
 
 def _quark_couplings(quark_couplings: Mapping[str, float] | None) -> dict[str, float]:
@@ -171,7 +166,7 @@ def _nucleus_dsigma_from_terms(terms_func, E, T, isotope, m_chi, **options) -> n
     as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
     isotope = as_isotope(isotope)
     terms = terms_func(T, isotope=isotope, m_chi=m_chi, **options)
-    return _above_threshold(E, T, isotope.mass, m_chi, terms)
+    return series_above_threshold(terms, E, T, isotope.mass, m_chi)
 
 
 def vector_nuclear_charge(isotope: Isotope, g_u: float = 1.0, g_d: float = 1.0) -> float:

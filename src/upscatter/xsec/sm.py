@@ -82,6 +82,13 @@ def kinematically_allowed(E, T, M, m_out=0.0):
     return (np.asarray(T) > 0) & (np.asarray(E) >= e_nu_min(T, M, m_out))
 
 
+def series_above_threshold(terms, E, T, M, m_out=0.0, power: int = 0):
+    """:func:`energy_series` of ``terms`` where the recoil T is reachable at E
+    (:func:`kinematically_allowed`), exactly 0 elsewhere (E = 0 included: no division there)."""
+    allowed = kinematically_allowed(E, T, M, m_out)
+    return np.where(allowed, energy_series(terms, np.where(allowed, E, 1.0), power), 0.0)
+
+
 def sm_dsigma_terms(T, isotope: Isotope, form_factor: str = "helm", radius_scale: float = 1.0):
     """SM CEvNS as a polynomial in 1/E: dsigma/dT = sum_k c_k(T) E^-k for E >= E_min(T).
 
@@ -131,5 +138,5 @@ def sm_dsigma_dT(E, T, isotope: Isotope, form_factor: str = "helm", radius_scale
     as_array("neutrino energy E", E, minimum=MIN_NEUTRINO_MEV, maximum=MAX_MEV)
     as_array("recoil energy T", T, maximum=MAX_MEV)
     as_float("radius_scale", radius_scale, allow_zero=False)
-    value = energy_series(sm_dsigma_terms(T, isotope, form_factor, radius_scale), E)
-    return np.where(kinematically_allowed(E, T, isotope.mass), np.maximum(value, 0.0), 0.0)
+    terms = sm_dsigma_terms(T, isotope, form_factor, radius_scale)
+    return np.maximum(series_above_threshold(terms, E, T, isotope.mass), 0.0)

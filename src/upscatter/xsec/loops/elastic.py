@@ -73,7 +73,7 @@ from ...errors import ParameterError
 from ...form_factors import nuclear_form_factor
 from ...hadronic import get_hadronic_set
 from ...nuclei import Isotope
-from ..sm import energy_series, kinematically_allowed, weak_charge
+from ..sm import series_above_threshold, weak_charge
 from . import passarino_veltman as pv
 from .two_loop import f_g
 
@@ -358,11 +358,9 @@ def loop_dsigma_dT_per_x4(
         radius_scale=radius_scale,
         twist2=twist2,
     )
-    allowed = kinematically_allowed(E, T, isotope.mass)
-    E_safe = np.where(allowed, E, 1.0)
-    value = energy_series(terms, E_safe, LOOP_ENERGY_POWER)
+    value = series_above_threshold(terms, E, T, isotope.mass, power=LOOP_ENERGY_POWER)
     # a sum of squares above threshold: the clip only removes rounding at E_min
-    return np.where(allowed, np.maximum(value, 0.0), 0.0)
+    return np.maximum(value, 0.0)
 
 
 def loop_sm_interference_terms_per_x2(
@@ -461,10 +459,7 @@ def loop_sm_interference_dsigma_dT_per_x2(
         radius_scale=radius_scale,
         twist2=twist2,
     )
-    allowed = kinematically_allowed(E, T, isotope.mass)
-    E_safe = np.where(allowed, E, 1.0)
-    value = energy_series(terms, E_safe, INTERFERENCE_ENERGY_POWER)
-    return np.where(allowed, value, 0.0)
+    return series_above_threshold(terms, E, T, isotope.mass, power=INTERFERENCE_ENERGY_POWER)
 
 
 def twist2_expansion_parameter(m_chi, m_zprime, e_nu):
