@@ -28,10 +28,9 @@ import time
 import timeit
 
 import numpy as np
-from scipy.integrate import quad
 
+from _nested_quad import nested_quad_counts
 from upscatter.fluxes.stopped_pion import stopped_pion_source
-from upscatter.kinematics import e_nu_min
 from upscatter.models import sm_channels
 from upscatter.nuclei import get_material
 from upscatter.rates import RecoilBins, binned_counts
@@ -51,31 +50,13 @@ def upscatter_spectrum() -> np.ndarray:
 
 
 def quad_spectrum() -> np.ndarray:
-    """The same spectrum by nested quad (the no-pyCEvNS baseline)."""
-    edges = EDGES_KEV * keV
-    counts = np.zeros(edges.size - 1)
-    for iso, n_per_kg in zip(CSI.isotopes, CSI.nuclei_per_kg(), strict=True):
+    """The same spectrum by nested quad (the no-pyCEvNS baseline), with the kinks of the
+    integrand at the components' largest recoils as break points."""
 
-        def xs(E, T, iso=iso):
-            return float(sm_dsigma_dT(E, T, iso, "helm"))
+    def xs(E, T, iso):
+        return float(sm_dsigma_dT(E, T, iso, "helm"))
 
-        for b in range(edges.size - 1):
-            for comp in SOURCE.components:
-                if comp.is_line:
-                    inner = lambda T, comp=comp: xs(comp.e_max, T)  # noqa: E731
-                else:
-
-                    def inner(T, comp=comp, iso=iso):
-                        lo = float(e_nu_min(T, iso.mass, 0.0))
-                        if lo >= comp.e_max:
-                            return 0.0
-                        return quad(lambda E: float(comp.shape(E)) * xs(E, T), lo, comp.e_max)[0]
-
-                t_max = 2 * comp.e_max**2 / (iso.mass + 2 * comp.e_max)  # the spectrum's kink
-                kink = [t_max] if edges[b] < t_max < edges[b + 1] else None
-                value = quad(inner, edges[b], edges[b + 1], points=kink, limit=100)[0]
-                counts[b] += n_per_kg * MASS_KG * comp.fluence * value
-    return counts
+    return nested_quad_counts(xs, CSI, SOURCE, EDGES_KEV * keV, MASS_KG, kinks=True)
 
 
 def pycevns_spectrum():

@@ -16,11 +16,10 @@ import timeit
 import tracemalloc
 
 import numpy as np
-from scipy.integrate import quad
 
 import _baseline_fold as baseline
+from _nested_quad import nested_quad_counts
 from upscatter.fluxes.stopped_pion import stopped_pion_source
-from upscatter.kinematics import e_nu_min
 from upscatter.models import get_model, sm_channels
 from upscatter.nuclei import get_material
 from upscatter.rates import RecoilBins, binned_counts
@@ -35,27 +34,11 @@ MASS_KG = 14.57
 
 def quad_counts(m_chi: float, m_med: float) -> np.ndarray:
     """The baseline: nested scipy.integrate.quad per bin, isotope and flavour."""
-    counts = np.zeros(EDGES.size - 1)
-    for iso, n_per_kg in zip(CSI.isotopes, CSI.nuclei_per_kg(), strict=True):
 
-        def xs(E, T, iso=iso):
-            return float(vector_nucleus_dsigma_dT(E, T, isotope=iso, m_chi=m_chi, m_med=m_med))
+    def xs(E, T, iso):
+        return float(vector_nucleus_dsigma_dT(E, T, isotope=iso, m_chi=m_chi, m_med=m_med))
 
-        for b in range(EDGES.size - 1):
-            for comp in SOURCE.components:
-                if comp.is_line:
-                    inner = lambda T, comp=comp: xs(comp.e_max, T)  # noqa: E731
-                else:
-
-                    def inner(T, comp=comp, iso=iso):
-                        lo = float(e_nu_min(T, iso.mass, m_chi))
-                        if lo >= comp.e_max:
-                            return 0.0
-                        return quad(lambda E: float(comp.shape(E)) * xs(E, T), lo, comp.e_max)[0]
-
-                value = quad(inner, EDGES[b], EDGES[b + 1], limit=100)[0]
-                counts[b] += n_per_kg * MASS_KG * comp.fluence * value
-    return counts
+    return nested_quad_counts(xs, CSI, SOURCE, EDGES, MASS_KG, m_out=m_chi)
 
 
 def peak_mib(function) -> float:
