@@ -10,7 +10,6 @@ not give). Not part of the package; only the benchmarks import it. :func:`old_en
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
 
 import numpy as np
 
@@ -43,27 +42,9 @@ def fluence_weighted_xsec(channel, source, T, params, n_energy=24):
     return np.stack(out, axis=1)
 
 
-def whole_basis(channel):
-    """``channel`` giving its whole basis: a one-entry channel (``basis_entry``, issue 18) padded
-    with zeros, as the Z' channels were before."""
-    if channel.basis_entry is None:
-        return channel
-
-    def pad(func):
-        def padded(*args, **params):
-            value = np.asarray(func(*args, **params))
-            out = np.zeros((*value.shape, *channel.basis_shape))
-            out.reshape(*value.shape, -1)[..., channel.basis_entry] = value
-            return out
-
-        return padded
-
-    return replace(channel, dsigma=pad(channel.dsigma), basis_entry=None)
-
-
 def binned_counts(channels, source, response, detector_mass_kg, params=None, chunk=128):
     """Old engine: dense P(bin | T) matrix for every response."""
-    channels = [whole_basis(c) for c in channels]
+    channels = [c.whole_basis() for c in channels]
     params, n_mass = _check_params(params or {})
     basis_shape = channels[0].basis_shape
     total = np.zeros((n_mass, len(source.components), response.n_bins, *basis_shape))

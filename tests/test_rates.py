@@ -511,29 +511,6 @@ def test_bad_input_on_the_cached_paths_names_the_argument():
     assert nuclear_form_factor(np.array([0.0]), CS133, "helm", 10.0)[0] == 1.0
 
 
-def _padded(channel):
-    """A ``basis_entry`` channel written out over its whole basis (zeros elsewhere): the
-    general form of the same contribution."""
-    from dataclasses import replace
-
-    def pad(func):
-        def padded(*args, **params):
-            value = np.asarray(func(*args, **params))
-            out = np.zeros((*value.shape, *channel.basis_shape))
-            out.reshape(*value.shape, -1)[..., channel.basis_entry] = value
-            return out
-
-        return padded
-
-    terms = channel.energy_terms
-    return replace(
-        channel,
-        dsigma=pad(channel.dsigma),
-        energy_terms=None if terms is None else pad(terms),
-        basis_entry=None,
-    )
-
-
 @pytest.mark.parametrize("case", ["A", "B"])
 def test_one_entry_channels_equal_their_zero_padded_form(case):
     """The Z' channels give one basis entry each (tree, interference, loop) and the engine adds
@@ -546,7 +523,9 @@ def test_one_entry_channels_equal_their_zero_padded_form(case):
     assert [c.basis_entry for c in channels] == [0, 0, 2, 2, 1, 1]
     params = {"m_chi": np.array([0.5, 30.0]), "m_med": np.array([5.0, 60.0])}
     placed = binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, params)
-    padded = binned_counts([_padded(c) for c in channels], SOURCE, RecoilBins(EDGES), 1.0, params)
+    padded = binned_counts(
+        [c.whole_basis() for c in channels], SOURCE, RecoilBins(EDGES), 1.0, params
+    )
     for k in range(3):  # the entries differ by many orders of magnitude
         scale = np.abs(padded[..., k]).max()
         np.testing.assert_allclose(placed[..., k], padded[..., k], rtol=1e-13, atol=1e-15 * scale)
@@ -555,11 +534,33 @@ def test_one_entry_channels_equal_their_zero_padded_form(case):
     for channel in channels[::2]:
         full = differential_rate([channel], SOURCE, T[0], 1.0, params)
         np.testing.assert_allclose(
-            full, differential_rate([_padded(channel)], SOURCE, T[0], 1.0, params), rtol=1e-13
+            full, differential_rate([channel.whole_basis()], SOURCE, T[0], 1.0, params), rtol=1e-13
         )
         assert full.shape[-1] == 3 and np.all(np.delete(full, channel.basis_entry, -1) == 0)
     with pytest.raises(ParameterError, match="basis_entry"):
         binned_counts([replace(channels[0], basis_entry=3)], SOURCE, RecoilBins(EDGES), 1.0, params)
+
+
+def test_whole_basis_writes_the_entry_out_with_zeros():
+    """Channel.whole_basis: at every (E, T) the written-out cross section holds the one-entry
+    value at ``basis_entry`` and exact zeros in the other entries, for dsigma and for the
+    energy series; a channel that already gives its whole basis is returned as it is."""
+    channels = get_model("zprime").channels(CSI, case="A")
+    params = {"m_chi": np.array([[0.5]]), "m_med": np.array([[5.0]])}
+    E = np.array([[20.0], [40.0]])
+    T = np.array([[1e-3, 1e-2]])
+    for channel in channels:
+        whole = channel.whole_basis()
+        assert whole.basis_entry is None and whole.whole_basis() is whole
+        for one, full in (
+            (channel.dsigma(E, T, "nu_mu", **params), whole.dsigma(E, T, "nu_mu", **params)),
+            (channel.energy_terms(T, "nu_mu", **params), whole.energy_terms(T, "nu_mu", **params)),
+        ):
+            one = np.asarray(one)
+            assert full.shape == one.shape + channel.basis_shape
+            flat = full.reshape(*one.shape, -1)
+            assert np.array_equal(flat[..., channel.basis_entry], one)
+            assert np.all(np.delete(flat, channel.basis_entry, -1) == 0)
 
 
 @pytest.mark.parametrize(

@@ -222,8 +222,7 @@ def _mapped(channels: list[Channel], label: str, transform, basis_shape: tuple) 
     cross section. The result depends on the flavour (``flavour_blind`` False).
     """
 
-    if any(c.basis_entry is not None for c in channels):  # transform needs the basis axes
-        raise ParameterError("presets apply to channels that give their whole basis")
+    channels = [c.whole_basis() for c in channels]  # transform acts on the basis axes
 
     def dsigma(E, T, flavour, **params):
         return transform([np.asarray(c.dsigma(E, T, flavour, **params)) for c in channels], flavour)

@@ -23,7 +23,7 @@ import itertools
 import math
 import weakref
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol
 
@@ -92,6 +92,42 @@ class Channel:
     flavour_blind: bool = False
     energy_power: int = 0
     basis_entry: int | None = None
+
+    def whole_basis(self) -> Channel:
+        """The same contribution written out over its whole basis.
+
+        A one-entry channel (``basis_entry`` set) becomes one whose ``dsigma`` and
+        ``energy_terms`` carry the trailing basis axes ``basis_shape``, holding the entry's
+        value at ``basis_entry`` and zeros elsewhere; a channel that already gives its whole
+        basis is returned unchanged. The engine gives both forms the same counts (the one-entry
+        form skips the zero entries); code that acts on the basis axes (presets' linear maps)
+        needs this form.
+
+        Returns
+        -------
+        Channel
+            A channel with ``basis_entry`` None.
+        """
+        if self.basis_entry is None:
+            return self
+        shape, entry = self.basis_shape, self.basis_entry
+
+        def padded(func):
+            def written_out(*args, **params):
+                value = np.asarray(func(*args, **params))
+                out = np.zeros(value.shape + shape)
+                out.reshape(*value.shape, -1)[..., entry] = value
+                return out
+
+            return written_out
+
+        terms = self.energy_terms
+        return replace(
+            self,
+            dsigma=padded(self.dsigma),
+            energy_terms=None if terms is None else padded(terms),
+            basis_entry=None,
+        )
 
 
 def _value_shape(channel: Channel) -> tuple[int, ...]:
