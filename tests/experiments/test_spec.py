@@ -122,6 +122,7 @@ BAD = [
     ("sigma = 0.008", "sigma = 0.04", "nuisances[0].range"),
     ("sigma = 0.008", "sigma = 0.008\nrange = [0.16, 0.2]", "nuisances[0].range"),
     ("[signal]", "[signals]", "signals"),
+    ("[exposure]\nyears = 1.0", "", "exposure.years"),  # a reactor needs its live time
 ]  # fmt: skip
 
 

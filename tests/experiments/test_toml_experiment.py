@@ -120,7 +120,7 @@ BAD = [
     ("years = 5.0", "years = -5.0", "exposure.years"),
     ("years = 5.0", "years = 0", "exposure.years"),
     ("years = 5.0", "years = nan", "exposure.years"),
-    ("[exposure]\nyears = 5.0\n", "", "[exposure]"),
+    ("[exposure]\nyears = 5.0\n", "", "exposure.years"),
     ('name = "reactor"', 'name = "pion"', "source.name"),
     ('name = "reactor"\n', "", "source.name"),
     ("thermal_power_gw = 3.9\n", "", "source.thermal_power_gw"),

@@ -3,7 +3,8 @@
 ``get_experiment("my_detector.toml")`` (and ``--experiment my_detector.toml``), or the name of a
 spec shipped in ``upscatter/experiments/specs/`` (``get_experiment("reactor-ge-example")``),
 reads a file of this schema (docs/experiment-spec.md has it field by field with a worked
-example). Every file has ``name``, ``[target]``, ``[source]`` and ``[exposure]``, then one of:
+example). Every file has ``name``, ``[target]`` and ``[source]``, an ``[exposure]`` where the
+source or a background needs one, then one of:
 
 * the *detector form* (:class:`SpecExperiment`): a ``[response]`` chain (quenching, Gaussian
   resolution, efficiency from :mod:`upscatter.response`) from fine true-recoil bins to
@@ -685,7 +686,7 @@ class ExperimentSpec(_Table):
     description: str = ""
     target: Target
     source: SourceTable
-    exposure: Exposure
+    exposure: Exposure = Field(default_factory=Exposure)
     binning: Binning | None = None
     background: FlatBackground | None = None
     uncertainty: Uncertainty | None = None
