@@ -121,3 +121,32 @@ def test_cross_section_normalisation_matches_the_vector_one():
     ar = get_isotope("Ar40")
     assert axial_nucleus_dsigma_dT(E, T, isotope=ar, m_chi=m_chi, m_med=m_med) == 0.0
     assert axial_nucleus_dsigma_dT(10.0, 1.0, isotope=CS, m_chi=m_chi, m_med=m_med) == 0.0
+
+
+# Ground-state J^pi (NUBASE2020) and the orbital (l, j) of the odd nucleon in the shell model.
+ODD_NUCLEON = {
+    "Cs133": (3.5, "proton", 4),  # 7/2+, pi g7/2
+    "I127": (2.5, "proton", 2),  # 5/2+, pi d5/2
+    "Ge73": (4.5, "neutron", 4),  # 9/2+, nu g9/2
+    "Xe129": (0.5, "neutron", 0),  # 1/2+, nu s1/2
+    "Xe131": (1.5, "neutron", 2),  # 3/2+, nu d3/2
+}
+
+
+@pytest.mark.parametrize("name", sorted(ODD_NUCLEON))
+def test_nuclear_spins_against_the_single_particle_limit(name):
+    """The tabulated <S_p>, <S_n> against what they must satisfy, independent of the shell-model
+    calculation they come from: J is the NUBASE2020 ground-state spin; the odd group's spin has
+    the sign of the odd-group (Schmidt) single-particle value, <S> = +1/2 for j = l + 1/2 and
+    -j/(2(j + 1)) for j = l - 1/2 (Engel, Pittel and Vogel, Int. J. Mod. Phys. E 1 (1992) 1),
+    with a magnitude no larger (configuration mixing quenches it) and above 40% of it (a loose
+    floor of ours, not a published bound: a value far below would be a misprint); the odd group
+    carries the larger share (|<S_even>| < |<S_odd>|)."""
+    J, odd, l = ODD_NUCLEON[name]
+    spin_j, s_p, s_n = nuclear_spin(get_isotope(name))
+    assert spin_j == J
+    single = 0.5 if J == l + 0.5 else -J / (2 * (J + 1))
+    s_odd, s_even = (s_p, s_n) if odd == "proton" else (s_n, s_p)
+    assert np.sign(s_odd) == np.sign(single)
+    assert 0.4 * abs(single) <= abs(s_odd) <= abs(single)
+    assert abs(s_even) < abs(s_odd)
