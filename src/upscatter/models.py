@@ -25,6 +25,7 @@ import numpy as np
 from ._validate import as_float, lookup
 from .constants import M_ELECTRON
 from .errors import ParameterError
+from .form_factors import nuclear_form_factor
 from .nuclei import Material
 from .rates import ELECTRON, NUCLEAR, Channel
 from .xsec.mediators import (
@@ -39,6 +40,11 @@ from .xsec.sm import sm_dsigma_dT, sm_dsigma_terms
 
 def sm_channels(material: Material, form_factor: str = "helm", radius_scale: float = 1.0):
     """SM CEvNS channels, one per isotope of ``material`` (no parameters, no basis axis)."""
+    if not isinstance(material, Material):
+        raise ParameterError(
+            f"material must be a Material (upscatter.get_material(name)), got {material!r}"
+        )
+    nuclear_form_factor(0.0, material.isotopes[0], form_factor, radius_scale)  # checks both
 
     def make(isotope):
         def dsigma(E, T, flavour):
