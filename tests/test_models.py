@@ -83,3 +83,13 @@ def test_sm_channels_check_their_arguments(args, needle):
     found when the channels were first evaluated."""
     with pytest.raises(ParameterError, match=needle):
         sm_channels(*args)
+
+
+@pytest.mark.parametrize(
+    ("coupling", "needle"),
+    [(float("nan"), "finite"), ("a", "a number"), (1e300, "overflows")],
+)
+def test_monomials_reject_non_finite_values(coupling, needle):
+    """Session 7: NaN came back as NaN, text was a ValueError, 1e300 an overflow warning."""
+    with pytest.raises(ParameterError, match=needle):
+        get_model("vector").monomials(coupling)
