@@ -635,12 +635,6 @@ def coupling_bound(
             f"model {model.name} needs the masses {', '.join(model.parameters)}; missing: "
             f"{', '.join(missing)}"
         )
-    extra = sorted(set(masses) - set(model.parameters))
-    if extra:
-        raise ParameterError(
-            f"model {model.name} takes the masses {', '.join(model.parameters)}; got also "
-            f"{', '.join(extra)}"
-        )
     params = {k: np.atleast_1d(as_array(k, masses[k])) for k in model.parameters}
     n = len(next(iter(params.values())))
     if n == 0:
