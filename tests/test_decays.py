@@ -383,6 +383,14 @@ def test_statement_fails_just_above_the_ee_threshold():
         (lambda: decays.lifetime(5.0, 1.0, 1e-3, 1e-3, n_flavours=2.5), "n_flavours"),
         (lambda: decays.decay_length(4.0, 5.0, 1.0, 1e-3, 1e-3), "energy"),
         (lambda: decays.decay_length(np.inf, 5.0, 1.0, 1e-3, 1e-3), "energy"),
+        # session 7: these overflowed (RuntimeWarnings, then NaN or inf widths)
+        (lambda: decays.decay_length(1e300, 5.0, 1.0, 1e-3, 1e-3), "energy"),
+        (lambda: decays.total_width(1e300, 1.0, 1e-5, 1e-5), "m_chi"),
+        (lambda: decays.width_v_to_ee(1e300, 1e-5), "m_med"),
+        (lambda: decays.total_width(10.0, 1e-3, 1e300, 1e-5), "g_chi, g_f"),
+        (lambda: decays.width_chi_to_nu_ee(10.0, 100.0, 1e200, 1e200), "g_chi, g_f"),
+        (lambda: decays.width_v_to_ee(10.0, 1e300), "g_chi, g_f"),
+        (lambda: decays.total_width(10.0, 1e-300, 1e-5, 1e-5), "m_med"),
     ],
 )
 def test_bad_input_raises_parameter_error(call, match):

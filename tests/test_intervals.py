@@ -406,3 +406,32 @@ def test_neyman_construction_bad_input():
         neyman_construction(exp, np.array([[1.0]]), [2.0], [0.1, 0.2], nuisances="bayes")
     with pytest.raises(ParameterError, match="toy numbers"):
         neyman_construction(exp, np.array([[1.0]]), [2.0], [0.1, 0.2], min_toys=5)
+
+
+@pytest.mark.parametrize(
+    ("couplings", "options", "needle"),
+    [
+        ([0.1, 0.2], {"seed": -1}, "seed"),
+        ([0.1, 1e300], {}, "overflows"),
+        (["a", "b"], {}, "couplings"),
+    ],
+)
+def test_neyman_construction_rejects_bad_seeds_and_couplings(couplings, options, needle):
+    """Session 7: a negative seed, couplings whose signal g^p overflows and non-numbers were a
+    numpy ValueError, a Python OverflowError and a ValueError."""
+    from upscatter.intervals import neyman_construction
+
+    with pytest.raises(ParameterError, match=needle):
+        neyman_construction(gaussian(), np.array([[1.0]]), [2.0], couplings, **options)
+
+
+def test_expected_toys_reject_a_negative_seed():
+    """Session 7: seed -1 reached numpy's default_rng (a ValueError)."""
+    from upscatter.intervals import add_expected
+    from upscatter.scans import ScanResult
+
+    result = ScanResult({"m_chi": np.array([1.0])}, np.array([0.1]), "g", {"delta_chi2": T90})
+    with pytest.raises(ParameterError, match="seed"):
+        add_expected(result, gaussian(), [2.0], np.ones((1, 1, 1)), "toys", 10, seed=-1)
+    with pytest.raises(ParameterError, match="rng"):
+        expected_bounds(gaussian(), np.array([[1.0]]), [2.0], T90, "toys", 10, rng=-1)

@@ -62,3 +62,11 @@ def test_below_threshold_the_range_is_empty():
     t_min, t_max = kin.recoil_range(E, M, m)
     assert t_min == 0.0 and t_max == 0.0
     assert np.isinf(kin.e_nu_min(0.0, M, m))
+
+
+def test_e_nu_min_of_a_vanishing_recoil_is_inf_without_overflow():
+    """Session 7: T = 1e-303 MeV overflowed 2M/T (a RuntimeWarning); E_min -> inf as T -> 0
+    for a massive final state, and stays the elastic value for m_chi = 0."""
+    T = np.array([1e-303, 0.0])
+    assert np.all(np.isinf(kin.e_nu_min(T, CS133.mass, 1.0)))
+    assert np.all(np.isfinite(kin.e_nu_min(T, CS133.mass, 0.0)))

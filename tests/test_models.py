@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from upscatter.errors import ParameterError
-from upscatter.models import Model, coupling_space, eft_coefficients_model, get_model
+from upscatter.models import (
+    Model,
+    coupling_space,
+    eft_coefficients_model,
+    get_model,
+    sm_channels,
+)
+from upscatter.nuclei import get_material
 from upscatter.presets import FLAVOUR_COUPLINGS, flavour_model
 
 
@@ -59,3 +66,30 @@ def test_coupling_space_of_each_family():
     assert coupling_space(flavours, ("g_e", "g_tau")) is flavours
     with pytest.raises(ParameterError, match="g_chi\\*g_q only"):
         coupling_space("zprime", ("g_e", "g_mu"))
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("CsI",), "material"),
+        ((None,), "material"),
+        ((get_material("CsI"), "gauss"), "form factor"),
+        ((get_material("CsI"), "helm", -1.0), "radius_scale"),
+        ((get_material("CsI"), "helm", float("nan")), "radius_scale"),
+    ],
+)
+def test_sm_channels_check_their_arguments(args, needle):
+    """Session 7: a name was an AttributeError, bad form factors and radius scales were only
+    found when the channels were first evaluated."""
+    with pytest.raises(ParameterError, match=needle):
+        sm_channels(*args)
+
+
+@pytest.mark.parametrize(
+    ("coupling", "needle"),
+    [(float("nan"), "finite"), ("a", "a number"), (1e300, "overflows")],
+)
+def test_monomials_reject_non_finite_values(coupling, needle):
+    """Session 7: NaN came back as NaN, text was a ValueError, 1e300 an overflow warning."""
+    with pytest.raises(ParameterError, match=needle):
+        get_model("vector").monomials(coupling)

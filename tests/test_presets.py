@@ -356,3 +356,13 @@ def test_dark_photon_on_electrons_at_massless_chi_is_the_light_vector_formula():
         for flavour in ("nu_e", "nu_mu", "nubar_mu"):
             got = channel.dsigma(E, T, flavour, m_chi=1e-4, m_med=m_v)
             np.testing.assert_allclose(np.ravel(got), z_eff(iso, T) * free, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", [None, 3])
+def test_preset_of_the_wrong_type_is_a_parameter_error(name):
+    """Session 7: os.fspath raised a TypeError."""
+    with pytest.raises(ParameterError, match="preset must be"):
+        get_preset(name)
+    if name is not None:  # preset=None means no preset
+        with pytest.raises(ParameterError, match="preset must be"):
+            get_model("vector", preset=name)

@@ -503,12 +503,39 @@ def test_bad_input_on_the_cached_paths_names_the_argument():
         binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, {**good, "m_chi": [-1.0]})
     with pytest.raises(ParameterError, match="m_med"):
         binned_counts(channels, SOURCE, RecoilBins(EDGES), 1.0, {**good, "m_med": [np.inf]})
-    with pytest.raises(ParameterError, match="detector mass"):
+    with pytest.raises(ParameterError, match="detector_mass_kg"):
         binned_counts(sm_channels(CSI), SOURCE, RecoilBins(EDGES), 0.0)
     for scale in (0.0, -1.0, 10.5, float("nan"), np.array([1.0, 0.0])):
         with pytest.raises(ParameterError, match="radius_scale"):
             nuclear_form_factor(np.array([1e-3]), CS133, "helm", scale)
     assert nuclear_form_factor(np.array([0.0]), CS133, "helm", 10.0)[0] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("call", "needle"),
+    [
+        (lambda: binned_counts(sm_channels(CSI), SOURCE, RecoilBins(EDGES), 1e300), "overflows"),
+        (lambda: binned_counts(sm_channels(CSI), SOURCE, RecoilBins(EDGES), "x"), "detector_mass"),
+        (lambda: binned_counts(sm_channels(CSI), None, RecoilBins(EDGES), 1.0), "source"),
+        (lambda: differential_rate(sm_channels(CSI), SOURCE, EDGES, None), "detector_mass"),
+        (
+            lambda: binned_counts(
+                get_model("vector").channels(CSI),
+                SOURCE,
+                RecoilBins(EDGES),
+                1.0,
+                {"m_chi": ["a"], "m_med": [1.0]},
+            ),
+            "m_chi",
+        ),
+    ],
+    ids=["huge mass", "text mass", "no source", "no mass", "text m_chi"],
+)
+def test_exposure_and_parameters_are_checked_first(call, needle):
+    """Session 7: these were an overflow RuntimeWarning (then NaN counts), TypeErrors, an
+    AttributeError and a ValueError."""
+    with pytest.raises(ParameterError, match=needle):
+        call()
 
 
 @pytest.mark.parametrize("case", ["A", "B"])

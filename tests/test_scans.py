@@ -222,3 +222,23 @@ def test_a_fixed_third_coupling_shifts_the_baseline():
     np.testing.assert_allclose(base, sm + 0.5**4 * K[:, 2])
     np.testing.assert_array_equal(K_axis, K[:, :1])
     np.testing.assert_array_equal(powers, [4])
+
+
+@pytest.mark.parametrize(
+    ("model", "masses", "needle"),
+    [
+        ("vector", {"m_chi": [1.0], "m_med": [10.0]}, "model must be a Model"),
+        (None, None, "masses must be a mapping"),
+        (None, {"m_chi": "a", "m_med": [10.0]}, "m_chi must be a number"),
+    ],
+    ids=["model name", "no masses", "text mass"],
+)
+def test_coupling_bound_checks_model_and_masses_first(model, masses, needle):
+    """Session 7: an AttributeError, a TypeError and a ValueError. They are checked before the
+    experiment is used."""
+    from upscatter.errors import ParameterError
+    from upscatter.models import get_model
+    from upscatter.scans import coupling_bound
+
+    with pytest.raises(ParameterError, match=needle):
+        coupling_bound(None, model or get_model("vector"), masses)

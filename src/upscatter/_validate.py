@@ -92,6 +92,26 @@ def as_float(name: str, value, *, allow_zero: bool = True, allow_negative: bool 
     return float(arr)
 
 
+def as_seed(name: str, value) -> int:
+    """A seed of numpy's random generator: a non-negative integer (not a bool).
+
+    Parameters
+    ----------
+    name : str
+        Name used in the error message.
+    value : int
+        The seed to check.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ParameterError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
 def lookup(kind: str, registry: Mapping[str, V], name: str) -> V:
     """Return ``registry[name]`` or raise a ParameterError listing the known names."""
     try:

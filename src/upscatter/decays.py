@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import units
-from ._validate import as_array
+from ._validate import MAX_MEV, as_array
 from .constants import M_ELECTRON, SECONDS_AGE_OF_UNIVERSE
 from .errors import ParameterError
 
@@ -56,9 +56,19 @@ _CHUNK = 4096  # points per block in phase_space_integral, bounds memory to ~_CH
 
 
 def _masses(m_chi, m_med):
-    m_chi = as_array("m_chi", m_chi)
-    m_med = as_array("m_med", m_med, allow_zero=False)
+    m_chi = as_array("m_chi", m_chi, maximum=MAX_MEV)
+    m_med = as_array("m_med", m_med, allow_zero=False, maximum=MAX_MEV)
     return m_chi, m_med
+
+
+def _finite(width: np.ndarray, channel: str) -> np.ndarray:
+    """``width`` of ``channel`` (computed with floating-point warnings off), checked finite:
+    couplings far above 1 or a vanishing m_med overflow it."""
+    if not np.all(np.isfinite(width)):
+        raise ParameterError(
+            f"the width of {channel} overflows: give smaller couplings g_chi, g_f or a larger m_med"
+        )
+    return width
 
 
 def _check_flavours(n_flavours: int) -> int:
@@ -98,10 +108,14 @@ def width_chi_to_v_nu(m_chi, m_med, g_chi):
     is_open = m_chi > m_med
     m_safe = np.where(is_open, m_chi, 2.0 * m_med)
     diff2 = (m_safe - m_med) * (m_safe + m_med)
-    width = (
-        g_chi**2 * diff2**2 * (m_safe**2 + 2.0 * m_med**2) / (32.0 * np.pi * m_safe**3 * m_med**2)
-    )
-    return np.where(is_open, width, 0.0)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        width = (
+            g_chi**2
+            * diff2**2
+            * (m_safe**2 + 2.0 * m_med**2)
+            / (32.0 * np.pi * m_safe**3 * m_med**2)
+        )
+    return _finite(np.where(is_open, width, 0.0), "chi -> V nu")
 
 
 def _gl_piece(scale, length):
@@ -226,7 +240,10 @@ def width_chi_to_nu_ee(m_chi, m_med, g_chi, g_f):
     """
     m_chi, m_med = _masses(m_chi, m_med)
     g_chi, g_f = as_array("g_chi", g_chi), as_array("g_f", g_f)
-    return g_chi**2 * g_f**2 * m_chi**5 * phase_space_integral(m_chi, m_med) / (768.0 * np.pi**3)
+    integral = phase_space_integral(m_chi, m_med)
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = g_chi**2 * g_f**2 * m_chi**5 * integral / (768.0 * np.pi**3)
+    return _finite(width, "chi -> nu e+ e-")
 
 
 def width_v_to_ee(m_med, g_f):
@@ -248,14 +265,15 @@ def width_v_to_ee(m_med, g_f):
     numpy.ndarray
         Width in MeV; exactly 0 for m_V <= 2 m_e.
     """
-    m_med = as_array("m_med", m_med, allow_zero=False)
+    m_med = as_array("m_med", m_med, allow_zero=False, maximum=MAX_MEV)
     g_f = as_array("g_f", g_f)
     is_open = m_med > 2.0 * M_ELECTRON
     m_safe = np.where(is_open, m_med, 4.0 * M_ELECTRON)
     x = (M_ELECTRON / m_safe) ** 2
     beta = np.sqrt((m_safe - 2.0 * M_ELECTRON) * (m_safe + 2.0 * M_ELECTRON)) / m_safe
-    width = g_f**2 * m_safe / (12.0 * np.pi) * (1.0 + 2.0 * x) * beta
-    return np.where(is_open, width, 0.0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        width = g_f**2 * m_safe / (12.0 * np.pi) * (1.0 + 2.0 * x) * beta
+    return _finite(np.where(is_open, width, 0.0), "V -> e+ e-")
 
 
 def channel_widths(m_chi, m_med, g_chi, g_f, *, n_flavours: int = 3) -> dict[str, np.ndarray]:
@@ -342,7 +360,8 @@ def summarize(m_chi, m_med, g_chi, g_f, *, energy=None, n_flavours: int = 3) -> 
     tau = np.where(unstable, units.HBAR_MEV_S / safe_total, np.inf)
     length = None
     if energy is not None:
-        energy, m_chi = as_array("energy", energy), as_array("m_chi", m_chi)
+        energy = as_array("energy", energy, maximum=MAX_MEV)
+        m_chi = as_array("m_chi", m_chi)
         if np.any(energy < m_chi):
             raise ParameterError(
                 f"energy ({np.min(energy):g} MeV) must be at least m_chi ({np.max(m_chi):g} MeV):"

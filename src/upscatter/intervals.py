@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import ndtr
 
+from ._validate import as_array, as_seed
 from .errors import ParameterError
 from .experiments.base import Analysis
 from .scans import (
@@ -396,6 +397,7 @@ def add_expected(
         With :data:`~upscatter.scans.EXPECTED_COLUMNS` filled (NaN where there is no signal)
         and ``config["expected"]`` recording how.
     """
+    seed = as_seed("seed", seed)
     threshold = float(result.config.get("delta_chi2", 0.0))
     K = np.asarray(K, dtype=float)
     if K.ndim != 3 or K.shape[0] != result.bound.size:
@@ -636,11 +638,16 @@ def neyman_construction(
     """
     sm = analysis.sm_counts
     likelihood, K = _check(analysis, sm, K, powers)
-    couplings = np.asarray(couplings, dtype=float)
+    couplings = as_array("couplings", couplings)
     if couplings.ndim != 1 or couplings.size < 1 or np.any(np.diff(couplings) <= 0):
         raise ParameterError("couplings must be a non-empty, increasing 1-d grid")
-    if couplings[0] < 0 or not np.all(np.isfinite(couplings)):
-        raise ParameterError("couplings must be finite and >= 0")
+    with np.errstate(over="ignore"):
+        strength = MINIMISATION_REACH * couplings[-1] ** np.max(np.asarray(powers, dtype=float))
+    if not np.isfinite(strength):
+        raise ParameterError(
+            f"couplings up to {couplings[-1]:g}: the signal g^p overflows; test smaller couplings"
+        )
+    seed = as_seed("seed", seed)
     if not 0 < cl < 1:
         raise ParameterError(f"cl must be in (0, 1), got {cl!r}")
     if nuisances not in NUISANCE_TREATMENTS:
@@ -762,7 +769,7 @@ def chi2_critical_value(
         raise ParameterError(
             f"drawn: unknown nuisances {', '.join(unknown)}; known: {', '.join(likelihood.names)}"
         )
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(as_seed("seed", seed))
     toys = _toys_at(likelihood, prediction, "constraints", rng, int(n_toys), drawn=names)
     samples = likelihood.profile(prediction, data=toys).chi2
     critical = float(np.quantile(samples, cl, method="inverted_cdf"))

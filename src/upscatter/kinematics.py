@@ -49,7 +49,8 @@ def e_nu_min(T, M, m_chi=0.0):
     m2 = np.asarray(m_chi, dtype=float) ** 2
     half_sum = 0.5 * (recoil_momentum(T, M) + T)
     # m^2 (p_A + T) / (4 M T) written as m^2/(4M) (1 + sqrt(1 + 2M/T)): +inf, not NaN, at T = 0
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # and where 2M/T overflows (T below ~1e-300 MeV), the same limit
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         mass_term = np.where(m2 > 0, m2 / (4.0 * M) * (1.0 + np.sqrt(1.0 + 2.0 * M / T)), 0.0)
     return half_sum + mass_term
 

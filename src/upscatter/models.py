@@ -22,9 +22,10 @@ from functools import partial
 
 import numpy as np
 
-from ._validate import as_float, lookup
+from ._validate import as_array, as_float, lookup
 from .constants import M_ELECTRON
 from .errors import ParameterError
+from .form_factors import nuclear_form_factor
 from .nuclei import Material
 from .rates import ELECTRON, NUCLEAR, Channel
 from .xsec.mediators import (
@@ -39,6 +40,11 @@ from .xsec.sm import sm_dsigma_dT, sm_dsigma_terms
 
 def sm_channels(material: Material, form_factor: str = "helm", radius_scale: float = 1.0):
     """SM CEvNS channels, one per isotope of ``material`` (no parameters, no basis axis)."""
+    if not isinstance(material, Material):
+        raise ParameterError(
+            f"material must be a Material (upscatter.get_material(name)), got {material!r}"
+        )
+    nuclear_form_factor(0.0, material.isotopes[0], form_factor, radius_scale)  # checks both
 
     def make(isotope):
         def dsigma(E, T, flavour):
@@ -188,8 +194,15 @@ class Model:
         ``coupling`` is the overall scale g (the one coupling, or the scale along the model's
         direction); for a multi-coupling model use :meth:`monomials_of`.
         """
-        g = np.asarray(coupling, dtype=float)[..., None]
-        return g ** np.asarray(self.powers, dtype=float)
+        g = as_array("coupling", coupling, allow_negative=True)[..., None]
+        with np.errstate(over="ignore"):
+            values = g ** np.asarray(self.powers, dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise ParameterError(
+                f"coupling {float(np.max(np.abs(g))):g}: {self.coupling}^{max(self.powers):g} "
+                "overflows; give a smaller coupling"
+            )
+        return values
 
     def monomials_of(self, couplings) -> np.ndarray:
         """Values of the basis monomials for coupling vectors (..., n_couplings), or a mapping

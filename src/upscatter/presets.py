@@ -207,6 +207,10 @@ def load_preset(path: str | os.PathLike) -> Preset:
 
 def get_preset(name: str | os.PathLike) -> Preset:
     """A registered preset by name, or a user preset from a ``.toml`` file."""
+    if not isinstance(name, str | os.PathLike):
+        raise ParameterError(
+            f"preset must be a preset name, a .toml path or a Preset, got {name!r}"
+        )
     if os.fspath(name).lower().endswith(".toml"):
         return load_preset(name)
     return lookup("coupling preset", PRESETS, name)

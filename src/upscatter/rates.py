@@ -684,16 +684,37 @@ def _shared_counts(
 MAX_MASS = MAX_MEV
 
 
+def _check_exposure(channels: list[Channel], source: Source, detector_mass_kg) -> float:
+    """``detector_mass_kg`` as a float, checked (positive, finite) together with the exposure:
+    targets in the detector times each fluence of ``source`` must be a finite number (a huge
+    mass or fluence would overflow the counts)."""
+    mass = as_float("detector_mass_kg", detector_mass_kg, allow_zero=False)
+    if not isinstance(source, Source):
+        raise ParameterError(
+            f"source must be a Source (upscatter.get_source), got {type(source).__name__}"
+        )
+    targets = max((float(c.targets_per_kg) for c in channels), default=0.0)
+    fluence = max((float(c.fluence) for c in source.components), default=0.0)
+    with np.errstate(over="ignore"):
+        exposure = np.float64(targets) * mass * fluence
+    if not np.isfinite(exposure):
+        raise ParameterError(
+            f"detector_mass_kg = {mass:g} with the fluence {fluence:g} MeV^2 of source "
+            f"{source.name!r}: targets x fluence overflows; give a smaller mass or exposure"
+        )
+    return mass
+
+
 def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int]:
-    arrays = {k: np.atleast_1d(np.asarray(v, dtype=float)) for k, v in params.items()}
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"params must be a mapping of mass arrays, got {params!r}")
+    arrays = {k: np.atleast_1d(as_array(k, v)) for k, v in params.items()}
     sizes = {a.size for a in arrays.values()}
     if len(sizes) > 1:
         raise ParameterError(f"mass parameters must have equal lengths, got {sorted(sizes)}")
     for k, a in arrays.items():
         if a.ndim != 1:
             raise ParameterError(f"{k} must be a 1-d array of mass points")
-        if not np.all(np.isfinite(a)) or np.any(a < 0):
-            raise ParameterError(f"{k} must be finite and non-negative")
         if np.any(a > MAX_MASS):
             raise ParameterError(
                 f"{k} = {float(np.max(a)):g} MeV is above {MAX_MASS:g} MeV, far beyond every "
@@ -783,8 +804,7 @@ def binned_counts(
     numpy.ndarray
         Counts with shape (n_mass, n_components, n_bins) + basis_shape.
     """
-    if detector_mass_kg <= 0 or not np.isfinite(detector_mass_kg):
-        raise ParameterError("detector mass must be positive")
+    detector_mass_kg = _check_exposure(channels, source, detector_mass_kg)
     if chunk is not None and (not isinstance(chunk, int | np.integer) or chunk < 1):
         raise ParameterError(f"chunk must be a positive integer, got {chunk!r}")
     params, n_mass = _check_params(params or {})
@@ -856,7 +876,7 @@ def differential_rate(
     numpy.ndarray
         Shape (n_mass, n_components, n_T) + basis_shape, in events per MeV.
     """
-    as_float("detector_mass_kg", detector_mass_kg, allow_zero=False)
+    detector_mass_kg = _check_exposure(channels, source, detector_mass_kg)
     params, n_mass = _check_params(params or {})
     T = np.broadcast_to(as_array("recoil energy T", T), (n_mass, np.size(T)))
     total = 0.0

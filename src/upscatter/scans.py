@@ -28,6 +28,7 @@ import numpy as np
 
 from . import __version__
 from ._io import atomic_write_text
+from ._validate import as_array
 from .checkpoint import Checkpoint, scan_digest
 from .errors import ParameterError, RangeOfValidityWarning, UpscatterError
 from .executors import check_executor, run_jobs, worker_count
@@ -624,13 +625,17 @@ def coupling_bound(
         Address of an existing Dask scheduler (with ``executor="dask"``).
     """
     check_executor(executor, scheduler)
+    if not isinstance(model, Model):
+        raise ParameterError(f"model must be a Model (upscatter.get_model(name)), got {model!r}")
+    if not isinstance(masses, Mapping):
+        raise ParameterError(f"masses must be a mapping of mass arrays (MeV), got {masses!r}")
     missing = [k for k in model.parameters if k not in masses]
     if missing:
         raise ParameterError(
             f"model {model.name} needs the masses {', '.join(model.parameters)}; missing: "
             f"{', '.join(missing)}"
         )
-    params = {k: np.atleast_1d(np.asarray(masses[k], dtype=float)) for k in model.parameters}
+    params = {k: np.atleast_1d(as_array(k, masses[k])) for k in model.parameters}
     n = len(next(iter(params.values())))
     if n == 0:
         raise ParameterError("the mass list is empty")

@@ -114,12 +114,22 @@ def test_along_a_saved_bound_curve(capsys, tmp_path):
         ("--m-chi", "5", "--m-med", "1", "--g-chi", "1", "--g-f", "1", "--n-flavours", "4"),
         ("--m-chi", "5", "--m-med", "1", "--g-chi", "1", "--g-f", "1", "--plot", "x.png"),
         ("--along", "does-not-exist.csv"),
+        # session 7: a 10^12-point grid was a numpy MemoryError (now it needs --yes)
+        ("--m-chi", "log:1:2:1000000", "--m-med", "log:1:2:1000000", "--g-chi", "1", "--g-f", "1"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_1(capsys, args):
     code, out, err = run(capsys, "decays", *args)
     assert code == 1 and out == ""
     assert err.startswith("upscatter: error:") and err.count("\n") == 1
+
+
+def test_along_file_that_is_not_utf8_is_one_line(capsys, tmp_path):
+    """Session 7: a Latin-1 file was a UnicodeDecodeError traceback."""
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"m_chi,m_med,bound\n1,10,\xe9\n")
+    code, _, err = run(capsys, "decays", "--along", str(latin))
+    assert code == 1 and err.count("\n") == 1 and "not UTF-8" in err
 
 
 def test_along_rejects_files_without_the_columns_and_extra_options(capsys, tmp_path):

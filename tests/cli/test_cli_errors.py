@@ -47,6 +47,19 @@ def _run(capsys, argv):
         (["predict", "--m-chi", "1e300"], "above 1e+09 MeV"),
         (["region", "--pair", "a_M,C_S", "--points", "20000"], "--yes"),
         (["limits", "--m-chi", "log:0.1:50:1000000"], "--yes"),
+        # session 7: a range of 10^12 points was a numpy MemoryError, an infinite end printed
+        # numpy's RuntimeWarning, a path ending in / a FileNotFoundError from matplotlib, and an
+        # empty folder name wrote into the current folder
+        (["limits", "--m-chi", "log:0.1:1:1000000000000"], "more than 1000000"),
+        (["limits", "--m-chi", "log:1:inf:5"], "finite"),
+        (
+            ["decays", "--m-chi", "lin:0:inf:3", "--m-med", "1", "--g-chi", "1", "--g-f", "1"],
+            "--m-chi",
+        ),
+        (["spectrum", "--plot", "dir.png/"], "is a folder"),
+        (["limits", "--m-chi", "1,2", "--out", "dir/"], "is a folder"),
+        (["reproduce", "chao2021-tree", "--out", ""], "--out: empty folder name"),
+        (["limits", "--m-chi", "1", "--hepdata", " "], "--hepdata: empty folder name"),
     ],
 )
 def test_bad_command_line_gives_one_line_error(capsys, tmp_path, monkeypatch, argv, names):

@@ -88,6 +88,43 @@ def test_bad_input_one_line(capsys, args):
     assert len(lines) == 1 and lines[0].startswith("upscatter: error:")
 
 
+class _Computing(Exception):
+    """Raised in place of the basis computation."""
+
+
+def _stop(*_args, **_kwargs):
+    raise _Computing
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("limits", "--cl", "1.5"), "cl"),
+        (("limits", "--cl", "nan"), "cl"),
+        (("limits", "--dof", "0"), "dof"),
+        (("limits", "--expected", "toys", "--seed", "-1"), "--seed"),
+        (("coverage", "--seed", "-1"), "--seed"),
+        (("limits", "--checkpoint", "no-such-dir/scan.ckpt"), "--checkpoint"),
+        (("limits", "--checkpoint", ""), "--checkpoint"),
+    ],
+)
+def test_bad_statistics_options_fail_before_the_computation(
+    capsys, monkeypatch, tmp_path, args, needle
+):
+    """Session 7: --cl, --dof and --checkpoint were checked after the basis spectra were
+    computed (and --seed -1 was a numpy traceback after it)."""
+    import upscatter.cli.cmd_coverage as coverage
+    import upscatter.cli.cmd_limits as limits
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(limits, "compute_basis", _stop)
+    monkeypatch.setattr(coverage, "compute_basis", _stop)
+    code, _, err = run(capsys, *args[:1], "--m-chi", "1", "--quiet", *args[1:])
+    lines = err.strip().splitlines()
+    assert code != 0 and len(lines) == 1 and lines[0].startswith("upscatter: error:")
+    assert needle in lines[0]
+
+
 def test_missing_data_file_is_one_line(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("UPSCATTER_DATA", str(tmp_path))
     monkeypatch.setenv("UPSCATTER_CACHE", str(tmp_path / "cache"))

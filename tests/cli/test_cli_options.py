@@ -6,7 +6,12 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from upscatter.cli._options import AnalysisChoice, analysis_options, json_option
+from upscatter.cli._options import (
+    AnalysisChoice,
+    analysis_options,
+    build_experiment,
+    json_option,
+)
 from upscatter.errors import ParameterError
 from upscatter.experiments.projection import ProjectedExperiment
 
@@ -138,3 +143,17 @@ def test_convention_reaches_the_eft_model_only_and_defaults_to_physical():
         AnalysisChoice(
             "future-lar", None, (), "zprime", None, None, None, None, convention="paper"
         ).build()
+
+
+@pytest.mark.parametrize(
+    ("time_window", "settings", "needle"),
+    [
+        (None, ("form_factor=helm", "form_factor=unity"), "given twice"),
+        ("0,3", ("time_window_us=0,6",), "not both"),
+    ],
+)
+def test_conflicting_experiment_options_are_refused(time_window, settings, needle):
+    """Session 7: a repeated --set key, or --set time_window_us with --time-window, kept the
+    last value silently."""
+    with pytest.raises(ParameterError, match=needle):
+        build_experiment("coherent-csi-2017", time_window, settings)

@@ -51,6 +51,11 @@ def test_flavour_region_from_the_cli_is_the_python_one(capsys, tmp_path):
         (["--pair", "a_M,C_S", "--m-med", "10"], "got also m_med"),
         (["--pair", "a_M,C_S", "--electrons"], "--electrons/--no-electrons apply to"),
         (["--model", "vector", "--pair", "g_e,g_mu", "--fix", "g_tau=x"], "--fix takes"),
+        # session 7: the second value silently won
+        (
+            ["--model", "vector", "--pair", "g_e,g_mu", "--fix", "g_tau=1", "--fix", "g_tau=2"],
+            "twice",
+        ),
     ],
 )
 def test_region_errors_are_one_line(capsys, args, message):

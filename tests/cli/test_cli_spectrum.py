@@ -104,3 +104,35 @@ def test_bad_input_gives_one_line_and_nonzero_exit(capsys, args):
     assert code != 0
     lines = err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("upscatter: error:")
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--t-max", "inf"), "--t-max must be finite"),
+        (("--t-max", "1e300"), "--t-max"),
+        (("--t-min", "nan"), "--t-min must be finite"),
+        (("--form-factor", ""), "--form-factor"),
+        (("--model", "sm", "--operator", "tensor"), "--operator"),
+        (("--model", "sm", "--electrons"), "--electrons"),
+        (("--source", "reactor", "--pot", "5"), "--pot applies to --source sns"),
+        (("--source", "reactor", "--nu-per-pot", "5"), "--nu-per-pot"),
+        (("--reactor-spectrum", "huber-mueller"), "--reactor-spectrum applies to --source reactor"),
+    ],
+)
+def test_ignored_or_non_finite_options_are_refused(capsys, args, needle):
+    """Session 7: an infinite or huge --t-max printed numpy RuntimeWarnings before the error;
+    an empty --form-factor, --operator or --electrons with --model sm and the options of the
+    other source were silently ignored (exit 0)."""
+    code, _, err = run(capsys, "spectrum", *args)
+    lines = err.strip().splitlines()
+    assert code == 1 and len(lines) == 1 and needle in lines[0]
+
+
+def test_recoil_bins_far_below_any_reach_are_empty(capsys):
+    """Session 7: bins of 1e-300 keV printed overflow warnings; a massive chi cannot give such
+    small recoils (E_min -> inf as T -> 0), and the SM counts underflow to 0."""
+    code, out, err = run(capsys, "spectrum", "--t-min", "0", "--t-max", "1e-300", "--json")
+    assert code == 0 and err == ""
+    payload = json.loads(out)
+    assert payload["totals"]["new"] == 0.0

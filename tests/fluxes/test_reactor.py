@@ -187,6 +187,15 @@ def test_bad_input(kwargs):
         r.reactor_source(**kwargs)
 
 
+@pytest.mark.parametrize(
+    "kwargs", [{"distance": 1e-300}, {"thermal_power": 1e300 * units.GW}], ids=["L", "power"]
+)
+def test_fluence_must_be_finite(kwargs):
+    """Session 7: L^2 underflowing to 0 was a ZeroDivisionError, a huge power an inf fluence."""
+    with pytest.raises(ParameterError, match="fluence"):
+        r.reactor_source(**kwargs)
+
+
 def test_unknown_isotope():
     with pytest.raises(ParameterError, match="U238"):
         r.isotope_spectrum("U233", 3.0)

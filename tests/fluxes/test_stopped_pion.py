@@ -67,3 +67,12 @@ def test_a_flux_polynomial_needs_a_continuous_shape():
 
     with pytest.raises(ParameterError, match="polynomial"):
         FluxComponent("nu_mu", 1.0, 29.8, None, 29.8, "prompt", polynomial=(1.0,))
+
+
+def test_unknown_source_option_is_a_parameter_error():
+    """Session 7: get_source('sns', foo=1) was a TypeError; the message lists the options."""
+    from upscatter.errors import ParameterError
+    from upscatter.fluxes import get_source
+
+    with pytest.raises(ParameterError, match="no option foo; its options: pot"):
+        get_source("sns", foo=1)

@@ -251,6 +251,8 @@ def test_bad_inputs_are_clear_errors():
         Parameter("x", bounds=(1.0, 0.0))
     with pytest.raises(ParameterError, match="positive integer"):
         lik.sample(np.ones(N_BINS), n=0)
+    with pytest.raises(ParameterError, match="rng must be a non-negative integer"):
+        lik.sample(np.ones(N_BINS), rng=-1)  # session 7: a numpy ValueError
     with pytest.raises(ParameterError, match="PseudoData"):
         lik.profile(np.ones(N_BINS), data=np.ones(N_BINS))
     with pytest.raises(ParameterError, match="centres"):

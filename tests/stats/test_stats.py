@@ -20,6 +20,15 @@ def test_thresholds():
             delta_chi2_threshold(*bad)
 
 
+@pytest.mark.parametrize(
+    ("cl", "dof", "name"), [(1.2, 1, "cl"), (0.9, 0, "dof"), (0.9, 1.5, "dof")]
+)
+def test_threshold_errors_name_the_argument(cl, dof, name):
+    """Session 7: the messages said 'confidence level' and 'degrees of freedom' only."""
+    with pytest.raises(ParameterError, match=rf"^{name} "):
+        delta_chi2_threshold(cl, dof)
+
+
 def make(rng):
     n_bins = 12
     observed = rng.uniform(5, 40, n_bins)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -24,10 +25,16 @@ def echo_json(payload: dict) -> None:
     click.echo(to_json(payload))
 
 
-def parse_float_list(text: str, name: str) -> np.ndarray:
-    """Parse ``"1"``, ``"1,2,5"`` or ``"log:0.1:100:50"`` (start, stop, number of points).
+MAX_RANGE_POINTS = 1_000_000
+"""Most points of one ``log:``/``lin:`` range (8 MB of floats): commands limit their grids
+further (e.g. ``limits`` asks for --yes above 1000 mass points), but the range is built first."""
 
-    Raises ParameterError for empty, non-numeric or negative entries.
+
+def parse_float_list(text: str, name: str) -> np.ndarray:
+    """Parse ``"1"``, ``"1,2,5"`` or ``"log:0.1:100:50"`` (start, stop, number of points, at
+    most :data:`MAX_RANGE_POINTS`).
+
+    Raises ParameterError for empty, non-numeric, non-finite or negative entries.
     """
     text = text.strip()
     if text.startswith(("log:", "lin:")):
@@ -40,6 +47,12 @@ def parse_float_list(text: str, name: str) -> np.ndarray:
             raise ParameterError(f"{name}: cannot read the range {text!r}") from None
         if n < 1:
             raise ParameterError(f"{name}: the range needs at least one point")
+        if n > MAX_RANGE_POINTS:
+            raise ParameterError(
+                f"{name}: the range has {n} points, more than {MAX_RANGE_POINTS}, got {text!r}"
+            )
+        if not (np.isfinite(start) and np.isfinite(stop)):
+            raise ParameterError(f"{name}: values must be finite")
         if parts[0] == "log":
             if start <= 0 or stop <= 0:
                 raise ParameterError(f"{name}: a log range needs positive ends, got {text!r}")
@@ -67,7 +80,7 @@ def check_output_file(option: str, path: str | None, *, image: bool = False) -> 
     if path is None:
         return None
     target = Path(path)
-    if target.is_dir():
+    if target.is_dir() or path.endswith(("/", os.sep)):
         raise ParameterError(f"{option} {path}: is a folder, give a file name")
     folder = target.parent
     if not folder.exists():
@@ -98,6 +111,8 @@ def check_output_file(option: str, path: str | None, *, image: bool = False) -> 
 def check_output_folder(option: str, path: str) -> str:
     """Check before any computation that folder ``path`` exists and is writable or can be
     created; raise a ParameterError naming ``option`` otherwise."""
+    if not path.strip():
+        raise ParameterError(f"{option}: empty folder name")
     folder = Path(path)
     existing = folder
     while not existing.exists() and existing != existing.parent:

@@ -164,8 +164,15 @@ def parse_setting(text: str) -> tuple[str, object]:
 
 def build_experiment(experiment_name: str, time_window: str | None, settings=()):
     """Experiment from the CLI options (one-line errors for bad values)."""
-    options = dict(parse_setting(item) for item in settings)
+    options: dict[str, object] = {}
+    for item in settings:
+        key, value = parse_setting(item)
+        if key in options:
+            raise ParameterError(f"--set {key} is given twice")
+        options[key] = value
     if time_window is not None:
+        if "time_window_us" in options:
+            raise ParameterError("give --time-window or --set time_window_us, not both")
         try:
             lo, hi = (float(t) for t in time_window.split(","))
         except ValueError:

@@ -45,7 +45,9 @@ from ._options import analysis_options, json_option
     show_default=True,
     help="Toys at the conditional best fit, or nuisances drawn from their constraints.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the toys.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the toys."
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 @json_option
 def command(analysis, m_chi_text, m_med_text, fractions, cl, toys, nuisances, seed, quiet, as_json):

@@ -23,8 +23,11 @@ import numpy as np
 from .. import decays, progress
 from ..constants import SECONDS_AGE_OF_UNIVERSE
 from ..errors import ParameterError
-from ._common import echo_json, parse_float_list
-from ._options import file_option, json_option
+from ._common import confirm_size, echo_json, parse_float_list
+from ._options import file_option, json_option, yes_option
+
+MAX_POINTS = 1_000_000
+"""Most (m_chi, m_med) grid points without --yes (about 10 s, and the table has a row each)."""
 
 _COLUMNS = ("m_chi", "m_med", "bound")
 
@@ -37,9 +40,13 @@ def _read_bound_curve(path: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, in
     remaining line is the header. Returns (m_chi, m_med, bound, number of skipped rows).
     """
     try:
-        text = Path(path).read_text()
+        text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise ParameterError(f"cannot read --along file {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise ParameterError(
+            f"--along file {path} is not UTF-8 text (expected a ScanResult CSV)"
+        ) from None
     lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
     if len(lines) < 2:
         raise ParameterError(f"{path}: no header and data rows found (expected a ScanResult CSV)")
@@ -204,8 +211,9 @@ def _plot_along(path, m_chi, m_med, tau) -> None:
 )
 @file_option("--plot", "PNG: lifetime over the (m_chi, m_V) grid, or along the --along curve.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
+@yes_option(f"more than {MAX_POINTS} grid points")
 @json_option
-def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, quiet, as_json):
+def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, quiet, yes, as_json):
     """Widths, branching ratios, lifetime and decay length of chi (paper 003 Eqs. (25)-(27)).
 
     Also says whether chi decays before BBN (lifetime < 1 s) and whether it outlives the
@@ -239,6 +247,8 @@ def command(m_chi, m_med, g_chi, g_f, energy, n_flavours, along, plot, quiet, as
                 raise ParameterError(f"{name} is required (or give --along FILE)")
         grid_chi = parse_float_list(m_chi, "--m-chi")
         grid_med = parse_float_list(m_med, "--m-med")
+        size = grid_chi.size * grid_med.size
+        confirm_size("--m-chi x --m-med points", size, MAX_POINTS, f"~{size / 1e5:.3g} s", yes)
         mc, mm = (a.ravel() for a in np.meshgrid(grid_chi, grid_med, indexing="ij"))
         gc, gf = np.full(mc.shape, g_chi, dtype=float), np.full(mc.shape, g_f, dtype=float)
         skipped = 0

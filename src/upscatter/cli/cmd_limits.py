@@ -12,7 +12,14 @@ from .. import progress
 from ..errors import ParameterError, RangeOfValidityWarning
 from ..executors import EXECUTORS, check_executor
 from ..scans import bounds_from_basis, compute_basis
-from ._common import confirm_size, echo_json, hepdata_option, parse_float_list
+from ..stats.chi2 import delta_chi2_threshold
+from ._common import (
+    check_output_file,
+    confirm_size,
+    echo_json,
+    hepdata_option,
+    parse_float_list,
+)
 from ._options import analysis_options, file_option, json_option, yes_option
 
 MAX_POINTS = 1000
@@ -84,7 +91,9 @@ FC_POINTS = 41
     help="Pseudo-experiments for --expected toys (per mass point) and --fc (at most, per "
     "coupling).",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the toys.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of the toys."
+)
 @file_option("--out", "Save the ScanResult as CSV(+JSON).")
 @file_option("--plot", "Write a PNG of the bound.")
 @hepdata_option
@@ -141,7 +150,9 @@ def command(
             "--plot draws the bound against a mass: give at least two --m-chi (or --m-med) "
             "values, e.g. --m-chi log:0.1:100:40"
         )
+    delta_chi2_threshold(cl, dof)  # --cl and --dof, before any computation
     check_executor(executor, scheduler)
+    check_output_file("--checkpoint", checkpoint)
     if checkpoint and Path(checkpoint).exists() and not resume:
         raise ParameterError(f"checkpoint {checkpoint} exists: pass --resume to continue it")
     if resume and not checkpoint:

@@ -113,6 +113,8 @@ def command(
         name, value = parse_setting(item)
         if not isinstance(value, float):
             raise ParameterError(f"--fix takes NAME=NUMBER, got {item!r}")
+        if name in fixed:
+            raise ParameterError(f"--fix {name} is given twice")
         fixed[name] = value
     masses = {"m_chi": m_chi} if m_med is None else {"m_chi": m_chi, "m_med": m_med}
     experiment = build_experiment(experiment_name, time_window, settings)

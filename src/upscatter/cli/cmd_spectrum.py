@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import units
 from .._io import atomic_write_text
-from .._validate import as_float
+from .._validate import MAX_MEV, as_array, as_float
 from ..errors import ParameterError
 from ..experiments.base import with_default_convention
 from ..experiments.projection import reactor_exposure
@@ -33,6 +33,21 @@ from ._options import (
 
 MAX_BINS = 10_000
 """Largest --bins: the folding holds (bins x 6 nodes x 24 energies) values per flux component."""
+
+SOURCE_OPTIONS = {"sns": ("pot", "nu_per_pot"), "reactor": ("reactor_spectrum",)}
+"""The options that describe one --source only."""
+
+
+def _check_source_options(source_name: str) -> None:
+    """An option of another source given on the command line is a ParameterError (it would
+    be ignored)."""
+    ctx = click.get_current_context()
+    for source, names in SOURCE_OPTIONS.items():
+        for name in names:
+            given = ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+            if given and source != source_name and source_name in SOURCE_OPTIONS:
+                flag = "--" + name.replace("_", "-")
+                raise ParameterError(f"{flag} applies to --source {source} only")
 
 
 @click.command("spectrum")
@@ -112,9 +127,17 @@ def command(
     material = get_material(target)
     if model_name == "sm" and convention is not None:
         raise ParameterError("--convention applies to --model eft only")
+    for flag, value in (("--operator", operator), ("--electrons/--no-electrons", electrons)):
+        if model_name == "sm" and value is not None:
+            raise ParameterError(f"{flag}: --model sm has no new-physics channels to set")
+    _check_source_options(source_name)
+    if form_factor is not None and not form_factor.strip():
+        raise ParameterError("--form-factor: empty name; use helm, klein-nystrand or unity")
     for name, value in (("--m-chi", m_chi), ("--m-med", m_med), ("--coupling", coupling)):
         as_float(name, value)
     as_float("--detector-mass", detector_mass, allow_zero=False)
+    for name, value in (("--t-min", t_min), ("--t-max", t_max)):  # MeV in the message
+        as_array(name, value * units.keV, maximum=MAX_MEV)
     if not 0 <= t_min < t_max or bins < 1:
         raise ParameterError("need 0 <= --t-min < --t-max and --bins >= 1")
     if bins > MAX_BINS:
@@ -133,7 +156,7 @@ def command(
             f"--source: `upscatter spectrum` builds 'sns' or 'reactor', got {source_name!r}"
         )
     response = RecoilBins(edges)
-    ff = {"form_factor": form_factor} if form_factor else {}
+    ff = {"form_factor": form_factor} if form_factor is not None else {}
     n_sm = binned_counts(sm_channels(material, **ff), source, response, detector_mass)[0]
     n_new = np.zeros(response.n_bins)
     by_recoil: dict[str, np.ndarray] = {}  # new-physics counts per recoil kind, for the plot

@@ -6,9 +6,11 @@ keyword options with physical defaults (see each module).
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from .._validate import lookup
+from ..errors import ParameterError
 from .base import FluxComponent, Source
 from .reactor import reactor_source
 from .solar import solar_source
@@ -22,8 +24,16 @@ SOURCES: dict[str, Callable[..., Source]] = {
 
 
 def get_source(name: str, **options) -> Source:
-    """Build the source registered as ``name`` with the given options."""
-    return lookup("neutrino source", SOURCES, name)(**options)
+    """Build the source registered as ``name`` with the given options (an option the source
+    does not take is a ParameterError listing the ones it does)."""
+    build = lookup("neutrino source", SOURCES, name)
+    known = inspect.signature(build).parameters
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ParameterError(
+            f"source {name!r} has no option {', '.join(unknown)}; its options: {', '.join(known)}"
+        )
+    return build(**options)
 
 
 __all__ = ["SOURCES", "FluxComponent", "Source", "get_source"]

@@ -459,7 +459,16 @@ def reactor_source(
     per_fission = antineutrinos_per_fission(e_min, e_max, fractions, spectrum)
 
     shape = ReactorShape(tuple(fractions.items()), e_min, e_max, per_fission, spectrum)
-    fluence = rate * live_time * per_fission / (4.0 * np.pi * distance**2)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        fluence = (
+            np.float64(rate) * live_time * per_fission / (4.0 * np.pi * np.float64(distance) ** 2)
+        )
+    if not (np.isfinite(fluence) and fluence > 0):
+        raise ParameterError(
+            f"the fluence R t / (4 pi L^2) of thermal_power={thermal_power:g}, "
+            f"live_time={live_time:g}, distance={distance:g} is not a finite positive number"
+        )
+    fluence = float(fluence)
     component = FluxComponent("nubar_e", fluence, e_max, shape, e_min, "reactor")
     return Source("reactor", (component,))
 

@@ -17,9 +17,9 @@ def delta_chi2_threshold(cl: float = 0.9, dof: int = 1) -> float:
         raise ParameterError(f"cl must be a number in (0, 1), got the string {cl!r}")
     cl = as_float("cl", cl)
     if not 0.0 < cl < 1.0:
-        raise ParameterError(f"confidence level must be in (0, 1), got {cl}")
+        raise ParameterError(f"cl (the confidence level) must be in (0, 1), got {cl}")
     if isinstance(dof, bool) or not isinstance(dof, (int, np.integer)) or dof < 1:
-        raise ParameterError(f"degrees of freedom must be >= 1, got {dof}")
+        raise ParameterError(f"dof (degrees of freedom) must be an integer >= 1, got {dof!r}")
     threshold = chi2_quantile(cl, dof)
     if not threshold > 0:  # cl so small that the quantile underflows: every coupling excluded
         raise ParameterError(

@@ -44,7 +44,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .._validate import as_array
+from .._validate import as_array, as_seed
 from ..errors import ParameterError, UpscatterError
 from .poisson import poisson_chi2
 
@@ -451,6 +451,8 @@ class Likelihood(ABC):
         """
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
             raise ParameterError(f"n must be a positive integer, got {n!r}")
+        if isinstance(rng, int | np.integer):
+            rng = as_seed("rng", rng)
         rng = np.random.default_rng(rng)
         mean = self.expected(prediction, nuisances)
         observed = self.draw(np.broadcast_to(mean, (n, *mean.shape)), rng)
