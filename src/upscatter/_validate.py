@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -86,6 +87,10 @@ def read_only(array: np.ndarray) -> np.ndarray:
 
 def as_float(name: str, value, *, allow_zero: bool = True, allow_negative: bool = False) -> float:
     """Scalar version of :func:`as_array`."""
+    if isinstance(value, float | int | np.floating | np.integer):  # fast path of valid scalars
+        x = float(value)
+        if math.isfinite(x) and (allow_negative or x >= 0) and (allow_zero or x != 0):
+            return x
     arr = as_array(name, value, allow_zero=allow_zero, allow_negative=allow_negative)
     if arr.ndim != 0:
         raise ParameterError(f"{name} must be a single number, got an array of shape {arr.shape}")

@@ -695,9 +695,7 @@ def _check_exposure(channels: list[Channel], source: Source, detector_mass_kg) -
         )
     targets = max((float(c.targets_per_kg) for c in channels), default=0.0)
     fluence = max((float(c.fluence) for c in source.components), default=0.0)
-    with np.errstate(over="ignore"):
-        exposure = np.float64(targets) * mass * fluence
-    if not np.isfinite(exposure):
+    if not math.isfinite(targets * mass * fluence):  # a float product overflows to inf
         raise ParameterError(
             f"detector_mass_kg = {mass:g} with the fluence {fluence:g} MeV^2 of source "
             f"{source.name!r}: targets x fluence overflows; give a smaller mass or exposure"
