@@ -191,9 +191,12 @@ def test_bad_input(kwargs):
     "kwargs", [{"distance": 1e-300}, {"thermal_power": 1e300 * units.GW}], ids=["L", "power"]
 )
 def test_fluence_must_be_finite(kwargs):
-    """Session 7: L^2 underflowing to 0 was a ZeroDivisionError, a huge power an inf fluence."""
-    with pytest.raises(ParameterError, match="fluence"):
+    """Session 7: L^2 underflowing to 0 was a ZeroDivisionError, a huge power an inf fluence.
+    The message gives the inputs in GW, yr and m (not the package's internal units)."""
+    with pytest.raises(ParameterError, match="fluence") as info:
         r.reactor_source(**kwargs)
+    assert " GW, " in str(info.value) and " yr, " in str(info.value)
+    assert str(info.value).endswith(" m is not a finite positive number")
 
 
 def test_unknown_isotope():

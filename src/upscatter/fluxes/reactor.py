@@ -465,8 +465,9 @@ def reactor_source(
         )
     if not (np.isfinite(fluence) and fluence > 0):
         raise ParameterError(
-            f"the fluence R t / (4 pi L^2) of thermal_power={thermal_power:g}, "
-            f"live_time={live_time:g}, distance={distance:g} is not a finite positive number"
+            f"the fluence R t / (4 pi L^2) of thermal_power = {thermal_power / GW:g} GW, "
+            f"live_time = {live_time / year:g} yr, distance = {distance / metre:g} m is not a "
+            "finite positive number"
         )
     fluence = float(fluence)
     component = FluxComponent("nubar_e", fluence, e_max, shape, e_min, "reactor")

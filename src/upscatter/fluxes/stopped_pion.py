@@ -70,8 +70,8 @@ def fluence_per_flavour(pot: float, nu_per_pot: float, distance: float) -> float
         eta = np.float64(nu_per_pot) * pot / (4.0 * np.pi * np.float64(distance) ** 2)
     if not (np.isfinite(eta) and eta > 0):
         raise ParameterError(
-            f"the fluence r N_POT / (4 pi L^2) of pot={pot:g}, nu_per_pot={nu_per_pot:g}, "
-            f"distance={distance:g} is not a finite positive number"
+            f"the fluence r N_POT / (4 pi L^2) of pot = {pot:g}, nu_per_pot = {nu_per_pot:g}, "
+            f"distance = {distance / metre:g} m is not a finite positive number"
         )
     return float(eta)
 
