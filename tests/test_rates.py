@@ -528,12 +528,25 @@ def test_bad_input_on_the_cached_paths_names_the_argument():
             ),
             "m_chi",
         ),
+        (
+            lambda: binned_counts(
+                get_model("vector").channels(CSI), SOURCE, RecoilBins(EDGES), 1.0, {"m_chi": [1.0]}
+            ),
+            "needs the mass parameter.s. m_med; params has m_chi",
+        ),
+        (
+            lambda: differential_rate(
+                get_model("zprime").channels(CSI, tree=False), SOURCE, EDGES, 1.0, {"m_med": [5.0]}
+            ),
+            "loop' needs the mass parameter.s. m_chi;",
+        ),
     ],
-    ids=["huge mass", "text mass", "no source", "no mass", "text m_chi"],
+    ids=["huge mass", "text mass", "no source", "no mass", "text m_chi", "no m_med", "no m_chi"],
 )
 def test_exposure_and_parameters_are_checked_first(call, needle):
     """Session 7: these were an overflow RuntimeWarning (then NaN counts), TypeErrors, an
-    AttributeError and a ValueError."""
+    AttributeError and a ValueError; a mass parameter a channel needs (its ``m_out_param`` and
+    ``mass_params``) and the params lack was a TypeError from inside the cross section."""
     with pytest.raises(ParameterError, match=needle):
         call()
 

@@ -257,6 +257,7 @@ def _nuclear_basis(func, terms_func, material: Material, **xsec_options) -> list
             NUCLEAR,
             m_out_param="m_chi",
             basis_shape=(1,),
+            mass_params=("m_med",),
             **_one_entry_basis(func, terms_func, iso, **xsec_options),
         )
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
@@ -279,6 +280,7 @@ def electron_channels(kind: str, material: Material) -> list[Channel]:
             ELECTRON,
             m_out_param="m_chi",
             basis_shape=(1,),
+            mass_params=("m_med",),
             **_one_entry_basis(func, terms_func, iso),
         )
         for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
@@ -457,6 +459,7 @@ def _zprime_channels(
                 flavour_blind=blind,
                 energy_power=power,
                 basis_entry=index,
+                mass_params=("m_chi", "m_med"),
             )
             for iso, n in zip(material.isotopes, material.nuclei_per_kg(), strict=True)
         ]

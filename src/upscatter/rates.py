@@ -79,6 +79,10 @@ class Channel:
         ``energy_terms`` then give that entry without the basis axes, and the engine adds the
         counts there (the other entries are zero, and no zero-filled axes are computed). None
         (default): they give every entry.
+    mass_params : tuple of str
+        Names of the mass parameters ``dsigma`` needs besides ``m_out_param`` (``("m_med",)``
+        for a mediator); the engine refuses parameters without them before any folding.
+        Default ``()``: none, or not declared.
     """
 
     label: str
@@ -92,6 +96,7 @@ class Channel:
     flavour_blind: bool = False
     energy_power: int = 0
     basis_entry: int | None = None
+    mass_params: tuple[str, ...] = ()
 
     def whole_basis(self) -> Channel:
         """The same contribution written out over its whole basis.
@@ -703,9 +708,19 @@ def _check_exposure(channels: list[Channel], source: Source, detector_mass_kg) -
     return mass
 
 
-def _check_params(params: Mapping[str, np.ndarray]) -> tuple[dict[str, np.ndarray], int]:
+def _check_params(
+    params: Mapping[str, np.ndarray], channels: list[Channel]
+) -> tuple[dict[str, np.ndarray], int]:
     if not isinstance(params, Mapping):
         raise ParameterError(f"params must be a mapping of mass arrays, got {params!r}")
+    for channel in channels:
+        needed = (*((channel.m_out_param,) if channel.m_out_param else ()), *channel.mass_params)
+        missing = [name for name in needed if name not in params]
+        if missing:
+            raise ParameterError(
+                f"channel {channel.label!r} needs the mass parameter(s) {', '.join(missing)}; "
+                f"params has {', '.join(params) or 'none'}"
+            )
     arrays = {k: np.atleast_1d(as_array(k, v)) for k, v in params.items()}
     sizes = {a.size for a in arrays.values()}
     if len(sizes) > 1:
@@ -805,7 +820,7 @@ def binned_counts(
     detector_mass_kg = _check_exposure(channels, source, detector_mass_kg)
     if chunk is not None and (not isinstance(chunk, int | np.integer) or chunk < 1):
         raise ParameterError(f"chunk must be a positive integer, got {chunk!r}")
-    params, n_mass = _check_params(params or {})
+    params, n_mass = _check_params(params or {}, channels)
     basis = {c.basis_shape for c in channels}
     if len(basis) != 1:
         raise ParameterError("all channels of one rate must share the same basis shape")
@@ -875,7 +890,7 @@ def differential_rate(
         Shape (n_mass, n_components, n_T) + basis_shape, in events per MeV.
     """
     detector_mass_kg = _check_exposure(channels, source, detector_mass_kg)
-    params, n_mass = _check_params(params or {})
+    params, n_mass = _check_params(params or {}, channels)
     T = np.broadcast_to(as_array("recoil energy T", T), (n_mass, np.size(T)))
     total = 0.0
     for channel in channels:
