@@ -45,7 +45,7 @@ def fluence_weighted_xsec(channel, source, T, params, n_energy=24):
 def binned_counts(channels, source, response, detector_mass_kg, params=None, chunk=128):
     """Old engine: dense P(bin | T) matrix for every response."""
     channels = [c.whole_basis() for c in channels]
-    params, n_mass = _check_params(params or {})
+    params, n_mass = _check_params(params or {}, channels)
     basis_shape = channels[0].basis_shape
     total = np.zeros((n_mass, len(source.components), response.n_bins, *basis_shape))
     for start in range(0, n_mass, chunk):
