@@ -108,6 +108,10 @@ def test_user_preset_from_toml(tmp_path):
     (tmp_path / "typo.toml").write_text("electrons = 1.0\n")
     with pytest.raises(ParameterError, match="unknown field electrons"):
         load_preset(tmp_path / "typo.toml")
+    for text in ("", 'name = "empty"\ndescription = "forgot the couplings"\n'):
+        (tmp_path / "empty.toml").write_text(text)
+        with pytest.raises(ParameterError, match="sets no coupling"):
+            load_preset(tmp_path / "empty.toml")
 
 
 def test_preset_errors():

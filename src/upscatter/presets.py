@@ -37,6 +37,9 @@ A user preset is a few lines of TOML (:func:`load_preset`)::
     neutrino = { e = 0.0, mu = 1.0, tau = 0.0 }
     quarks = { u = 0.0, d = 1.0 }
     electron = 0.0
+
+It must set at least one of ``neutrino``, ``quarks``, ``electron``; those it leaves out stay
+universal (1).
 """
 
 from __future__ import annotations
@@ -191,6 +194,11 @@ def load_preset(path: str | os.PathLike) -> Preset:
         fields = ", ".join(sorted(known))
         raise ParameterError(
             f"preset file {path}: unknown field {', '.join(unknown)}; known: {fields}"
+        )
+    if not set(content) & {"neutrino", "quarks", "electron"}:
+        raise ParameterError(
+            f"preset file {path} sets no coupling: give at least one of neutrino, quarks, "
+            "electron (the others stay universal)"
         )
     try:
         return Preset(

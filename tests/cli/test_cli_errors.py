@@ -59,6 +59,7 @@ def _run(capsys, argv):
         (["spectrum", "--plot", "dir.png/"], "is a folder"),
         (["limits", "--m-chi", "1,2", "--out", "dir/"], "is a folder"),
         (["reproduce", "chao2021-tree", "--out", ""], "--out: empty folder name"),
+        (["reproduce", "--list", "nope"], "--list lists every reproduction and takes no NAME"),
         (["limits", "--m-chi", "1", "--hepdata", " "], "--hepdata: empty folder name"),
     ],
 )

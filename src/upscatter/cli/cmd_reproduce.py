@@ -39,6 +39,8 @@ def command(name, out_dir, list_only, quiet, as_json):
 
     Exits with status 1 when a published number is outside its tolerance and not a documented
     known deviation."""
+    if list_only and name is not None:
+        raise ParameterError(f"--list lists every reproduction and takes no NAME (got {name!r})")
     if list_only or name is None:
         entries = {k: v.description for k, v in REPRODUCTIONS.items()}
         if as_json:
