@@ -60,6 +60,7 @@ def _run(capsys, argv):
         (["limits", "--m-chi", "1,2", "--out", "dir/"], "is a folder"),
         (["reproduce", "chao2021-tree", "--out", ""], "--out: empty folder name"),
         (["reproduce", "--list", "nope"], "--list lists every reproduction and takes no NAME"),
+        (["coverage", "--fractions", "0.5,1e300"], "--fractions must be at most 1000"),
         (["limits", "--m-chi", "1", "--hepdata", " "], "--hepdata: empty folder name"),
     ],
 )

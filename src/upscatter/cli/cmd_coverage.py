@@ -19,6 +19,9 @@ from ..scans import bounds_from_basis, compute_basis
 from ._common import echo_json, parse_float_list
 from ._options import analysis_options, json_option
 
+MAX_FRACTION = 1e3
+"""Largest coupling tested, as a multiple of the Wilks bound (far beyond where coverage is 1)."""
+
 
 @click.command("coverage")
 @analysis_options
@@ -60,6 +63,11 @@ def command(analysis, m_chi_text, m_med_text, fractions, cl, toys, nuisances, se
     factors = parse_float_list(fractions, "--fractions")
     if np.any(factors <= 0) or np.any(np.diff(factors) <= 0):
         raise ParameterError("--fractions must be positive and increasing")
+    if factors[-1] > MAX_FRACTION:  # the signal grows as g^4: 1e12 times the bound's at 1e3
+        raise ParameterError(
+            f"--fractions must be at most {MAX_FRACTION:g} (multiples of the Wilks bound), "
+            f"got {factors[-1]:g}"
+        )
     if not 0 < cl < 1:
         raise ParameterError(f"--cl must be in (0, 1), got {cl}")
     experiment, model, options = analysis.build()
