@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 import numpy as np
@@ -115,6 +116,25 @@ def as_seed(name: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
         raise ParameterError(f"{name} must be a non-negative integer, got {value!r}")
     return int(value)
+
+
+def check_options(
+    owner: str, factory: Callable, options: Mapping[str, object], *, show_defaults: bool = True
+) -> None:
+    """Refuse keyword options ``factory`` does not take (unless it takes ``**kwargs``): a
+    ParameterError naming ``owner`` and listing the options it takes, with their defaults
+    unless ``show_defaults`` is False (defaults in internal units would mislead)."""
+    accepted = inspect.signature(factory).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
+        return
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        valid = ", ".join(
+            f"{key}={p.default!r}" if show_defaults and p.default is not p.empty else key
+            for key, p in accepted.items()
+            if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
+        raise ParameterError(f"{owner} has no option {', '.join(unknown)}; its options: {valid}")
 
 
 def lookup(kind: str, registry: Mapping[str, V], name: str) -> V:

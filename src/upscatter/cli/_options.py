@@ -162,14 +162,21 @@ def parse_setting(text: str) -> tuple[str, object]:
     return key.strip(), tuple(values) if len(values) > 1 else values[0]
 
 
+def parse_settings(items, option: str) -> dict[str, object]:
+    """The KEY=VALUE items of a repeatable ``option`` (:func:`parse_setting`) as a dict; a key
+    given twice is a ParameterError."""
+    settings: dict[str, object] = {}
+    for item in items:
+        key, value = parse_setting(item)
+        if key in settings:
+            raise ParameterError(f"{option} {key} is given twice")
+        settings[key] = value
+    return settings
+
+
 def build_experiment(experiment_name: str, time_window: str | None, settings=()):
     """Experiment from the CLI options (one-line errors for bad values)."""
-    options: dict[str, object] = {}
-    for item in settings:
-        key, value = parse_setting(item)
-        if key in options:
-            raise ParameterError(f"--set {key} is given twice")
-        options[key] = value
+    options = parse_settings(settings, "--set")
     if time_window is not None:
         if "time_window_us" in options:
             raise ParameterError("give --time-window or --set time_window_us, not both")

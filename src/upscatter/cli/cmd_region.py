@@ -24,7 +24,7 @@ from ._options import (
     file_option,
     json_option,
     model_kwargs,
-    parse_setting,
+    parse_settings,
     yes_option,
 )
 
@@ -108,14 +108,10 @@ def command(
         f"~{(points / 241) ** 2:.3g} x the time of the default 241",
         yes,
     )
-    fixed = {}
-    for item in fixed_text:
-        name, value = parse_setting(item)
+    fixed = parse_settings(fixed_text, "--fix")
+    for name, value in fixed.items():
         if not isinstance(value, float):
-            raise ParameterError(f"--fix takes NAME=NUMBER, got {item!r}")
-        if name in fixed:
-            raise ParameterError(f"--fix {name} is given twice")
-        fixed[name] = value
+            raise ParameterError(f"--fix takes NAME=NUMBER, got {name}={value!r}")
     masses = {"m_chi": m_chi} if m_med is None else {"m_chi": m_chi, "m_med": m_med}
     experiment = build_experiment(experiment_name, time_window, settings)
     model = get_model(model_name, preset=preset)

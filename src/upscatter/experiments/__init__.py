@@ -7,14 +7,13 @@ built); a name ending in ``.toml`` is a user's spec file.
 
 from __future__ import annotations
 
-import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from .._validate import lookup
+from .._validate import check_options, lookup
 from ..errors import ParameterError
 from .base import Analysis, Experiment
 from .coherent_csi_2021 import CoherentCsI2021
@@ -94,18 +93,7 @@ def get_experiment(name: str | os.PathLike, **options) -> Analysis:
     if isinstance(name, str | os.PathLike) and os.fspath(name).lower().endswith(".toml"):
         return load_spec(name, **options)
     factory = lookup("experiment", EXPERIMENTS, name)
-    accepted = inspect.signature(factory).parameters
-    if not any(p.kind is p.VAR_KEYWORD for p in accepted.values()):
-        unknown = [key for key in options if key not in accepted]
-        if unknown:
-            valid = ", ".join(
-                f"{key}={p.default!r}" if p.default is not p.empty else key
-                for key, p in accepted.items()
-                if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD)
-            )
-            raise ParameterError(
-                f"{name}: unknown option(s) {', '.join(unknown)}; valid options (defaults): {valid}"
-            )
+    check_options(f"experiment {name!r}", factory, options)
     return factory(**options)
 
 

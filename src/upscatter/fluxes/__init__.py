@@ -6,11 +6,9 @@ keyword options with physical defaults (see each module).
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 
-from .._validate import lookup
-from ..errors import ParameterError
+from .._validate import check_options, lookup
 from .base import FluxComponent, Source
 from .reactor import reactor_source
 from .solar import solar_source
@@ -27,12 +25,7 @@ def get_source(name: str, **options) -> Source:
     """Build the source registered as ``name`` with the given options (an option the source
     does not take is a ParameterError listing the ones it does)."""
     build = lookup("neutrino source", SOURCES, name)
-    known = inspect.signature(build).parameters
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        raise ParameterError(
-            f"source {name!r} has no option {', '.join(unknown)}; its options: {', '.join(known)}"
-        )
+    check_options(f"source {name!r}", build, options, show_defaults=False)  # internal units
     return build(**options)
 
 
